@@ -1,0 +1,1 @@
+"""Incident alerts: a shooting or other violent incident, published within minutes."""

@@ -1,0 +1,65 @@
+"""Base class of every event payload (the CloudEvents `data`)."""
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from cvihub_contracts.classification import CLASSIFICATION_KEY, Classification
+
+SCHEMA_BASE_URI = "https://schemas.cvihub.org"
+
+_SENSITIVITY = [
+    Classification.PUBLIC,
+    Classification.INTERNAL,
+    Classification.PII,
+    Classification.CJI,
+    Classification.PHI,
+    Classification.PART2,
+]
+
+
+class EventData(BaseModel):
+    """An event payload: one class per event type and major version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    version: ClassVar[int]
+    topic: ClassVar[str]
+
+    @classmethod
+    def dataschema(cls) -> str:
+        """The URI of the exact schema version this payload follows."""
+        return f"{SCHEMA_BASE_URI}/{cls.event_type}/v{cls.version}.json"
+
+    @classmethod
+    def classifications(cls) -> set[Classification]:
+        """Every classification that any field of this payload carries, nested ones included."""
+        found: set[Classification] = set()
+
+        def walk(node: object) -> None:
+            if isinstance(node, dict):
+                if CLASSIFICATION_KEY in node:
+                    found.add(Classification(node[CLASSIFICATION_KEY]))
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(cls.model_json_schema())
+        return found
+
+    @classmethod
+    def highest_classification(cls) -> Classification:
+        """The most sensitive classification in this payload, carried in the envelope."""
+        present = cls.classifications() or {Classification.INTERNAL}
+        return max(present, key=_SENSITIVITY.index)
+
+    def partition_key(self) -> str:
+        """The Kafka record key: events of one aggregate stay in order."""
+        raise NotImplementedError
+
+    def subject(self) -> str | None:
+        """The CloudEvents subject: what the event is about."""
+        return None

@@ -1,0 +1,1 @@
+"""Referral events: a hospital team refers a patient to a CVI organisation."""

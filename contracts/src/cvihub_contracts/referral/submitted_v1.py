@@ -1,0 +1,133 @@
+"""org.cvihub.referral.submitted, version 1."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from cvihub_contracts import topics
+from cvihub_contracts.base import EventData
+from cvihub_contracts.classification import Classification as C
+from cvihub_contracts.classification import classified
+
+EVENT_TYPE = "org.cvihub.referral.submitted"
+
+
+class ContactChannel(StrEnum):
+    """How the patient prefers to be reached."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+
+
+class Urgency(StrEnum):
+    """How soon the receiving organisation should act."""
+
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    EMERGENT = "emergent"
+
+
+class InjuryMechanism(StrEnum):
+    """How the patient was injured."""
+
+    GUNSHOT = "gunshot"
+    STABBING = "stabbing"
+    ASSAULT = "assault"
+    OTHER = "other"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Patient(_Part):
+    """Who is referred and how to reach them."""
+
+    given_name: str = classified(C.PII, "Given name.", min_length=1, max_length=100)
+    family_name: str = classified(C.PII, "Family name.", min_length=1, max_length=100)
+    date_of_birth: date | None = classified(C.PII, "Date of birth.", default=None)
+    phone: str | None = classified(
+        C.PII, "Phone number, E.164.", default=None, pattern=r"^\+[1-9]\d{6,14}$"
+    )
+    email: str | None = classified(C.PII, "E-mail address.", default=None, max_length=254)
+    preferred_channel: ContactChannel = classified(
+        C.INTERNAL, "Preferred contact channel.", default=ContactChannel.PHONE
+    )
+    preferred_language: str = classified(
+        C.INTERNAL, "Preferred language, BCP 47 tag.", default="en", max_length=35
+    )
+
+
+class Injury(_Part):
+    """The violent injury behind the referral."""
+
+    mechanism: InjuryMechanism = classified(C.PHI, "Mechanism of injury.")
+    injured_on: date | None = classified(C.PHI, "Date of injury.", default=None)
+    description: str | None = classified(C.PHI, "Clinical summary.", default=None, max_length=2000)
+
+
+class Consent(_Part):
+    """The patient's consent to be referred; the hub delivers only within it."""
+
+    consented_by: str = classified(
+        C.PII, "Who consented: the patient or a named guardian.", min_length=1, max_length=200
+    )
+    consented_at: datetime = classified(C.INTERNAL, "When consent was given.")
+    recipient_partner_ids: list[str] = classified(
+        C.INTERNAL, "Organisations the consent covers.", min_length=1
+    )
+    scope: list[str] = classified(
+        C.INTERNAL, "What may be shared, e.g. contact, injury.", default_factory=lambda: ["contact"]
+    )
+    expires_at: datetime | None = classified(C.INTERNAL, "When consent lapses.", default=None)
+
+
+class ReferringContact(_Part):
+    """The hospital team member to call back."""
+
+    name: str = classified(C.INTERNAL, "Name.", min_length=1, max_length=200)
+    phone: str | None = classified(C.INTERNAL, "Phone.", default=None, max_length=32)
+    email: str | None = classified(C.INTERNAL, "E-mail.", default=None, max_length=254)
+
+
+class ReferralSubmission(_Part):
+    """What a referring partner sends to the hub's intake."""
+
+    recipient_partner_id: str = classified(
+        C.INTERNAL, "The CVI organisation the referral is addressed to.", min_length=1
+    )
+    patient: Patient
+    injury: Injury
+    consent: Consent
+    referring_contact: ReferringContact
+    reason: str | None = classified(C.PHI, "Why the patient is referred.", default=None)
+    requested_services: list[str] = classified(
+        C.INTERNAL, "Services requested, e.g. mentoring, relocation.", default_factory=list
+    )
+    urgency: Urgency = classified(C.INTERNAL, "How soon to act.", default=Urgency.ROUTINE)
+    source_reference: str | None = classified(
+        C.INTERNAL, "The referrer's own reference for this referral.", default=None, max_length=100
+    )
+
+
+class ReferralSubmittedV1(EventData, ReferralSubmission):
+    """A referring partner submitted a referral to a CVI organisation."""
+
+    event_type: ClassVar[str] = EVENT_TYPE
+    version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.REFERRALS
+
+    referral_id: UUID = classified(C.INTERNAL, "The hub's id of the referral.")
+    referring_partner_id: str = classified(C.INTERNAL, "The partner that sent it.")
+    submitted_at: datetime = classified(C.INTERNAL, "When the hub accepted it.")
+
+    def partition_key(self) -> str:
+        return str(self.referral_id)
+
+    def subject(self) -> str:
+        return f"referrals/{self.referral_id}"

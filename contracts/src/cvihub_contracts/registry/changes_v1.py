@@ -1,0 +1,108 @@
+"""org.cvihub.registry.*.changed, version 1: the registry's state, entity by entity."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from cvihub_contracts import topics
+from cvihub_contracts.base import EventData
+from cvihub_contracts.classification import Classification as C
+from cvihub_contracts.classification import classified
+from cvihub_contracts.streams import GrantAction, Stream
+
+
+class PartnerKind(StrEnum):
+    """What kind of organisation a partner is."""
+
+    HOSPITAL = "hospital"
+    POLICE = "police"
+    CVI_ORG = "cvi_org"
+    CITY = "city"
+    OTHER = "other"
+
+
+class EntityStatus(StrEnum):
+    """Whether a registry entity is in force."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class _RegistryChange(EventData):
+    topic: ClassVar[str] = topics.REGISTRY
+    version: ClassVar[int] = 1
+
+    sequence: int = classified(C.INTERNAL, "The registry's change counter; newer wins.", ge=1)
+    changed_at: datetime = classified(C.INTERNAL, "When the registry changed it.")
+    status: EntityStatus = classified(C.INTERNAL, "In force or not.")
+
+
+class PartnerChangedV1(_RegistryChange):
+    """A partner organisation was created or changed."""
+
+    event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
+
+    partner_id: str = classified(C.PUBLIC, "The partner's id.")
+    name: str = classified(C.PUBLIC, "The organisation's name.")
+    kind: PartnerKind = classified(C.PUBLIC, "The kind of organisation.")
+
+    def partition_key(self) -> str:
+        return f"partner/{self.partner_id}"
+
+    def subject(self) -> str:
+        return f"partners/{self.partner_id}"
+
+
+class CredentialChangedV1(_RegistryChange):
+    """An API key was issued, rotated or revoked. Only its hash ever leaves the registry."""
+
+    event_type: ClassVar[str] = "org.cvihub.registry.credential.changed"
+
+    credential_id: str = classified(C.INTERNAL, "The key's id (its public prefix).")
+    partner_id: str = classified(C.INTERNAL, "Whose key it is.")
+    key_sha256: str = classified(C.INTERNAL, "SHA-256 of the key, hex.", pattern=r"^[0-9a-f]{64}$")
+    expires_at: datetime | None = classified(C.INTERNAL, "When it stops working.", default=None)
+
+    def partition_key(self) -> str:
+        return f"credential/{self.credential_id}"
+
+    def subject(self) -> str:
+        return f"credentials/{self.credential_id}"
+
+
+class GrantChangedV1(_RegistryChange):
+    """A grant (partner x stream x action) was made, changed or revoked."""
+
+    event_type: ClassVar[str] = "org.cvihub.registry.grant.changed"
+
+    grant_id: str = classified(C.INTERNAL, "The grant's id.")
+    partner_id: str = classified(C.INTERNAL, "Who holds it.")
+    stream: Stream = classified(C.INTERNAL, "Which stream.")
+    action: GrantAction = classified(C.INTERNAL, "Publish or subscribe.")
+
+    def partition_key(self) -> str:
+        return f"grant/{self.grant_id}"
+
+    def subject(self) -> str:
+        return f"grants/{self.grant_id}"
+
+
+class SubscriptionChangedV1(_RegistryChange):
+    """A partner's webhook endpoint for a stream was set, changed or removed."""
+
+    event_type: ClassVar[str] = "org.cvihub.registry.subscription.changed"
+
+    subscription_id: str = classified(C.INTERNAL, "The subscription's id.")
+    partner_id: str = classified(C.INTERNAL, "Whose endpoint it is.")
+    stream: Stream = classified(C.INTERNAL, "Which stream it receives.")
+    url: str = classified(C.INTERNAL, "The webhook URL.")
+    secret_encrypted: str = classified(
+        C.INTERNAL, "The Standard Webhooks signing secret, Fernet-encrypted with the hub's key."
+    )
+
+    def partition_key(self) -> str:
+        return f"subscription/{self.subscription_id}"
+
+    def subject(self) -> str:
+        return f"subscriptions/{self.subscription_id}"

@@ -1,0 +1,17 @@
+"""Streams partners are granted to publish or subscribe to."""
+
+from enum import StrEnum
+
+
+class Stream(StrEnum):
+    """A stream of events that a grant names."""
+
+    REFERRALS = "referrals"
+    INCIDENT_ALERTS = "incident-alerts"
+
+
+class GrantAction(StrEnum):
+    """What a grant allows a partner to do with a stream."""
+
+    PUBLISH = "publish"
+    SUBSCRIBE = "subscribe"

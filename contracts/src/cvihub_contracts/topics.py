@@ -1,0 +1,10 @@
+"""Kafka topic names: the only place they are spelled."""
+
+from typing import Final
+
+REFERRALS: Final = "cvihub.referrals.v1"
+INCIDENT_ALERTS: Final = "cvihub.incident-alerts.v1"
+REGISTRY: Final = "cvihub.registry.v1"
+DEAD_LETTERS: Final = "cvihub.dead-letters.v1"
+
+ALL: Final = (REFERRALS, INCIDENT_ALERTS, REGISTRY, DEAD_LETTERS)

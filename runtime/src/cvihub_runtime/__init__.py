@@ -1,0 +1,1 @@
+"""Plumbing shared by the hub's services. No business rules live here."""

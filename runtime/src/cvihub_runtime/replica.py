@@ -1,0 +1,258 @@
+"""A service's local copy of the registry, kept from the registry's change events.
+
+Intake, referrals and notifications decide from this copy, so an outage of the registry stops
+no request and no delivery, and a revocation reaches them as fast as the event does.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cvihub_contracts import Event, GrantAction, Stream
+from cvihub_contracts.registry.changes_v1 import (
+    CredentialChangedV1,
+    EntityStatus,
+    GrantChangedV1,
+    PartnerChangedV1,
+    SubscriptionChangedV1,
+)
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+API_KEY_PREFIX = "cvh_"
+
+
+def hash_api_key(api_key: str) -> str:
+    """SHA-256 of an API key. Keys are long random strings, so a fast hash is the right one."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """Where to deliver a stream's events for one partner."""
+
+    subscription_id: str
+    partner_id: str
+    url: str
+    secret_encrypted: str
+
+
+class RegistryReplica:
+    """Tables of the copy, in the service's own metadata, and the questions asked of it."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.partners = Table(
+            "replica_partners",
+            metadata,
+            Column("partner_id", String(64), primary_key=True),
+            Column("name", String(200), nullable=False),
+            Column("kind", String(32), nullable=False),
+            Column("status", String(16), nullable=False),
+            Column("sequence", Integer, nullable=False),
+        )
+        self.credentials = Table(
+            "replica_credentials",
+            metadata,
+            Column("credential_id", String(64), primary_key=True),
+            Column("partner_id", String(64), nullable=False, index=True),
+            Column("key_sha256", String(64), nullable=False, unique=True),
+            Column("status", String(16), nullable=False),
+            Column("expires_at", DateTime(timezone=True), nullable=True),
+            Column("sequence", Integer, nullable=False),
+        )
+        self.grants = Table(
+            "replica_grants",
+            metadata,
+            Column("grant_id", String(64), primary_key=True),
+            Column("partner_id", String(64), nullable=False, index=True),
+            Column("stream", String(64), nullable=False),
+            Column("action", String(16), nullable=False),
+            Column("status", String(16), nullable=False),
+            Column("sequence", Integer, nullable=False),
+        )
+        self.subscriptions = Table(
+            "replica_subscriptions",
+            metadata,
+            Column("subscription_id", String(64), primary_key=True),
+            Column("partner_id", String(64), nullable=False, index=True),
+            Column("stream", String(64), nullable=False),
+            Column("url", Text, nullable=False),
+            Column("secret_encrypted", Text, nullable=False),
+            Column("status", String(16), nullable=False),
+            Column("sequence", Integer, nullable=False),
+        )
+
+    async def apply(self, session: AsyncSession, event: Event[Any]) -> None:
+        """Apply one registry change if it is newer than what the copy holds."""
+        data = event.data
+        if isinstance(data, PartnerChangedV1):
+            await self._upsert(
+                session,
+                self.partners,
+                "partner_id",
+                data.partner_id,
+                data.sequence,
+                name=data.name,
+                kind=data.kind.value,
+                status=data.status.value,
+            )
+        elif isinstance(data, CredentialChangedV1):
+            await self._upsert(
+                session,
+                self.credentials,
+                "credential_id",
+                data.credential_id,
+                data.sequence,
+                partner_id=data.partner_id,
+                key_sha256=data.key_sha256,
+                status=data.status.value,
+                expires_at=data.expires_at,
+            )
+        elif isinstance(data, GrantChangedV1):
+            await self._upsert(
+                session,
+                self.grants,
+                "grant_id",
+                data.grant_id,
+                data.sequence,
+                partner_id=data.partner_id,
+                stream=data.stream.value,
+                action=data.action.value,
+                status=data.status.value,
+            )
+        elif isinstance(data, SubscriptionChangedV1):
+            await self._upsert(
+                session,
+                self.subscriptions,
+                "subscription_id",
+                data.subscription_id,
+                data.sequence,
+                partner_id=data.partner_id,
+                stream=data.stream.value,
+                url=data.url,
+                secret_encrypted=data.secret_encrypted,
+                status=data.status.value,
+            )
+
+    @staticmethod
+    async def _upsert(
+        session: AsyncSession,
+        table: Table,
+        id_column: str,
+        entity_id: str,
+        sequence: int,
+        **values: Any,
+    ) -> None:
+        key = table.c[id_column]
+        current = await session.scalar(select(table.c.sequence).where(key == entity_id))
+        if current is None:
+            await session.execute(
+                table.insert().values({id_column: entity_id, "sequence": sequence, **values})
+            )
+        elif sequence > current:
+            await session.execute(
+                table.update().where(key == entity_id).values(sequence=sequence, **values)
+            )
+
+    async def authenticate(self, session: AsyncSession, api_key: str) -> str | None:
+        """The id of the active partner owning this active, unexpired key; else None."""
+        if not api_key.startswith(API_KEY_PREFIX):
+            return None
+        digest = hash_api_key(api_key)
+        row = (
+            await session.execute(
+                select(
+                    self.credentials.c.key_sha256,
+                    self.credentials.c.expires_at,
+                    self.partners.c.partner_id,
+                )
+                .join(self.partners, self.partners.c.partner_id == self.credentials.c.partner_id)
+                .where(
+                    self.credentials.c.key_sha256 == digest,
+                    self.credentials.c.status == EntityStatus.ACTIVE.value,
+                    self.partners.c.status == EntityStatus.ACTIVE.value,
+                )
+            )
+        ).first()
+        if row is None or not hmac.compare_digest(row.key_sha256, digest):
+            return None
+        expires_at = row.expires_at
+        if expires_at is not None:
+            if expires_at.tzinfo is None:
+                expires_at = expires_at.replace(tzinfo=UTC)
+            if expires_at <= datetime.now(UTC):
+                return None
+        return str(row.partner_id)
+
+    async def is_granted(
+        self, session: AsyncSession, partner_id: str, stream: Stream, action: GrantAction
+    ) -> bool:
+        """Whether the partner holds an active grant; default deny."""
+        found = await session.scalar(
+            select(self.grants.c.grant_id)
+            .join(self.partners, self.partners.c.partner_id == self.grants.c.partner_id)
+            .where(
+                self.grants.c.partner_id == partner_id,
+                self.grants.c.stream == stream.value,
+                self.grants.c.action == action.value,
+                self.grants.c.status == EntityStatus.ACTIVE.value,
+                self.partners.c.status == EntityStatus.ACTIVE.value,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def subscribers(
+        self, session: AsyncSession, stream: Stream, partner_ids: set[str] | None = None
+    ) -> list[Subscriber]:
+        """Active endpoints for a stream whose partner holds an active subscribe grant."""
+        granted = select(self.grants.c.partner_id).where(
+            self.grants.c.stream == stream.value,
+            self.grants.c.action == GrantAction.SUBSCRIBE.value,
+            self.grants.c.status == EntityStatus.ACTIVE.value,
+        )
+        query = (
+            select(self.subscriptions)
+            .join(self.partners, self.partners.c.partner_id == self.subscriptions.c.partner_id)
+            .where(
+                and_(
+                    self.subscriptions.c.stream == stream.value,
+                    self.subscriptions.c.status == EntityStatus.ACTIVE.value,
+                    self.partners.c.status == EntityStatus.ACTIVE.value,
+                    self.subscriptions.c.partner_id.in_(granted),
+                )
+            )
+            .order_by(self.subscriptions.c.subscription_id)
+        )
+        if partner_ids is not None:
+            query = query.where(self.subscriptions.c.partner_id.in_(partner_ids))
+        rows = (await session.execute(query)).all()
+        return [
+            Subscriber(
+                subscription_id=row.subscription_id,
+                partner_id=row.partner_id,
+                url=row.url,
+                secret_encrypted=row.secret_encrypted,
+            )
+            for row in rows
+        ]
+
+
+REGISTRY_EVENT_TYPES = (
+    PartnerChangedV1,
+    CredentialChangedV1,
+    GrantChangedV1,
+    SubscriptionChangedV1,
+)
