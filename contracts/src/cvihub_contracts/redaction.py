@@ -1,0 +1,53 @@
+"""Redaction by classification: a recipient sees only the fields its field view allows."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from cvihub_contracts.classification import CLASSIFICATION_KEY, Classification
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """A payload cut down to a field view, and JSON pointers of what was removed."""
+
+    data: dict[str, Any]
+    removed: list[str]
+
+
+def field_classification(model: type[BaseModel], field_name: str) -> Classification | None:
+    """The classification a field declares, or None for a container of classified fields."""
+    extra = model.model_fields[field_name].json_schema_extra
+    if isinstance(extra, dict) and CLASSIFICATION_KEY in extra:
+        return Classification(str(extra[CLASSIFICATION_KEY]))
+    return None
+
+
+def redact(payload: BaseModel, allowed: frozenset[Classification]) -> Redacted:
+    """Keep the fields whose classification is allowed, recursing into nested models."""
+    removed: list[str] = []
+    data = _redact(payload, allowed, "#", removed)
+    return Redacted(data=data, removed=removed)
+
+
+def _redact(
+    payload: BaseModel, allowed: frozenset[Classification], pointer: str, removed: list[str]
+) -> dict[str, Any]:
+    dumped = payload.model_dump(mode="json")
+    kept: dict[str, Any] = {}
+    for name in type(payload).model_fields:
+        path = f"{pointer}/{name}"
+        classification = field_classification(type(payload), name)
+        value = getattr(payload, name)
+        if classification is not None:
+            if classification in allowed:
+                kept[name] = dumped[name]
+            elif value is not None:
+                removed.append(path)
+        elif isinstance(value, BaseModel):
+            kept[name] = _redact(value, allowed, path, removed)
+        else:
+            # An unclassified leaf is a contract defect; withhold it rather than guess.
+            removed.append(path)
+    return kept
