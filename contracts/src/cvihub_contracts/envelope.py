@@ -146,9 +146,12 @@ def from_kafka(headers: dict[str, bytes], key: bytes | None, value: bytes) -> Ev
         raise ContractViolation(
             f"unknown event type or schema: {attributes.get('type')} {attributes.get('dataschema')}"
         )
+    payload = cloud_event.get_data()
+    if not isinstance(payload, dict):
+        raise ContractViolation(f"{model.event_type}: data is not a JSON object")
     try:
         envelope = Envelope.model_validate(attributes)
-        data = model.model_validate(cloud_event.get_data())
+        data = model.model_validate(payload)
     except ValidationError as exc:
         fields = ", ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['type']}" for err in exc.errors()

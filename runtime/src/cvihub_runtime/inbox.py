@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from cvihub_contracts import ContractViolation, Event, EventData, from_kafka, topics
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 from sqlalchemy import Column, DateTime, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cvihub_contracts import ContractViolation, Event, EventData, from_kafka, topics
 from cvihub_runtime.db import SessionFactory
 
 log = structlog.get_logger(__name__)

@@ -4,9 +4,10 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, Final
 
-from cvihub_contracts import KafkaRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+
+from cvihub_contracts import KafkaRecord
 
 # Commit a record's offset only after its handler returned, that is after its work is stored.
 # On an exception the subscriber seeks back and the record comes again (NACK): nothing is lost

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
-from cvihub_contracts import KafkaRecord
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cvihub_contracts import KafkaRecord
 from cvihub_runtime.db import SessionFactory
 
 log = structlog.get_logger(__name__)

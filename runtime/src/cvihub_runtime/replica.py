@@ -10,14 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cvihub_contracts import Event, GrantAction, Stream
-from cvihub_contracts.registry.changes_v1 import (
-    CredentialChangedV1,
-    EntityStatus,
-    GrantChangedV1,
-    PartnerChangedV1,
-    SubscriptionChangedV1,
-)
 from sqlalchemy import (
     Column,
     DateTime,
@@ -30,6 +22,15 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Event, GrantAction, Stream
+from cvihub_contracts.registry.changes_v1 import (
+    CredentialChangedV1,
+    EntityStatus,
+    GrantChangedV1,
+    PartnerChangedV1,
+    SubscriptionChangedV1,
+)
 
 API_KEY_PREFIX = "cvh_"
 

@@ -1,0 +1,242 @@
+"""Run the whole hub as local processes: the broker, four services and the demo webhook sink."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+from cvihub_runtime.embedded import start_tansu, wait_for_port
+from cvihub_runtime.secretbox import new_fernet_key
+
+SERVICES: dict[str, int] = {
+    "registry": 8001,
+    "intake": 8002,
+    "referrals": 8003,
+    "notifications": 8004,
+}
+SINK_PORT = 8009
+KAFKA_PORT = 9092
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEMO_SEED = REPO_ROOT / "deploy" / "seed" / "demo.yaml"
+
+
+@dataclass
+class StackConfig:
+    """Where everything runs and keeps its files."""
+
+    data_dir: Path = field(default_factory=lambda: REPO_ROOT / "var")
+    kafka: str | None = None  # host:port of an external cluster; None starts the embedded one
+    kafka_port: int = KAFKA_PORT
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    sink_port: int = SINK_PORT
+    seed_file: Path | None = DEMO_SEED
+    database: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """Per service (url, schema); a service not named gets a SQLite file in data_dir."""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StackInfo:
+    """What `status` and `demo` need to find a running hub."""
+
+    kafka: str
+    urls: dict[str, str]
+    sink_url: str
+    admin_token: str
+    pids: dict[str, int]
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2))
+        path.chmod(0o600)
+
+    @classmethod
+    def load(cls, path: Path) -> "StackInfo":
+        return cls(**json.loads(path.read_text()))
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    """A secret kept in the data dir, so a restarted hub can read what it encrypted before."""
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+class Stack:
+    """Starts the processes in dependency order and stops them in reverse."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs = config.data_dir / "logs"
+        self.info: StackInfo | None = None
+
+    def service_env(
+        self, name: str, *, kafka: str, secret_key: str, admin_token: str
+    ) -> dict[str, str]:
+        """The environment one service process starts with."""
+        prefix = name.upper() + "_"
+        url, schema = self.config.database.get(
+            name, (f"sqlite+aiosqlite:///{self.config.data_dir / name}.db", None)
+        )
+        env = {
+            **os.environ,
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
+            f"{prefix}DATABASE_URL": url,
+            f"{prefix}LOG_JSON": "true",
+        }
+        if schema:
+            env[f"{prefix}DATABASE_SCHEMA"] = schema
+        if name in {"registry", "notifications"}:
+            env[f"{prefix}SECRET_KEY"] = secret_key
+        if name == "registry":
+            env["REGISTRY_ADMIN_TOKEN"] = admin_token
+            if self.config.seed_file:
+                env["REGISTRY_SEED_FILE"] = str(self.config.seed_file)
+        env.update(self.config.extra_env)
+        return env
+
+    def start(self) -> StackInfo:
+        """Start everything and wait until each service reports healthy."""
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(exist_ok=True)
+        secret_key = _read_or_create(self.config.data_dir / "secret.key", new_fernet_key)
+        admin_token = _read_or_create(
+            self.config.data_dir / "admin.token", lambda: os.urandom(24).hex()
+        )
+        kafka = self.config.kafka
+        if kafka is None:
+            self.processes["kafka"] = start_tansu(
+                self.config.kafka_port, log_file=self.logs / "kafka.log"
+            )
+            kafka = f"127.0.0.1:{self.config.kafka_port}"
+        try:
+            self._spawn(
+                "sink",
+                [
+                    "-m",
+                    "cvihub_cli.main",
+                    "sink",
+                    "--port",
+                    str(self.config.sink_port),
+                    *(["--seed", str(self.config.seed_file)] if self.config.seed_file else []),
+                ],
+                dict(os.environ),
+            )
+            for name, port in self.config.ports.items():
+                self._spawn(
+                    name,
+                    [
+                        "-m",
+                        "uvicorn",
+                        f"cvihub_{name}.app:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--no-access-log",
+                    ],
+                    self.service_env(
+                        name, kafka=kafka, secret_key=secret_key, admin_token=admin_token
+                    ),
+                )
+            urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
+            sink_url = f"http://127.0.0.1:{self.config.sink_port}"
+            wait_for_port(self.config.sink_port, timeout=30)
+            for name, url in urls.items():
+                self._wait_healthy(name, url)
+        except BaseException:
+            self.stop()
+            raise
+        self.info = StackInfo(
+            kafka=kafka,
+            urls=urls,
+            sink_url=sink_url,
+            admin_token=admin_token,
+            pids={name: p.pid for name, p in self.processes.items()},
+        )
+        self.info.save(self.config.data_dir / "stack.json")
+        return self.info
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            [sys.executable, *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+        )
+
+    def _wait_healthy(self, name: str, url: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode}; see {self.logs / name}.log"
+                )
+            try:
+                if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.logs / name}.log")
+
+    def kill(self, name: str) -> None:
+        """Kill one process at once, as a crash would (SIGKILL)."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def restart(self, name: str, *, kafka: str) -> None:
+        """Start one service again with the settings it had."""
+        info = self.info
+        assert info is not None
+        self._spawn(
+            name,
+            [
+                "-m",
+                "uvicorn",
+                f"cvihub_{name}.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.config.ports[name]),
+                "--no-access-log",
+            ],
+            self.service_env(
+                name,
+                kafka=kafka,
+                secret_key=(self.config.data_dir / "secret.key").read_text().strip(),
+                admin_token=info.admin_token,
+            ),
+        )
+        self._wait_healthy(name, info.urls[name])
+
+    def stop(self) -> None:
+        """Stop services first, then the sink, then the broker."""
+        for name in reversed(list(self.processes)):
+            process = self.processes[name]
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name in reversed(list(self.processes)):
+            process = self.processes[name]
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()

@@ -1,0 +1,149 @@
+"""One valid example per event type and version: used by tests and shown in the docs."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
+from cvihub_contracts.base import EventData
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_contracts.registry.changes_v1 import (
+    CredentialChangedV1,
+    GrantChangedV1,
+    PartnerChangedV1,
+    SubscriptionChangedV1,
+)
+
+AT = datetime(2026, 11, 1, 22, 15, tzinfo=UTC)
+REFERRAL_ID = UUID("6f1f2c1e-8d3b-4c55-9a57-0c1d3e0f4a11")
+
+
+def referral_submitted() -> ReferralSubmittedV1:
+    """A hospital refers a gunshot patient to a street-outreach organisation."""
+    return ReferralSubmittedV1.model_validate(
+        {
+            "referral_id": str(REFERRAL_ID),
+            "referring_partner_id": "mercy-hospital",
+            "submitted_at": AT.isoformat(),
+            "recipient_partner_id": "safe-streets",
+            "patient": {
+                "given_name": "Jordan",
+                "family_name": "Example",
+                "phone": "+13125550143",
+                "preferred_channel": "sms",
+                "preferred_language": "en",
+            },
+            "injury": {"mechanism": "gunshot", "injured_on": "2026-11-01"},
+            "consent": {
+                "consented_by": "patient",
+                "consented_at": AT.isoformat(),
+                "recipient_partner_ids": ["safe-streets"],
+                "scope": ["contact", "injury"],
+                "expires_at": (AT + timedelta(days=90)).isoformat(),
+            },
+            "referring_contact": {"name": "A. Rivera", "phone": "+13125550100"},
+            "reason": "Asks for a mentor.",
+            "requested_services": ["mentoring"],
+            "urgency": "urgent",
+        }
+    )
+
+
+def referral_status_changed() -> ReferralStatusChangedV1:
+    """The outreach organisation accepts the referral."""
+    return ReferralStatusChangedV1(
+        referral_id=REFERRAL_ID,
+        status="accepted",
+        previous_status="requested",
+        changed_by_partner_id="safe-streets",
+        referring_partner_id="mercy-hospital",
+        recipient_partner_id="safe-streets",
+        changed_at=AT + timedelta(minutes=20),
+    )
+
+
+def incident_alert() -> IncidentAlertV1:
+    """Police report a shooting from dispatch."""
+    return IncidentAlertV1.model_validate(
+        {
+            "alert_id": "0d7f3a52-5b7e-4c8e-9a0b-1f2e3d4c5b6a",
+            "publisher_partner_id": "metro-police",
+            "received_at": AT.isoformat(),
+            "source_incident_id": "CAD-26-118842",
+            "revision": 1,
+            "occurred_at": AT.isoformat(),
+            "location": {
+                "block_address": "1200 block of W Example Ave",
+                "zone": "north",
+                "beat": "1113",
+            },
+            "incident_type": "shooting",
+            "victim_count": 1,
+            "severity": "serious",
+            "weapon_type": "handgun",
+            "reviewed": True,
+        }
+    )
+
+
+def partner_changed() -> PartnerChangedV1:
+    """A CVI organisation joins the network."""
+    return PartnerChangedV1(
+        sequence=1,
+        changed_at=AT,
+        status="active",
+        partner_id="safe-streets",
+        name="Safe Streets Outreach",
+        kind="cvi_org",
+    )
+
+
+def credential_changed() -> CredentialChangedV1:
+    """An API key is issued; only its hash travels."""
+    return CredentialChangedV1(
+        sequence=2,
+        changed_at=AT,
+        status="active",
+        credential_id="de0000000003",
+        partner_id="safe-streets",
+        key_sha256="0" * 64,
+    )
+
+
+def grant_changed() -> GrantChangedV1:
+    """The organisation may subscribe to incident alerts."""
+    return GrantChangedV1(
+        sequence=3,
+        changed_at=AT,
+        status="active",
+        grant_id="g-1",
+        partner_id="safe-streets",
+        stream="incident-alerts",
+        action="subscribe",
+    )
+
+
+def subscription_changed() -> SubscriptionChangedV1:
+    """The organisation's webhook endpoint for alerts."""
+    return SubscriptionChangedV1(
+        sequence=4,
+        changed_at=AT,
+        status="active",
+        subscription_id="s-1",
+        partner_id="safe-streets",
+        stream="incident-alerts",
+        url="https://hooks.safestreets.example/cvihub",
+        secret_encrypted="gAAAAA-example-ciphertext",
+    )
+
+
+EXAMPLES: dict[type[EventData], Callable[[], EventData]] = {
+    ReferralSubmittedV1: referral_submitted,
+    ReferralStatusChangedV1: referral_status_changed,
+    IncidentAlertV1: incident_alert,
+    PartnerChangedV1: partner_changed,
+    CredentialChangedV1: credential_changed,
+    GrantChangedV1: grant_changed,
+    SubscriptionChangedV1: subscription_changed,
+}
