@@ -17,7 +17,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,14 +65,14 @@ def _external_kafka() -> Iterator[str | None]:
         yield None
 
 
-@pytest.fixture
-def kafka_bootstrap(_external_kafka: str | None, tmp_path: Path) -> Iterator[str]:
-    """host:port of a Kafka-protocol broker for this test."""
-    if _external_kafka is not None:
-        yield _external_kafka
+@contextmanager
+def broker_for_tests(external: str | None, log_dir: Path) -> Iterator[str]:
+    """The external cluster if there is one, else a fresh embedded broker while the block runs."""
+    if external is not None:
+        yield external
         return
     port = free_port()
-    process = start_tansu(port, log_file=tmp_path / "tansu.log")
+    process = start_tansu(port, log_file=log_dir / "tansu.log")
     try:
         yield f"127.0.0.1:{port}"
     finally:
@@ -81,6 +81,13 @@ def kafka_bootstrap(_external_kafka: str | None, tmp_path: Path) -> Iterator[str
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def kafka_bootstrap(_external_kafka: str | None, tmp_path: Path) -> Iterator[str]:
+    """host:port of a Kafka-protocol broker for this test."""
+    with broker_for_tests(_external_kafka, tmp_path) as bootstrap:
+        yield bootstrap
 
 
 @dataclass(frozen=True)
@@ -100,34 +107,42 @@ class TestDatabase:
         return values
 
 
-@pytest.fixture
-def make_database(tmp_path: Path) -> Iterator[Callable[[str], TestDatabase]]:
-    """A factory: make_database("intake") gives a fresh, empty database for that service."""
+@contextmanager
+def databases_for_tests(base_dir: Path) -> Iterator[Callable[[str], TestDatabase]]:
+    """A factory of fresh, empty databases, one per service, removed when the block ends."""
     kind = test_database_kind()
     schemas: list[str] = []
     postgres_url = os.environ.get("CVIHUB_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
     def make(service: str) -> TestDatabase:
         if kind == "sqlite":
-            return TestDatabase(url=f"sqlite+aiosqlite:///{tmp_path / service}.db", schema=None)
+            return TestDatabase(url=f"sqlite+aiosqlite:///{base_dir / service}.db", schema=None)
         schema = f"t_{service}_{uuid.uuid4().hex[:10]}"
         schemas.append(schema)
         return TestDatabase(url=postgres_url, schema=schema)
 
-    yield make
+    try:
+        yield make
+    finally:
+        if schemas:
 
-    if schemas:
+            async def drop() -> None:
+                engine = create_async_engine(postgres_url)
+                async with engine.begin() as connection:
+                    for schema in schemas:
+                        await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                await engine.dispose()
 
-        async def drop() -> None:
-            engine = create_async_engine(postgres_url)
-            async with engine.begin() as connection:
-                for schema in schemas:
-                    await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            await engine.dispose()
+            # A thread of its own: the test's event loop may still be set on this one.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(asyncio.run, drop()).result()
 
-        # A thread of its own: the test's event loop may still be set on this one.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, drop()).result()
+
+@pytest.fixture
+def make_database(tmp_path: Path) -> Iterator[Callable[[str], TestDatabase]]:
+    """A factory: make_database("intake") gives a fresh, empty database for that service."""
+    with databases_for_tests(tmp_path) as make:
+        yield make
 
 
 @asynccontextmanager
