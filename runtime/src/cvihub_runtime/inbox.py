@@ -15,26 +15,18 @@ from typing import Any
 import structlog
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
-from sqlalchemy import Column, DateTime, MetaData, String, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import ContractViolation, Event, EventData, from_kafka, topics
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.tables import define_inbox
+
+__all__ = ["EventConsumer", "EventHandler", "define_inbox", "raw_headers"]
 
 log = structlog.get_logger(__name__)
 
 EventHandler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
-
-
-def define_inbox(metadata: MetaData) -> Table:
-    """The table of events this service has already applied."""
-    return Table(
-        "processed_events",
-        metadata,
-        Column("consumer", String(64), primary_key=True),
-        Column("event_id", String(64), primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
-    )
 
 
 def raw_headers(message: KafkaMessage) -> dict[str, bytes]:

@@ -1,6 +1,7 @@
 """Run a service's Alembic migrations from code, into its own PostgreSQL schema."""
 
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -29,7 +30,7 @@ def _upgrade_sync(connection: Connection, migrations_dir: Path, schema: str | No
     command.upgrade(config, "head")
 
 
-def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+def run_env(context: EnvironmentContext | ModuleType, target_metadata: MetaData) -> None:
     """The body of every service's migrations/env.py: migrate on the connection we were given."""
     connection = context.config.attributes.get("connection")
     if connection is None:

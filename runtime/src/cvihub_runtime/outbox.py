@@ -12,43 +12,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    DateTime,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    select,
-    update,
-)
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import KafkaRecord
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.tables import define_outbox
+
+__all__ = ["OutboxRelay", "Publisher", "add_to_outbox", "define_outbox"]
 
 log = structlog.get_logger(__name__)
 
 Publisher = Callable[[Sequence[KafkaRecord]], Awaitable[None]]
-
-
-def define_outbox(metadata: MetaData) -> Table:
-    """The outbox table, in the service's own metadata."""
-    return Table(
-        "outbox",
-        metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-        Column("event_id", String(64), nullable=False, unique=True),
-        Column("topic", String(200), nullable=False),
-        Column("key", LargeBinary, nullable=False),
-        Column("headers", JSON, nullable=False),
-        Column("value", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True, index=True),
-    )
 
 
 async def add_to_outbox(session: AsyncSession, outbox: Table, record: KafkaRecord) -> None:

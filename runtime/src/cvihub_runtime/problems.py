@@ -54,14 +54,18 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _pointer(location: tuple[Any, ...]) -> str:
+def _pointer(error: dict[str, Any]) -> str:
+    """A JSON pointer into the body; "#" for the body as a whole (e.g. malformed JSON)."""
+    location = tuple(error["loc"])
+    if error["type"] == "json_invalid":
+        return "#"
     # FastAPI prefixes the part of the request ("body", "query"…); the pointer is into the body.
     parts = (
         [str(p) for p in location[1:]]
         if location and location[0] == "body"
         else [str(p) for p in location]
     )
-    return "#/" + "/".join(parts)
+    return "#/" + "/".join(parts) if parts else "#"
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -82,7 +86,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         # Input values are not echoed back: they may be PII or PHI.
         errors = [
-            {"pointer": _pointer(tuple(err["loc"])), "detail": err["msg"], "code": err["type"]}
+            {"pointer": _pointer(dict(err)), "detail": err["msg"], "code": err["type"]}
             for err in exc.errors()
         ]
         return problem_response(

@@ -197,6 +197,16 @@ class RegistryReplica:
                 return None
         return str(row.partner_id)
 
+    async def active_partner_kind(self, session: AsyncSession, partner_id: str) -> str | None:
+        """The kind of an active partner, or None when it is unknown or suspended."""
+        kind = await session.scalar(
+            select(self.partners.c.kind).where(
+                self.partners.c.partner_id == partner_id,
+                self.partners.c.status == EntityStatus.ACTIVE.value,
+            )
+        )
+        return str(kind) if kind is not None else None
+
     async def is_granted(
         self, session: AsyncSession, partner_id: str, stream: Stream, action: GrantAction
     ) -> bool:

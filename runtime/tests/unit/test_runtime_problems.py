@@ -62,3 +62,14 @@ async def test_unknown_route_is_a_problem_too() -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM_JSON
+
+
+async def test_malformed_json_points_at_the_whole_body() -> None:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/things", content=b'{"name": ', headers={"content-type": "application/json"}
+        )
+
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json()["errors"]] == ["#"]

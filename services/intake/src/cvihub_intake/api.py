@@ -1,0 +1,157 @@
+"""The intake HTTP API: partners post referrals and incident alerts."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Stream
+from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
+from cvihub_intake import metrics, service
+from cvihub_intake.models import SubmissionKind
+from cvihub_intake.schemas import AlertAccepted, ProblemDetails, ReferralAccepted, SubmissionState
+from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.problems import PROBLEM_JSON, Problem
+from cvihub_runtime.web import session_dependency
+
+REFERRALS_PATH = "/v1/referrals"
+ALERTS_PATH = "/v1/incident-alerts"
+_KIND_BY_PATH = {
+    REFERRALS_PATH: SubmissionKind.REFERRAL,
+    ALERTS_PATH: SubmissionKind.INCIDENT_ALERT,
+}
+
+CorrelationId = Annotated[
+    str | None,
+    Header(
+        alias="X-Correlation-Id",
+        min_length=1,
+        max_length=128,
+        description="Your id tying this request to others; carried on the event.",
+    ),
+]
+
+
+def submission_kind_of(request: Request) -> str | None:
+    """The kind of submission a request posts, or None for any other request."""
+    if request.method != "POST":
+        return None
+    kind = _KIND_BY_PATH.get(request.url.path)
+    return kind.value if kind else None
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        code: {
+            # `model` registers the schema; the ref documents the media type actually sent.
+            "model": ProblemDetails,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+            "description": "Problem details (RFC 9457)",
+        }
+        for code in statuses
+    }
+
+
+def build_router(
+    *,
+    sessions: SessionFactory,
+    authenticate: Callable[..., Awaitable[str]],
+    wake_relay: Callable[[], None],
+) -> APIRouter:
+    """Routes of the intake API; `authenticate` gives the caller's id, `wake_relay` sends now."""
+    router = APIRouter(prefix="/v1", tags=["intake"])
+    get_session = session_dependency(sessions)
+    Partner = Annotated[str, Depends(authenticate)]
+
+    def publisher_of(stream: Stream) -> Callable[..., Awaitable[str]]:
+        # A dependency, so the grant is checked before the body is validated: a partner that
+        # may not publish learns nothing from its body.
+        async def granted_partner(
+            partner_id: Partner, session: Annotated[AsyncSession, Depends(get_session)]
+        ) -> str:
+            if not await service.may_publish(session=session, partner_id=partner_id, stream=stream):
+                raise Problem(403, "not-granted", f"you may not publish to the {stream} stream")
+            return partner_id
+
+        return granted_partner
+
+    @router.post(
+        "/referrals",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Submit a referral",
+        description="Validate a referral and queue it for the addressed CVI organisation.",
+        responses=_problems(401, 403, 413, 422),
+    )
+    async def post_referral(
+        submission: ReferralSubmission,
+        partner_id: Annotated[str, Depends(publisher_of(Stream.REFERRALS))],
+        correlation_id: CorrelationId = None,
+    ) -> ReferralAccepted:
+        try:
+            event = await service.submit_referral(
+                sessions=sessions,
+                partner_id=partner_id,
+                submission=submission,
+                correlation_id=correlation_id,
+            )
+        except service.Refusal as refusal:
+            raise _unprocessable(refusal) from None
+        wake_relay()
+        metrics.ACCEPTED.labels(kind=SubmissionKind.REFERRAL.value).inc()
+        return ReferralAccepted(event_id=event.envelope.id, referral_id=event.data.referral_id)
+
+    @router.post(
+        "/incident-alerts",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Publish an incident alert",
+        description="Validate an incident alert and queue it for subscribed organisations.",
+        responses=_problems(401, 403, 413, 422),
+    )
+    async def post_incident_alert(
+        submission: IncidentAlertSubmission,
+        partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
+        correlation_id: CorrelationId = None,
+    ) -> AlertAccepted:
+        event = await service.submit_alert(
+            sessions=sessions,
+            partner_id=partner_id,
+            submission=submission,
+            correlation_id=correlation_id,
+        )
+        wake_relay()
+        metrics.ACCEPTED.labels(kind=SubmissionKind.INCIDENT_ALERT.value).inc()
+        return AlertAccepted(event_id=event.envelope.id, alert_id=event.data.alert_id)
+
+    @router.get(
+        "/submissions/{event_id}",
+        summary="Check one of your submissions",
+        description="Whether a submission of yours was accepted and has been published.",
+        responses=_problems(401, 404),
+    )
+    async def get_submission(
+        event_id: Annotated[str, Path(max_length=64)], partner_id: Partner
+    ) -> SubmissionState:
+        found = await service.find_own_submission(
+            sessions=sessions, partner_id=partner_id, event_id=event_id
+        )
+        if found is None:
+            raise Problem(404, "not-found", "no submission of yours has this event id")
+        return SubmissionState(
+            event_id=found.event_id,
+            kind=found.kind,
+            accepted_at=found.accepted_at,
+            published=found.published,
+        )
+
+    return router
+
+
+def _unprocessable(refusal: service.Refusal) -> Problem:
+    errors = (
+        [{"pointer": refusal.pointer, "detail": refusal.detail, "code": refusal.kind}]
+        if refusal.pointer
+        else []
+    )
+    return Problem(422, refusal.kind, refusal.detail, errors=errors)

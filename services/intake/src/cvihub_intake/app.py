@@ -1,0 +1,67 @@
+"""Composition root of the intake service: `uvicorn cvihub_intake.app:create_app --factory`."""
+
+import functools
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from cvihub_contracts import topics
+from cvihub_intake import api, handlers, models
+from cvihub_intake.middleware import BodySizeLimit, install_refusal_counting
+from cvihub_intake.settings import IntakeSettings
+from cvihub_runtime.hosting import Hosting
+from cvihub_runtime.inbox import EventConsumer
+from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS, publish_records
+from cvihub_runtime.outbox import OutboxRelay
+from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
+from cvihub_runtime.web import install_ops_routes, partner_authenticator
+
+SERVICE_NAME = "intake"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    """The intake app, its broker subscriber and its outbox relay, ready to run."""
+    settings = settings or IntakeSettings()
+    hosting = Hosting(name=SERVICE_NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
+
+    relay = OutboxRelay(
+        hosting.sessions, models.outbox, functools.partial(publish_records, hosting.broker)
+    )
+    hosting.add_loop(relay.run)
+
+    consumer = EventConsumer(
+        name=SERVICE_NAME,
+        sessions=hosting.sessions,
+        inbox=models.inbox,
+        broker=hosting.broker,
+        handlers={event_type: models.replica.apply for event_type in REGISTRY_EVENT_TYPES},
+    )
+    hosting.broker.subscriber(topics.REGISTRY, group_id=hosting.group_id, **SUBSCRIBER_DEFAULTS)(
+        handlers.registry_handler(consumer)
+    )
+
+    app = FastAPI(
+        title="CVI hub intake",
+        summary="Partners submit referrals and incident alerts to the hub here.",
+        version="1",
+        lifespan=hosting.lifespan,
+    )
+    install_problem_handlers(app)
+    install_refusal_counting(app, kind_of=api.submission_kind_of)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, kind_of=api.submission_kind_of
+    )
+    install_ops_routes(app, hosting)
+    app.include_router(
+        api.build_router(
+            sessions=hosting.sessions,
+            authenticate=partner_authenticator(models.replica, hosting.sessions),
+            wake_relay=relay.wake,
+        )
+    )
+    # Tests reach the running infrastructure through app.state.
+    app.state.hosting = hosting
+    app.state.relay = relay
+    return app

@@ -1,0 +1,9 @@
+"""Alembic environment of the intake service; migrations run through cvihub_runtime."""
+
+from alembic import context
+
+from cvihub_intake.models import metadata
+from cvihub_runtime.migrations import run_env
+
+# alembic.context is a module proxy of EnvironmentContext; run_env's annotation misses that.
+run_env(context, metadata)  # type: ignore[arg-type]

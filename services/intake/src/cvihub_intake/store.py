@@ -1,0 +1,81 @@
+"""Every query of the intake service."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import KafkaRecord
+from cvihub_contracts.registry.changes_v1 import EntityStatus
+from cvihub_intake.models import SubmissionKind, outbox, replica, submissions
+from cvihub_runtime.outbox import add_to_outbox
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """What the hub keeps about one accepted submission."""
+
+    event_id: str
+    partner_id: str
+    kind: SubmissionKind
+    accepted_at: datetime
+    published: bool
+
+
+async def is_active_partner(session: AsyncSession, partner_id: str) -> bool:
+    """Whether the registry copy holds this partner as active."""
+    status = await session.scalar(
+        select(replica.partners.c.status).where(replica.partners.c.partner_id == partner_id)
+    )
+    return status == EntityStatus.ACTIVE.value
+
+
+async def stage_submission(
+    session: AsyncSession,
+    *,
+    record: KafkaRecord,
+    event_id: str,
+    partner_id: str,
+    kind: SubmissionKind,
+    accepted_at: datetime,
+) -> None:
+    """Store the event for the relay and the submission's receipt, in the caller's transaction."""
+    await session.execute(
+        submissions.insert().values(
+            event_id=event_id, partner_id=partner_id, kind=kind.value, accepted_at=accepted_at
+        )
+    )
+    await add_to_outbox(session, outbox, record)
+
+
+async def find_submission(
+    session: AsyncSession, *, event_id: str, partner_id: str
+) -> SubmissionRecord | None:
+    """The partner's own submission with this event id, or None."""
+    row = (
+        await session.execute(
+            select(
+                submissions.c.event_id,
+                submissions.c.partner_id,
+                submissions.c.kind,
+                submissions.c.accepted_at,
+                outbox.c.published_at,
+            )
+            .outerjoin(outbox, outbox.c.event_id == submissions.c.event_id)
+            .where(submissions.c.event_id == event_id, submissions.c.partner_id == partner_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    accepted_at: datetime = row.accepted_at
+    if accepted_at.tzinfo is None:
+        # SQLite hands back naive datetimes; everything is stored in UTC.
+        accepted_at = accepted_at.replace(tzinfo=UTC)
+    return SubmissionRecord(
+        event_id=row.event_id,
+        partner_id=row.partner_id,
+        kind=SubmissionKind(row.kind),
+        accepted_at=accepted_at,
+        published=row.published_at is not None,
+    )
