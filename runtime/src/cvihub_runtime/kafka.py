@@ -2,17 +2,25 @@
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final, Literal, TypedDict
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
 from cvihub_contracts import KafkaRecord
 
+
 # Commit a record's offset only after its handler returned, that is after its work is stored.
 # On an exception the subscriber seeks back and the record comes again (NACK): nothing is lost
 # when a handler fails, and a process that dies mid-handler leaves the offset uncommitted.
-SUBSCRIBER_DEFAULTS: Final[dict[str, Any]] = {
+class SubscriberOptions(TypedDict):
+    """The keyword arguments every subscriber of the hub passes to broker.subscriber()."""
+
+    ack_policy: AckPolicy
+    auto_offset_reset: Literal["earliest", "latest", "none"]
+
+
+SUBSCRIBER_DEFAULTS: Final[SubscriberOptions] = {
     "ack_policy": AckPolicy.NACK_ON_ERROR,
     "auto_offset_reset": "earliest",
 }

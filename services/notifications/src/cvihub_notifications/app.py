@@ -1,0 +1,85 @@
+"""Composition root of the notifications service: the only place infrastructure is built."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Event, EventData
+from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_notifications import service
+from cvihub_notifications.api import deliveries_router
+from cvihub_notifications.delivery import RetryPolicy
+from cvihub_notifications.handlers import register_subscribers
+from cvihub_notifications.models import inbox, replica
+from cvihub_notifications.settings import NotificationsSettings
+from cvihub_notifications.worker import DeliveryWorker
+from cvihub_runtime.hosting import Hosting
+from cvihub_runtime.inbox import EventConsumer, EventHandler
+from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
+from cvihub_runtime.secretbox import SecretBox
+from cvihub_runtime.web import install_ops_routes, partner_authenticator
+
+NAME = "notifications"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DELIVERED_EVENTS = (IncidentAlertV1, ReferralSubmittedV1, ReferralStatusChangedV1)
+
+
+def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
+    """Build the service: registry copy, event consumer, delivery worker and HTTP API."""
+    settings = settings or NotificationsSettings()  # the rest from NOTIFICATIONS_* env
+    hosting = Hosting(name=NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
+    box = SecretBox(settings.secret_key)
+    worker = DeliveryWorker(
+        sessions=hosting.sessions,
+        box=box,
+        policy=RetryPolicy(
+            base_seconds=settings.retry_base_seconds,
+            max_seconds=settings.retry_max_seconds,
+            max_attempts=settings.max_attempts,
+        ),
+        http_timeout_seconds=settings.http_timeout_seconds,
+        max_concurrent=settings.max_concurrent_deliveries,
+        poll_seconds=settings.poll_seconds,
+    )
+
+    async def plan(session: AsyncSession, event: Event[Any]) -> None:
+        await service.plan_deliveries(session=session, event=event, box=box)
+
+    handlers: dict[type[EventData], EventHandler] = {
+        model: replica.apply for model in REGISTRY_EVENT_TYPES
+    }
+    handlers.update(dict.fromkeys(DELIVERED_EVENTS, plan))
+    consumer = EventConsumer(
+        name=NAME,
+        sessions=hosting.sessions,
+        inbox=inbox,
+        broker=hosting.broker,
+        handlers=handlers,
+        # Deliveries are stored with the event; the worker sends them once they are committed.
+        after_commit=worker.wake,
+    )
+    register_subscribers(hosting.broker, group_id=hosting.group_id, consumer=consumer)
+    hosting.add_loop(worker.run)
+
+    app = FastAPI(
+        title="CVI hub notifications",
+        version="0.1.0",
+        description="Delivers hub events to entitled partners as signed webhooks (Standard "
+        "Webhooks, CloudEvents structured JSON) and lets partners inspect their deliveries.",
+        lifespan=hosting.lifespan,
+    )
+    install_problem_handlers(app)
+    install_ops_routes(app, hosting)
+    app.include_router(
+        deliveries_router(
+            sessions=hosting.sessions,
+            current_partner=partner_authenticator(replica, hosting.sessions),
+        )
+    )
+    app.state.hosting = hosting
+    return app

@@ -1,0 +1,73 @@
+"""Tables of the notifications service: deliveries, their attempts, inbox and registry copy."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from cvihub_runtime.replica import RegistryReplica
+
+metadata = MetaData()
+
+# The same table cvihub_runtime.inbox.define_inbox makes. That module imports faststream, and
+# service.py (which reaches this module through store.py) must not import faststream even
+# indirectly; use define_inbox here once it lives in a module free of faststream.
+inbox = Table(
+    "processed_events",
+    metadata,
+    Column("consumer", String(64), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+replica = RegistryReplica(metadata)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(36), primary_key=True),
+    Column("event_id", String(64), nullable=False, index=True),
+    Column("event_type", String(200), nullable=False),
+    # Kept apart from the (encrypted) body so latency can be measured without decrypting.
+    Column("event_time", DateTime(timezone=True), nullable=False),
+    Column("subscription_id", String(64), nullable=False),
+    Column("partner_id", String(64), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    # The exact bytes to POST, Fernet-encrypted: the body may hold PII or PHI.
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("event_id", "subscription_id", name="uq_deliveries_event_subscription"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "delivery_id",
+        String(36),
+        ForeignKey("deliveries.delivery_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempt_no", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(200), nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+    UniqueConstraint("delivery_id", "attempt_no", name="uq_delivery_attempts_number"),
+)

@@ -1,0 +1,223 @@
+"""Use cases: who receives an event, what each recipient sees, and what partners may read."""
+
+import json
+import uuid
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Classification, Envelope, Event, EventData, GrantAction, Stream
+from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
+from cvihub_contracts.redaction import Redacted, redact
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_notifications import store
+from cvihub_notifications.models import replica
+from cvihub_runtime.replica import Subscriber
+from cvihub_runtime.secretbox import SecretBox
+
+log = structlog.get_logger(__name__)
+
+USER_AGENT = "cvihub-notifications/0.1"
+CLOUDEVENTS_JSON = "application/cloudevents+json"
+
+C = Classification
+EVERYTHING = frozenset(Classification)
+# Until the registry's per-grant field views arrive: community partners never see CJI.
+COMMUNITY_VIEW = frozenset({C.PUBLIC, C.INTERNAL})
+PARTY_VIEW = frozenset({C.PUBLIC, C.INTERNAL, C.PII, C.PHI})
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A partner named by an event that gets no delivery, and why (ids and reasons only)."""
+
+    partner_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The subscriptions an event goes to, and the named partners it does not."""
+
+    targets: list[Subscriber]
+    refusals: list[Refusal]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def stream_of(*, event_type: str) -> Stream | None:
+    """The stream whose subscribe grant entitles a partner to this event type."""
+    if event_type == IncidentAlertV1.event_type:
+        return Stream.INCIDENT_ALERTS
+    if event_type in (ReferralSubmittedV1.event_type, ReferralStatusChangedV1.event_type):
+        return Stream.REFERRALS
+    return None
+
+
+def named_parties(*, data: EventData) -> set[str] | None:
+    """The partners an event is addressed to, or None when it goes to every subscriber."""
+    if isinstance(data, ReferralSubmittedV1):
+        return {data.recipient_partner_id}
+    if isinstance(data, ReferralStatusChangedV1):
+        return {data.referring_partner_id, data.recipient_partner_id} - {data.changed_by_partner_id}
+    return None
+
+
+def consent_refusal(*, data: ReferralSubmittedV1, now: datetime) -> str | None:
+    """Why the patient's consent does not cover delivery to the recipient, or None."""
+    consent = data.consent
+    if data.recipient_partner_id not in consent.recipient_partner_ids:
+        return "recipient not covered by consent"
+    if consent.expires_at is not None and _aware(consent.expires_at) <= now:
+        return "consent expired"
+    return None
+
+
+def select_recipients(
+    *, data: EventData, subscribers: Sequence[Subscriber], granted: Set[str], now: datetime
+) -> Routing:
+    """Pick the subscriptions an event goes to; `granted` = partners with a subscribe grant."""
+    if isinstance(data, IncidentAlertV1):
+        targets = [
+            s
+            for s in subscribers
+            if s.partner_id != data.publisher_partner_id and s.partner_id in granted
+        ]
+        return Routing(targets=targets, refusals=[])
+    parties = named_parties(data=data)
+    if parties is None:
+        return Routing(targets=[], refusals=[])
+    refusals: list[Refusal] = []
+    if isinstance(data, ReferralSubmittedV1):
+        reason = consent_refusal(data=data, now=now)
+        if reason is not None:
+            return Routing(targets=[], refusals=[Refusal(data.recipient_partner_id, reason)])
+    for partner_id in sorted(parties - set(granted)):
+        refusals.append(Refusal(partner_id, "no subscribe grant"))
+    entitled = parties & set(granted)
+    targets = [s for s in subscribers if s.partner_id in entitled]
+    for partner_id in sorted(entitled - {s.partner_id for s in targets}):
+        refusals.append(Refusal(partner_id, "no active subscription"))
+    return Routing(targets=targets, refusals=refusals)
+
+
+def field_view(*, data: EventData, recipient_kind: str | None) -> frozenset[Classification]:
+    """The classifications a recipient of this kind may see in this event."""
+    if isinstance(data, IncidentAlertV1):
+        return EVERYTHING if recipient_kind == PartnerKind.POLICE.value else COMMUNITY_VIEW
+    if isinstance(data, ReferralSubmittedV1 | ReferralStatusChangedV1):
+        return PARTY_VIEW
+    return frozenset({C.PUBLIC})
+
+
+def build_body(*, envelope: Envelope, redacted: Redacted) -> bytes:
+    """The CloudEvents structured-mode JSON to POST: envelope, redacted data, removed pointers."""
+    attributes = envelope.model_dump(mode="json", exclude_none=True, exclude={"partitionkey"})
+    document = {**attributes, "data": redacted.data, "redacted": redacted.removed}
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def route_event(*, session: AsyncSession, data: EventData, now: datetime) -> Routing:
+    """Who receives this event, from the registry copy."""
+    stream = stream_of(event_type=data.event_type)
+    if stream is None:
+        return Routing(targets=[], refusals=[])
+    parties = named_parties(data=data)
+    subscribers = await replica.subscribers(session, stream, parties)
+    if parties is None:
+        granted = {s.partner_id for s in subscribers}  # subscribers() holds only grantees
+    else:
+        granted = {
+            p
+            for p in parties
+            if await replica.is_granted(session, p, stream, GrantAction.SUBSCRIBE)
+        }
+    return select_recipients(data=data, subscribers=subscribers, granted=granted, now=now)
+
+
+async def plan_deliveries(
+    *, session: AsyncSession, event: Event[Any], box: SecretBox, now: datetime | None = None
+) -> int:
+    """Store one pending delivery per recipient subscription; return how many were added."""
+    now = now or datetime.now(UTC)
+    envelope = event.envelope
+    routing = await route_event(session=session, data=event.data, now=now)
+    for refusal in routing.refusals:
+        log.info(
+            "delivery refused",
+            event_id=envelope.id,
+            event_type=envelope.type,
+            partner_id=refusal.partner_id,
+            reason=refusal.reason,
+        )
+    kinds = await store.partner_kinds(session, {s.partner_id for s in routing.targets})
+    added = 0
+    for target in routing.targets:
+        redacted = redact(
+            event.data, field_view(data=event.data, recipient_kind=kinds.get(target.partner_id))
+        )
+        body = build_body(envelope=envelope, redacted=redacted)
+        added += await store.add_delivery(
+            session,
+            {
+                "delivery_id": str(uuid.uuid4()),
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "event_time": envelope.time,
+                "subscription_id": target.subscription_id,
+                "partner_id": target.partner_id,
+                "url": target.url,
+                "body": box.encrypt(body.decode()),
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+    log.info("deliveries planned", event_id=envelope.id, event_type=envelope.type, count=added)
+    return added
+
+
+async def partner_deliveries(
+    *,
+    session: AsyncSession,
+    partner_id: str,
+    event_id: str | None,
+    status: DeliveryStatus | None,
+    limit: int,
+) -> list[store.DeliveryRecord]:
+    """A partner's own deliveries, newest first."""
+    return await store.list_deliveries(
+        session,
+        partner_id=partner_id,
+        event_id=event_id,
+        status=status.value if status is not None else None,
+        limit=limit,
+    )
+
+
+async def partner_delivery(
+    *, session: AsyncSession, partner_id: str, delivery_id: str
+) -> tuple[store.DeliveryRecord, list[store.AttemptRecord]] | None:
+    """One of the partner's own deliveries with its attempts; None when not theirs."""
+    record = await store.get_delivery(session, partner_id=partner_id, delivery_id=delivery_id)
+    if record is None:
+        return None
+    return record, await store.list_attempts(session, delivery_id)

@@ -1,0 +1,162 @@
+"""The delivery worker: claims due deliveries and POSTs them, a bounded number at once."""
+
+import asyncio
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import structlog
+from prometheus_client import Counter, Histogram
+
+from cvihub_notifications import delivery
+from cvihub_notifications.delivery import RetryPolicy
+from cvihub_notifications.service import DeliveryStatus
+from cvihub_notifications.store import Claimed
+from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.secretbox import SecretBox
+
+log = structlog.get_logger(__name__)
+
+ATTEMPTS = Counter(
+    "cvihub_notifications_delivery_attempts_total",
+    "Webhook delivery attempts by outcome.",
+    ["outcome"],
+)
+LATENCY = Histogram(
+    "cvihub_notifications_delivery_latency_seconds",
+    "From the event's time to its successful delivery.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600),
+)
+
+
+class DeliveryWorker:
+    """Sends pending deliveries; wake it after a commit so new ones go out at once."""
+
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        box: SecretBox,
+        policy: RetryPolicy,
+        http_timeout_seconds: float,
+        max_concurrent: int,
+        poll_seconds: float,
+    ) -> None:
+        self._sessions = sessions
+        self._box = box
+        self._policy = policy
+        self._timeout = http_timeout_seconds
+        self._max_concurrent = max_concurrent
+        self._poll_seconds = poll_seconds
+        # A claim outlives the slowest request, so only a dead worker's claims come due again.
+        self._lease_seconds = 2 * http_timeout_seconds + 30
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell the worker that new deliveries are waiting."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver forever; fall back to polling for retries that come due."""
+        inflight: set[asyncio.Task[None]] = set()
+        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
+            try:
+                while True:
+                    free = self._max_concurrent - len(inflight)
+                    if free > 0:
+                        self._wake.clear()
+                        for claimed in await self._claim(free):
+                            task = asyncio.create_task(self._deliver(client, claimed))
+                            inflight.add(task)
+                            task.add_done_callback(inflight.discard)
+                    # Wake on a free slot, when a retry may have come due, or (with room
+                    # for more) on a new delivery.
+                    waiters: set[asyncio.Task[Any]] = set(inflight)
+                    waker = None
+                    if len(inflight) < self._max_concurrent:
+                        waker = asyncio.create_task(self._wake.wait())
+                        waiters.add(waker)
+                    try:
+                        await asyncio.wait(
+                            waiters, timeout=self._poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                        )
+                    finally:
+                        if waker is not None:
+                            waker.cancel()
+            finally:
+                for task in list(inflight):
+                    task.cancel()
+                # Cancelled sends keep their claim; they come due again when the lease ends.
+                await asyncio.gather(*inflight, return_exceptions=True)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        try:
+            return await delivery.claim_due(
+                sessions=self._sessions,
+                now=datetime.now(UTC),
+                limit=limit,
+                lease_seconds=self._lease_seconds,
+            )
+        except Exception:
+            log.exception("claiming deliveries failed; retrying")
+            return []
+
+    async def _deliver(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
+        try:
+            await self._attempt(client, claimed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The claim stays; the delivery comes due again when its lease ends.
+            log.exception("delivery attempt could not be recorded", delivery_id=claimed.delivery_id)
+
+    async def _attempt(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
+        secret_encrypted = await delivery.signing_secret(sessions=self._sessions, claimed=claimed)
+        if secret_encrypted is None:
+            ATTEMPTS.labels(outcome="abandoned").inc()
+            return
+        at = datetime.now(UTC)
+        started = time.perf_counter()
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            secret = self._box.decrypt(secret_encrypted)
+            body = self._box.decrypt(claimed.body_encrypted).encode()
+            headers = delivery.webhook_headers(
+                secret=secret, msg_id=claimed.event_id, body=body, at=at
+            )
+            # Streamed and never read: the answer's body is of no use and may be large.
+            async with client.stream(
+                "POST", claimed.url, content=body, headers=headers
+            ) as response:
+                status_code = response.status_code
+            if not delivery.is_success(status_code):
+                error = f"HTTP {status_code}"  # never the response body
+        except ValueError:
+            error = "secret or body unusable"  # wrong key, or a malformed secret
+        except httpx.HTTPError as exc:
+            error = type(exc).__name__
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        outcome = await delivery.complete_attempt(
+            sessions=self._sessions,
+            claimed=claimed,
+            at=at,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+            policy=self._policy,
+            rand=random.random(),
+        )
+        ATTEMPTS.labels(outcome=_outcome_label(outcome.status)).inc()
+        if outcome.status is DeliveryStatus.DELIVERED:
+            LATENCY.observe(max(0.0, (datetime.now(UTC) - claimed.event_time).total_seconds()))
+
+
+def _outcome_label(status: DeliveryStatus) -> str:
+    return {
+        DeliveryStatus.DELIVERED: "delivered",
+        DeliveryStatus.PENDING: "retry",
+        DeliveryStatus.FAILED: "failed",
+    }[status]

@@ -1,0 +1,23 @@
+"""Test helpers of the notifications service: builders and a real webhook receiver."""
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+# --import-mode=importlib keeps test dirs off sys.path; the helper modules have unique names.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from notifications_receiver import WebhookReceiver
+
+
+@pytest.fixture
+async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
+    """A real HTTP server on a free loopback port that records every webhook it gets."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    try:
+        yield receiver
+    finally:
+        await receiver.stop()

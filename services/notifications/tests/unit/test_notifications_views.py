@@ -1,0 +1,64 @@
+"""What each recipient sees: default field views and the CloudEvents body."""
+
+import json
+
+from notifications_builders import make_alert, make_referral, make_status_change
+
+from cvihub_contracts import new_event, partner_source
+from cvihub_contracts.redaction import redact
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_notifications.service import build_body, field_view
+
+
+def test_cvi_org_alert_has_no_cji() -> None:
+    alert = make_alert()
+    redacted = redact(alert, field_view(data=alert, recipient_kind=PartnerKind.CVI_ORG.value))
+    assert "source_incident_id" not in redacted.data
+    assert "weapon_type" not in redacted.data
+    assert {"#/source_incident_id", "#/weapon_type"} <= set(redacted.removed)
+    assert redacted.data["incident_type"] == "shooting"
+    assert redacted.data["location"]["zone"] == "Z3"
+
+
+def test_police_alert_keeps_cji() -> None:
+    alert = make_alert()
+    redacted = redact(alert, field_view(data=alert, recipient_kind=PartnerKind.POLICE.value))
+    assert redacted.data["source_incident_id"] == "CAD-2030-0001"
+    assert redacted.data["weapon_type"] == "handgun"
+    assert redacted.removed == []
+
+
+def test_unknown_kind_gets_the_community_view_of_an_alert() -> None:
+    alert = make_alert()
+    redacted = redact(alert, field_view(data=alert, recipient_kind=None))
+    assert "weapon_type" not in redacted.data
+
+
+def test_referral_parties_see_pii_and_phi() -> None:
+    referral = make_referral()
+    view = field_view(data=referral, recipient_kind=PartnerKind.CVI_ORG.value)
+    redacted = redact(referral, view)
+    assert redacted.data["patient"]["family_name"] == "Doe"
+    assert redacted.data["injury"]["description"] == "GSW left leg"
+    assert redacted.removed == []
+    change = make_status_change()
+    view = field_view(data=change, recipient_kind=PartnerKind.HOSPITAL.value)
+    assert redact(change, view).data["note"] == "Met the patient at bedside."
+
+
+def test_body_is_structured_cloudevent_with_redacted_data() -> None:
+    alert = make_alert()
+    event = new_event(alert, source=partner_source("police-1"), causation_id="cause-1")
+    redacted = redact(alert, field_view(data=alert, recipient_kind=PartnerKind.CVI_ORG.value))
+    body = json.loads(build_body(envelope=event.envelope, redacted=redacted))
+    assert body["id"] == event.envelope.id
+    assert body["specversion"] == "1.0"
+    assert body["type"] == "org.cvihub.incident-alert.published"
+    assert body["source"] == "urn:cvihub:partner:police-1"
+    assert body["causationid"] == "cause-1"
+    assert body["correlationid"] == event.envelope.id
+    assert body["subject"] == "incidents/police-1/CAD-2030-0001"
+    assert body["classification"] == "cji"
+    assert "partitionkey" not in body
+    assert body["data"] == redacted.data
+    assert body["redacted"] == redacted.removed
