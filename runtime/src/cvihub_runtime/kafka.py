@@ -1,11 +1,12 @@
 """The Kafka broker every service uses, and the one way to publish a contract record."""
 
 import asyncio
-from collections.abc import Sequence
-from typing import Final, Literal, TypedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final, Literal, TypedDict
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
 
 from cvihub_contracts import KafkaRecord
 
@@ -13,16 +14,28 @@ from cvihub_contracts import KafkaRecord
 # Commit a record's offset only after its handler returned, that is after its work is stored.
 # On an exception the subscriber seeks back and the record comes again (NACK): nothing is lost
 # when a handler fails, and a process that dies mid-handler leaves the offset uncommitted.
+async def undecoded(message: StreamMessage[Any]) -> bytes:
+    """The record's value as it travelled; EventConsumer decodes it against the contracts.
+
+    FastStream's default decoder json-parses any application/json body before the handler runs,
+    so a malformed record would fail there, come back forever, block its partition and never be
+    dead-lettered. With this decoder every record reaches the EventConsumer.
+    """
+    return message.body
+
+
 class SubscriberOptions(TypedDict):
     """The keyword arguments every subscriber of the hub passes to broker.subscriber()."""
 
     ack_policy: AckPolicy
     auto_offset_reset: Literal["earliest", "latest", "none"]
+    decoder: Callable[[StreamMessage[Any]], Awaitable[bytes]]
 
 
 SUBSCRIBER_DEFAULTS: Final[SubscriberOptions] = {
     "ack_policy": AckPolicy.NACK_ON_ERROR,
     "auto_offset_reset": "earliest",
+    "decoder": undecoded,
 }
 
 

@@ -107,11 +107,12 @@ async def test_consumer_applies_a_duplicate_once_and_dead_letters_garbage(
         await consumer(message)
 
     good = _alert_record("CAD-1")
+    # Claims to be JSON and is not: must be dead-lettered, not retried forever.
     garbage = KafkaRecord(
         topic=topics.INCIDENT_ALERTS,
         key=b"k",
-        headers={**good.headers, "ce_type": b"org.example.unknown"},
-        value=b"{}",
+        headers={**good.headers, "ce_id": b"garbage-1"},
+        value=b"{not json",
     )
     await produce(kafka_bootstrap, good, garbage, good)
     await broker.start()
@@ -131,5 +132,5 @@ async def test_consumer_applies_a_duplicate_once_and_dead_letters_garbage(
     # failed once, retried once, duplicate skipped before the handler
     assert calls == [good.headers["ce_id"].decode()] * 2
     reason = dict(dead[0].headers)["x-dead-letter-reason"].decode()
-    assert "unknown event type" in reason
+    assert "data is not a JSON object" in reason
     assert dict(dead[0].headers)["x-original-topic"].decode() == topics.INCIDENT_ALERTS

@@ -5,5 +5,4 @@ from alembic import context
 from cvihub_intake.models import metadata
 from cvihub_runtime.migrations import run_env
 
-# alembic.context is a module proxy of EnvironmentContext; run_env's annotation misses that.
-run_env(context, metadata)  # type: ignore[arg-type]
+run_env(context, metadata)

@@ -1,0 +1,167 @@
+"""The referrals HTTP API: thin routes over the use cases in service.py."""
+
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, StatusReason
+from cvihub_referrals import service
+from cvihub_referrals.schemas import (
+    AcceptRequest,
+    DeclineRequest,
+    ReferralDetail,
+    ReferralSummary,
+    StatusChangeRequest,
+)
+from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.problems import Problem
+
+
+class RoleFilter(StrEnum):
+    """Which of the caller's referrals to list."""
+
+    SENT = "sent"
+    RECEIVED = "received"
+
+
+_ROLES = {RoleFilter.SENT: service.Role.REFERRER, RoleFilter.RECEIVED: service.Role.RECIPIENT}
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or unknown API key"},
+    404: {"description": "No such referral, or you are no party to it"},
+}
+_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    403: {"description": "Only the other party may make this change"},
+    409: {"description": "Not a move of the referral's life cycle, or a concurrent change"},
+}
+
+
+def referrals_router(
+    *,
+    sessions: SessionFactory,
+    current_partner: Callable[..., Awaitable[str]],
+    on_committed: Callable[[], None],
+) -> APIRouter:
+    """Routes of /v1/referrals for the referring and the recipient partner."""
+    router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+    Partner = Annotated[str, Depends(current_partner)]
+
+    async def change(
+        referral_id: UUID,
+        partner_id: str,
+        target: ReferralStatus,
+        reason: StatusReason | None,
+        note: str | None,
+    ) -> ReferralDetail:
+        try:
+            view = await service.change_status(
+                sessions=sessions,
+                referral_id=str(referral_id),
+                partner_id=partner_id,
+                target=target,
+                reason=reason,
+                note=note,
+                on_committed=on_committed,
+            )
+        except service.ReferralNotFound as exc:
+            raise _not_found() from exc
+        except service.InvalidTransition as exc:
+            # "from" is a keyword, so the extension members go in as a dict.
+            extensions: dict[str, Any] = {"from": exc.current.value, "to": exc.target.value}
+            raise Problem(409, "invalid-transition", str(exc), **extensions) from exc
+        except service.TransitionForbidden as exc:
+            raise Problem(403, "forbidden", str(exc), required_role=exc.required.value) from exc
+        except service.ConcurrentChange as exc:
+            raise Problem(
+                409, "concurrent-change", "the referral changed meanwhile; read it and retry"
+            ) from exc
+        return ReferralDetail.of_view(view)
+
+    @router.get(
+        "",
+        summary="List your referrals",
+        response_model=list[ReferralSummary],
+        responses={401: _ERRORS[401]},
+    )
+    async def list_referrals(
+        partner_id: Partner,
+        role: Annotated[
+            RoleFilter | None, Query(description="sent or received; both when omitted")
+        ] = None,
+        status: Annotated[ReferralStatus | None, Query(description="Only this status")] = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many")] = 100,
+    ) -> list[ReferralSummary]:
+        """Referrals you sent or received, newest first."""
+        records = await service.list_referrals(
+            sessions=sessions,
+            partner_id=partner_id,
+            role=_ROLES[role] if role is not None else None,
+            status=status,
+            limit=limit,
+        )
+        return [ReferralSummary.of(record) for record in records]
+
+    @router.get(
+        "/{referral_id}",
+        summary="Read one referral",
+        response_model=ReferralDetail,
+        responses=_ERRORS,
+    )
+    async def get_referral(referral_id: UUID, partner_id: Partner) -> ReferralDetail:
+        """The referral as submitted, its status and history; only for its two parties."""
+        try:
+            view = await service.get_referral(
+                sessions=sessions, referral_id=str(referral_id), partner_id=partner_id
+            )
+        except service.ReferralNotFound as exc:
+            raise _not_found() from exc
+        return ReferralDetail.of_view(view)
+
+    @router.post(
+        "/{referral_id}/accept",
+        summary="Accept a referral addressed to you",
+        response_model=ReferralDetail,
+        responses=_CHANGE_ERRORS,
+    )
+    async def accept(
+        referral_id: UUID, partner_id: Partner, body: AcceptRequest | None = None
+    ) -> ReferralDetail:
+        """requested -> accepted, by the recipient."""
+        note = body.note if body is not None else None
+        return await change(referral_id, partner_id, ReferralStatus.ACCEPTED, None, note)
+
+    @router.post(
+        "/{referral_id}/decline",
+        summary="Decline a referral addressed to you",
+        response_model=ReferralDetail,
+        responses=_CHANGE_ERRORS,
+    )
+    async def decline(
+        referral_id: UUID, partner_id: Partner, body: DeclineRequest
+    ) -> ReferralDetail:
+        """requested -> rejected, by the recipient, with a reason."""
+        return await change(
+            referral_id, partner_id, ReferralStatus.REJECTED, body.reason, body.note
+        )
+
+    @router.post(
+        "/{referral_id}/status",
+        summary="Move a referral to another status",
+        response_model=ReferralDetail,
+        responses=_CHANGE_ERRORS,
+    )
+    async def set_status(
+        referral_id: UUID, partner_id: Partner, body: StatusChangeRequest
+    ) -> ReferralDetail:
+        """Any move of the Gravity referral Task life cycle that your role may make."""
+        return await change(referral_id, partner_id, body.status, body.reason, body.note)
+
+    return router
+
+
+def _not_found() -> Problem:
+    return Problem(404, "not-found", "no such referral")

@@ -1,0 +1,57 @@
+"""Composition root of the referrals service: the only place that builds infrastructure."""
+
+import functools
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from cvihub_referrals import handlers
+from cvihub_referrals.api import referrals_router
+from cvihub_referrals.models import inbox, outbox, replica
+from cvihub_referrals.settings import ReferralsSettings
+from cvihub_runtime.hosting import Hosting
+from cvihub_runtime.inbox import EventConsumer
+from cvihub_runtime.kafka import publish_records
+from cvihub_runtime.outbox import OutboxRelay
+from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.web import install_ops_routes, partner_authenticator
+
+NAME = "referrals"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
+    """The referrals service: consumes referral events, serves and moves referrals."""
+    settings = settings or ReferralsSettings()
+    hosting = Hosting(name=NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
+
+    relay = OutboxRelay(
+        hosting.sessions, outbox, functools.partial(publish_records, hosting.broker)
+    )
+    hosting.add_loop(relay.run)
+
+    consumer = EventConsumer(
+        name=NAME,
+        sessions=hosting.sessions,
+        inbox=inbox,
+        broker=hosting.broker,
+        handlers=handlers.event_handlers(replica),
+    )
+    handlers.subscribe(hosting.broker, group_id=hosting.group_id, consume=consumer)
+
+    app = FastAPI(
+        title="CVI hub referrals",
+        description="Referrals for their referring and recipient partners, and status changes.",
+        version="1.0.0",
+        lifespan=hosting.lifespan,
+    )
+    install_problem_handlers(app)
+    install_ops_routes(app, hosting)
+    app.include_router(
+        referrals_router(
+            sessions=hosting.sessions,
+            current_partner=partner_authenticator(replica, hosting.sessions),
+            on_committed=relay.wake,
+        )
+    )
+    return app

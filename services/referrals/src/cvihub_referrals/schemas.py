@@ -1,0 +1,109 @@
+"""HTTP request and response bodies of the referrals API."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, StatusReason
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1, Urgency
+from cvihub_referrals.service import ReferralView
+from cvihub_referrals.store import ReferralRecord
+
+Note = Annotated[
+    str | None,
+    Field(default=None, max_length=2000, description="Free-text note; treated as PHI."),
+]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AcceptRequest(_Body):
+    """Accept a referral addressed to you."""
+
+    note: Note = None
+
+
+class DeclineRequest(_Body):
+    """Decline (reject) a referral addressed to you."""
+
+    reason: StatusReason = Field(description="Why the referral is declined.")
+    note: Note = None
+
+
+class StatusChangeRequest(_Body):
+    """Move a referral to another status of its life cycle."""
+
+    status: ReferralStatus = Field(description="The new status.")
+    reason: StatusReason | None = Field(default=None, description="Why.")
+    note: Note = None
+
+
+class ReferralSummary(BaseModel):
+    """A referral in a list."""
+
+    referral_id: UUID
+    status: ReferralStatus
+    referring_partner_id: str
+    recipient_partner_id: str
+    urgency: Urgency
+    submitted_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: ReferralRecord) -> "ReferralSummary":
+        """The summary of a stored referral."""
+        return cls(
+            referral_id=UUID(record.referral_id),
+            status=ReferralStatus(record.status),
+            referring_partner_id=record.referring_partner_id,
+            recipient_partner_id=record.recipient_partner_id,
+            urgency=Urgency(record.urgency),
+            submitted_at=record.submitted_at,
+            updated_at=record.updated_at,
+        )
+
+
+class HistoryEntry(BaseModel):
+    """One status change."""
+
+    at: datetime
+    from_status: ReferralStatus | None = Field(description="None on the submission itself.")
+    to_status: ReferralStatus
+    reason: StatusReason | None
+    note: str | None
+    by_partner_id: str
+    event_id: str
+
+
+class ReferralDetail(ReferralSummary):
+    """A referral as submitted, with its status and its history."""
+
+    version: int = Field(description="Goes up by one with each status change.")
+    payload: ReferralSubmittedV1 = Field(description="The referral as the referrer submitted it.")
+    history: list[HistoryEntry]
+
+    @classmethod
+    def of_view(cls, view: ReferralView) -> "ReferralDetail":
+        """The detail of a referral and its history."""
+        record = view.referral
+        return cls(
+            **ReferralSummary.of(record).model_dump(),
+            version=record.version,
+            payload=ReferralSubmittedV1.model_validate(record.payload),
+            history=[
+                HistoryEntry(
+                    at=entry.at,
+                    from_status=ReferralStatus(entry.from_status) if entry.from_status else None,
+                    to_status=ReferralStatus(entry.to_status),
+                    reason=StatusReason(entry.reason) if entry.reason else None,
+                    note=entry.note,
+                    by_partner_id=entry.by_partner_id,
+                    event_id=entry.event_id,
+                )
+                for entry in view.history
+            ],
+        )

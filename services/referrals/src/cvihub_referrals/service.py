@@ -1,0 +1,275 @@
+"""Use cases of the referrals service: record submissions, read, and move through statuses."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from uuid import UUID
+
+import structlog
+from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Event, new_event, partner_source, to_kafka
+from cvihub_contracts.referral.status_changed_v1 import (
+    ReferralStatus,
+    ReferralStatusChangedV1,
+    StatusReason,
+)
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_referrals import store
+from cvihub_referrals.models import outbox
+from cvihub_runtime.db import SessionFactory, transaction
+from cvihub_runtime.outbox import add_to_outbox
+
+log = structlog.get_logger(__name__)
+
+S = ReferralStatus
+
+
+class Role(StrEnum):
+    """A partner's part in one referral."""
+
+    REFERRER = "referrer"
+    RECIPIENT = "recipient"
+
+
+FINAL_STATUSES: frozenset[ReferralStatus] = frozenset(
+    {S.REJECTED, S.CANCELED, S.FAILED, S.COMPLETED, S.ENTERED_IN_ERROR}
+)
+
+# Which (from, to) moves exist and who may make each: the Gravity referral Task life cycle.
+TRANSITIONS: Mapping[tuple[ReferralStatus, ReferralStatus], Role] = {
+    (S.REQUESTED, S.ACCEPTED): Role.RECIPIENT,
+    (S.REQUESTED, S.REJECTED): Role.RECIPIENT,
+    (S.REQUESTED, S.CANCELED): Role.REFERRER,
+    (S.ACCEPTED, S.IN_PROGRESS): Role.RECIPIENT,
+    (S.ACCEPTED, S.ON_HOLD): Role.RECIPIENT,
+    (S.ACCEPTED, S.COMPLETED): Role.RECIPIENT,
+    (S.ACCEPTED, S.FAILED): Role.RECIPIENT,
+    (S.ACCEPTED, S.CANCELED): Role.REFERRER,
+    (S.IN_PROGRESS, S.ON_HOLD): Role.RECIPIENT,
+    (S.IN_PROGRESS, S.COMPLETED): Role.RECIPIENT,
+    (S.IN_PROGRESS, S.FAILED): Role.RECIPIENT,
+    (S.ON_HOLD, S.IN_PROGRESS): Role.RECIPIENT,
+    (S.ON_HOLD, S.FAILED): Role.RECIPIENT,
+    (S.ON_HOLD, S.COMPLETED): Role.RECIPIENT,
+    **{
+        (status, S.ENTERED_IN_ERROR): Role.REFERRER
+        for status in ReferralStatus
+        if status not in FINAL_STATUSES
+    },
+}
+
+REFERRALS_RECORDED = Counter(
+    "cvihub_referrals_recorded_total", "Referrals stored from submitted events."
+)
+STATUS_CHANGES = Counter(
+    "cvihub_referrals_status_changes_total",
+    "Referral status changes committed.",
+    ["from_status", "to_status"],
+)
+
+
+class ReferralNotFound(LookupError):
+    """No such referral, or the caller is no party to it (the two look the same)."""
+
+
+class InvalidTransition(ValueError):
+    """The referral's life cycle has no such move."""
+
+    def __init__(self, current: ReferralStatus, target: ReferralStatus) -> None:
+        super().__init__(f"a referral cannot move from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+class TransitionForbidden(PermissionError):
+    """The move exists, but only the other party may make it."""
+
+    def __init__(self, target: ReferralStatus, required: Role) -> None:
+        super().__init__(f"only the {required} may move a referral to {target}")
+        self.target = target
+        self.required = required
+
+
+class ConcurrentChange(RuntimeError):
+    """Someone else changed the referral between our read and our write."""
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """A referral with its status history, as a party to it sees it."""
+
+    referral: store.ReferralRecord
+    history: list[store.HistoryRecord]
+
+
+def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]:
+    """The caller's parts in a referral; empty when it is no party to it."""
+    roles: set[Role] = set()
+    if referral.referring_partner_id == partner_id:
+        roles.add(Role.REFERRER)
+    if referral.recipient_partner_id == partner_id:
+        roles.add(Role.RECIPIENT)
+    return frozenset(roles)
+
+
+def check_transition(
+    current: ReferralStatus, target: ReferralStatus, roles: frozenset[Role]
+) -> None:
+    """Raise InvalidTransition or TransitionForbidden unless these roles may make this move."""
+    required = TRANSITIONS.get((current, target))
+    if required is None:
+        raise InvalidTransition(current, target)
+    if required not in roles:
+        raise TransitionForbidden(target, required)
+
+
+async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmittedV1]) -> None:
+    """Store a submitted referral as requested, with its first history row; once per id."""
+    data = event.data
+    referral_id = str(data.referral_id)
+    record = store.ReferralRecord(
+        referral_id=referral_id,
+        referring_partner_id=data.referring_partner_id,
+        recipient_partner_id=data.recipient_partner_id,
+        status=S.REQUESTED.value,
+        urgency=data.urgency.value,
+        payload=data.model_dump(mode="json"),
+        submitted_at=data.submitted_at,
+        updated_at=data.submitted_at,
+        submitted_event_id=event.envelope.id,
+        correlation_id=event.envelope.correlationid,
+        version=1,
+    )
+    if not await store.insert_referral(session, record):
+        # The same referral under another event id (a re-submission): keep the first.
+        log.info("referral already stored", referral_id=referral_id, event_id=event.envelope.id)
+        return
+    await store.add_history(
+        session,
+        referral_id,
+        store.HistoryRecord(
+            at=data.submitted_at,
+            from_status=None,
+            to_status=S.REQUESTED.value,
+            reason=None,
+            note=None,
+            by_partner_id=data.referring_partner_id,
+            event_id=event.envelope.id,
+        ),
+    )
+    REFERRALS_RECORDED.inc()
+    log.info("referral recorded", referral_id=referral_id, event_id=event.envelope.id)
+
+
+async def _visible(
+    session: AsyncSession, referral_id: str, partner_id: str
+) -> store.ReferralRecord:
+    referral = await store.get_referral(session, referral_id)
+    if referral is None or not roles_of(referral, partner_id):
+        raise ReferralNotFound(referral_id)
+    return referral
+
+
+async def get_referral(
+    *, sessions: SessionFactory, referral_id: str, partner_id: str
+) -> ReferralView:
+    """A referral and its history, for its referring or recipient partner only."""
+    async with sessions() as session:
+        referral = await _visible(session, referral_id, partner_id)
+        return ReferralView(referral, list(await store.history(session, referral_id)))
+
+
+async def list_referrals(
+    *,
+    sessions: SessionFactory,
+    partner_id: str,
+    role: Role | None,
+    status: ReferralStatus | None,
+    limit: int = 100,
+) -> list[store.ReferralRecord]:
+    """The partner's referrals (sent, received, or both), newest first."""
+    async with sessions() as session:
+        return await store.list_referrals(
+            session,
+            partner_id=partner_id,
+            sent=role in (None, Role.REFERRER),
+            received=role in (None, Role.RECIPIENT),
+            status=status.value if status is not None else None,
+            limit=limit,
+        )
+
+
+async def change_status(
+    *,
+    sessions: SessionFactory,
+    referral_id: str,
+    partner_id: str,
+    target: ReferralStatus,
+    reason: StatusReason | None = None,
+    note: str | None = None,
+    on_committed: Callable[[], None] | None = None,
+    now: datetime | None = None,
+) -> ReferralView:
+    """Move a referral to `target`: new status, history row and event, in one transaction."""
+    changed_at = now or datetime.now(UTC)
+    async with transaction(sessions) as session:
+        referral = await _visible(session, referral_id, partner_id)
+        current = ReferralStatus(referral.status)
+        check_transition(current, target, roles_of(referral, partner_id))
+        event = new_event(
+            ReferralStatusChangedV1(
+                referral_id=UUID(referral.referral_id),
+                status=target,
+                previous_status=current,
+                reason=reason,
+                note=note,
+                changed_by_partner_id=partner_id,
+                referring_partner_id=referral.referring_partner_id,
+                recipient_partner_id=referral.recipient_partner_id,
+                changed_at=changed_at,
+            ),
+            source=partner_source(partner_id),
+            causation_id=referral.submitted_event_id,
+            correlation_id=referral.correlation_id,
+        )
+        moved = await store.set_status(
+            session,
+            referral_id,
+            expected_version=referral.version,
+            status=target.value,
+            updated_at=changed_at,
+        )
+        if not moved:
+            raise ConcurrentChange(referral_id)
+        await store.add_history(
+            session,
+            referral_id,
+            store.HistoryRecord(
+                at=changed_at,
+                from_status=current.value,
+                to_status=target.value,
+                reason=reason.value if reason is not None else None,
+                note=note,
+                by_partner_id=partner_id,
+                event_id=event.envelope.id,
+            ),
+        )
+        await add_to_outbox(session, outbox, to_kafka(event))
+        updated = await store.get_referral(session, referral_id)
+        entries = list(await store.history(session, referral_id))
+    STATUS_CHANGES.labels(from_status=current.value, to_status=target.value).inc()
+    log.info(
+        "referral status changed",
+        referral_id=referral_id,
+        from_status=current.value,
+        to_status=target.value,
+        by_partner_id=partner_id,
+        event_id=event.envelope.id,
+    )
+    if on_committed is not None:
+        on_committed()
+    assert updated is not None
+    return ReferralView(updated, entries)

@@ -1,0 +1,162 @@
+"""The referrals service end to end in-process: real broker, real database, real HTTP app."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from referrals_builders import (
+    CVI_ORG,
+    HOSPITAL,
+    OTHER_ORG,
+    auth,
+    submitted_event,
+)
+from referrals_harness import referrals_hub
+
+from cvihub_contracts import from_kafka, to_kafka, topics
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
+from cvihub_runtime.testing import TestDatabase, consume_until, eventually, produce
+
+pytestmark = pytest.mark.integration
+
+
+async def _visible_to(client: httpx.AsyncClient, partner: str, referral_id: str) -> bool:
+    response = await client.get(f"/v1/referrals/{referral_id}", headers=auth(partner))
+    return response.status_code == 200
+
+
+def _headers(record: Any) -> dict[str, bytes]:
+    return {name: value for name, value in record.headers}
+
+
+async def test_a_referral_is_shared_with_its_two_parties_and_accepted_by_the_recipient(
+    kafka_bootstrap: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    async with referrals_hub(kafka_bootstrap, make_database) as client:
+        submitted = submitted_event()
+        referral_id = str(submitted.data.referral_id)
+        await produce(kafka_bootstrap, to_kafka(submitted))
+        await eventually(lambda: _visible_to(client, CVI_ORG, referral_id))
+
+        sent = (await client.get("/v1/referrals?role=sent", headers=auth(HOSPITAL))).json()
+        received = (await client.get("/v1/referrals?role=received", headers=auth(CVI_ORG))).json()
+        assert [r["referral_id"] for r in sent] == [referral_id]
+        assert [r["referral_id"] for r in received] == [referral_id]
+        assert received[0]["status"] == "requested" and received[0]["urgency"] == "urgent"
+        assert (
+            await client.get("/v1/referrals?role=received", headers=auth(HOSPITAL))
+        ).json() == []
+        assert (await client.get("/v1/referrals", headers=auth(OTHER_ORG))).json() == []
+
+        detail = (await client.get(f"/v1/referrals/{referral_id}", headers=auth(HOSPITAL))).json()
+        assert detail["payload"]["patient"]["family_name"] == "Patient"
+        assert [h["to_status"] for h in detail["history"]] == ["requested"]
+
+        # An unrelated organisation cannot tell the referral exists.
+        for method, path in [("GET", ""), ("POST", "/accept")]:
+            outsider = await client.request(
+                method, f"/v1/referrals/{referral_id}{path}", headers=auth(OTHER_ORG)
+            )
+            assert outsider.status_code == 404
+            assert outsider.headers["content-type"] == "application/problem+json"
+            assert outsider.json() == (
+                await client.request(
+                    method, f"/v1/referrals/{uuid.uuid4()}{path}", headers=auth(OTHER_ORG)
+                )
+            ).json() | {"instance": outsider.json()["instance"]}
+
+        by_sender = await client.post(f"/v1/referrals/{referral_id}/accept", headers=auth(HOSPITAL))
+        assert by_sender.status_code == 403
+        assert by_sender.json()["required_role"] == "recipient"
+
+        accepted = await client.post(
+            f"/v1/referrals/{referral_id}/accept", headers=auth(CVI_ORG), json={"note": "on it"}
+        )
+        assert accepted.status_code == 200
+        body = accepted.json()
+        assert body["status"] == "accepted" and body["version"] == 2
+        assert [(h["from_status"], h["to_status"]) for h in body["history"]] == [
+            (None, "requested"),
+            ("requested", "accepted"),
+        ]
+
+        again = await client.post(f"/v1/referrals/{referral_id}/accept", headers=auth(CVI_ORG))
+        assert again.status_code == 409
+        assert again.json()["type"].endswith("/invalid-transition")
+        assert (again.json()["from"], again.json()["to"]) == ("accepted", "accepted")
+
+        changed = await consume_until(
+            kafka_bootstrap,
+            topics.REFERRALS,
+            lambda r: _headers(r).get("ce_type") == ReferralStatusChangedV1.event_type.encode(),
+        )
+        record = changed[0]
+        event = from_kafka(_headers(record), record.key, record.value)
+        assert isinstance(event.data, ReferralStatusChangedV1)
+        assert event.envelope.causationid == submitted.envelope.id
+        assert event.envelope.correlationid == submitted.envelope.correlationid
+        assert event.envelope.source == f"urn:cvihub:partner:{CVI_ORG}"
+        assert event.envelope.id == body["history"][1]["event_id"]
+        assert (event.data.previous_status, event.data.status) == ("requested", "accepted")
+        assert record.key == referral_id.encode()
+
+        metrics = (await client.get("/metrics")).text
+        assert (
+            'cvihub_referrals_status_changes_total{from_status="requested",to_status="accepted"}'
+            in (metrics)
+        )
+
+
+async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
+    kafka_bootstrap: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    async with referrals_hub(kafka_bootstrap, make_database) as client:
+        first, second = submitted_event(), submitted_event()
+        await produce(kafka_bootstrap, to_kafka(first), to_kafka(second))
+        ids = [str(first.data.referral_id), str(second.data.referral_id)]
+        for referral_id in ids:
+            await eventually(lambda r=referral_id: _visible_to(client, CVI_ORG, r))
+
+        assert (await client.get("/v1/referrals")).status_code == 401
+
+        async def move(partner: str, path: str, body: dict[str, Any]) -> httpx.Response:
+            return await client.post(
+                f"/v1/referrals/{ids[0]}{path}", headers=auth(partner), json=body
+            )
+
+        assert (await move(CVI_ORG, "/accept", {})).status_code == 200
+        assert (await move(CVI_ORG, "/status", {"status": "in-progress"})).status_code == 200
+        by_sender = await move(HOSPITAL, "/status", {"status": "completed"})
+        assert by_sender.status_code == 403
+        done = await move(
+            CVI_ORG, "/status", {"status": "completed", "reason": "services-delivered"}
+        )
+        assert done.status_code == 200
+        assert [h["to_status"] for h in done.json()["history"]] == [
+            "requested",
+            "accepted",
+            "in-progress",
+            "completed",
+        ]
+        after_final = await move(HOSPITAL, "/status", {"status": "entered-in-error"})
+        assert after_final.status_code == 409
+        bad_body = await move(CVI_ORG, "/decline", {"reason": "because", "note": "x"})
+        assert bad_body.status_code == 422
+        assert bad_body.json()["errors"][0]["pointer"] == "#/reason"
+
+        # The recipient's two desks answer the second referral at the same moment.
+        racing = await asyncio.gather(
+            client.post(f"/v1/referrals/{ids[1]}/accept", headers=auth(CVI_ORG)),
+            client.post(
+                f"/v1/referrals/{ids[1]}/decline",
+                headers=auth(CVI_ORG),
+                json={"reason": "no-capacity"},
+            ),
+        )
+        assert sorted(r.status_code for r in racing) == [200, 409]
+        final = (await client.get(f"/v1/referrals/{ids[1]}", headers=auth(HOSPITAL))).json()
+        winner = next(r for r in racing if r.status_code == 200).json()
+        assert final["status"] == winner["status"] and len(final["history"]) == 2
