@@ -1,7 +1,6 @@
 """Start and stop one service's database, broker and background loops as a unit."""
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,9 +60,10 @@ class Hosting:
         finally:
             for task in self._tasks:
                 task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if self._tasks:
+                _, stuck = await asyncio.wait(self._tasks, timeout=10)
+                for task in stuck:
+                    log.error("background loop did not stop", loop=task.get_name())
             await self.broker.stop()
             await self.engine.dispose()
             log.info("service stopped")

@@ -76,8 +76,11 @@ class OutboxRelay:
                 await asyncio.sleep(self._idle_poll_seconds)
             if sent < self._batch_size:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel
+                # that lands just as the event is set (CPython gh-86296), hanging shutdown.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll_seconds)
+                    async with asyncio.timeout(self._idle_poll_seconds):
+                        await self._wake.wait()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent records; return how many were sent."""

@@ -1,0 +1,147 @@
+"""The registry's entities as plain values, and the errors its use cases raise."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+
+ADMIN_ACTOR = "admin"
+SEED_ACTOR = "seed"
+UNKNOWN_ACTOR = "unknown"
+
+
+class PartnerStatus(StrEnum):
+    """Whether a partner may act: suspension stops its keys and deliveries everywhere."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class RevocableStatus(StrEnum):
+    """Keys, grants and subscriptions are in force until revoked, never re-activated."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner organisation."""
+
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    status: PartnerStatus
+    contact_email: str | None
+    description: str | None
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An API key, known only by its id and hash."""
+
+    credential_id: str
+    partner_id: str
+    key_sha256: str
+    status: RevocableStatus
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    sequence: int
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Permission for one partner to publish or subscribe to one stream."""
+
+    grant_id: str
+    partner_id: str
+    stream: Stream
+    action: GrantAction
+    status: RevocableStatus
+    purpose: str | None
+    agreement_ref: str | None
+    created_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None
+    sequence: int
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A partner's webhook endpoint for one stream; the secret is stored encrypted."""
+
+    subscription_id: str
+    partner_id: str
+    stream: Stream
+    url: str
+    secret_encrypted: str
+    status: RevocableStatus
+    created_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None
+    sequence: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the append-only audit log."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity_id: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A newly issued key: the only moment the plain key exists."""
+
+    credential: Credential
+    api_key: str
+
+
+@dataclass(frozen=True)
+class CreatedSubscription:
+    """A newly created subscription and its plain secret, shown once."""
+
+    subscription: Subscription
+    secret: str
+
+
+class RegistryError(Exception):
+    """A use case refused; `kind` names the problem type, `detail` says why without secrets."""
+
+    status = 400
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+class NotFound(RegistryError):
+    """The entity does not exist, or the caller may not know that it does."""
+
+    status = 404
+
+
+class Conflict(RegistryError):
+    """The change would duplicate something that exists."""
+
+    status = 409
+
+
+class Invalid(RegistryError):
+    """The request is well-formed but not acceptable (e.g. an expiry in the past)."""
+
+    status = 422

@@ -1,0 +1,65 @@
+"""Registry entities as the contract change events that replicas apply."""
+
+from cvihub_contracts import KafkaRecord, new_event, service_source, to_kafka
+from cvihub_contracts.registry.changes_v1 import (
+    CredentialChangedV1,
+    EntityStatus,
+    GrantChangedV1,
+    PartnerChangedV1,
+    SubscriptionChangedV1,
+)
+from cvihub_registry.domain import Credential, Grant, Partner, Subscription
+
+SOURCE = service_source("registry")
+
+Entity = Partner | Credential | Grant | Subscription
+ChangeEvent = PartnerChangedV1 | CredentialChangedV1 | GrantChangedV1 | SubscriptionChangedV1
+
+
+def change_of(entity: Entity) -> ChangeEvent:
+    """The change event describing an entity's current state and sequence."""
+    status = EntityStatus(entity.status.value)
+    if isinstance(entity, Partner):
+        return PartnerChangedV1(
+            sequence=entity.sequence,
+            changed_at=entity.updated_at,
+            status=status,
+            partner_id=entity.partner_id,
+            name=entity.name,
+            kind=entity.kind,
+        )
+    if isinstance(entity, Credential):
+        return CredentialChangedV1(
+            sequence=entity.sequence,
+            changed_at=entity.updated_at,
+            status=status,
+            credential_id=entity.credential_id,
+            partner_id=entity.partner_id,
+            key_sha256=entity.key_sha256,
+            expires_at=entity.expires_at,
+        )
+    if isinstance(entity, Grant):
+        return GrantChangedV1(
+            sequence=entity.sequence,
+            changed_at=entity.updated_at,
+            status=status,
+            grant_id=entity.grant_id,
+            partner_id=entity.partner_id,
+            stream=entity.stream,
+            action=entity.action,
+        )
+    return SubscriptionChangedV1(
+        sequence=entity.sequence,
+        changed_at=entity.updated_at,
+        status=status,
+        subscription_id=entity.subscription_id,
+        partner_id=entity.partner_id,
+        stream=entity.stream,
+        url=entity.url,
+        secret_encrypted=entity.secret_encrypted,
+    )
+
+
+def change_record(entity: Entity, *, correlation_id: str | None = None) -> KafkaRecord:
+    """A Kafka record (fresh event id) announcing an entity's current state."""
+    return to_kafka(new_event(change_of(entity), source=SOURCE, correlation_id=correlation_id))

@@ -1,0 +1,120 @@
+"""The registry's tables: the source of truth for partners, keys, grants and subscriptions."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from cvihub_runtime.outbox import define_outbox
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# One row holding the global change counter. Bumping it takes a row lock, so changes are
+# serialised and a later commit always carries a higher sequence than an earlier one.
+change_sequence = Table(
+    "change_sequence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("partner_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("contact_email", String(254), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("credential_id", String(64), primary_key=True),
+    Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("sequence", BigInteger, nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("grant_id", String(64), primary_key=True),
+    Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
+    Column("stream", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("agreement_ref", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("sequence", BigInteger, nullable=False),
+)
+
+# The database, not only the service, refuses a second active grant for the same triple.
+Index(
+    "uq_grants_active_triple",
+    grants.c.partner_id,
+    grants.c.stream,
+    grants.c.action,
+    unique=True,
+    sqlite_where=text("status = 'active'"),
+    postgresql_where=text("status = 'active'"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("subscription_id", String(64), primary_key=True),
+    Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
+    Column("stream", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret_encrypted", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("sequence", BigInteger, nullable=False),
+)
+
+# Append-only: rows are inserted, never updated or deleted. `detail` never holds a secret.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity_id", String(64), nullable=True),
+    Column("detail", JSON, nullable=False),
+)
+
+outbox = define_outbox(metadata)

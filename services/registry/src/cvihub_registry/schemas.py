@@ -1,0 +1,175 @@
+"""HTTP request and response bodies of the registry's API (event contracts live elsewhere)."""
+
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_registry.domain import PartnerStatus, RevocableStatus
+from cvihub_registry.seed import EMAIL_PATTERN, PARTNER_ID_PATTERN
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
+Description = Annotated[str, Field(max_length=4000)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PartnerCreate(_Request):
+    """A partner organisation to register."""
+
+    partner_id: str = Field(pattern=PARTNER_ID_PATTERN, examples=["mercy-hospital"])
+    name: Name
+    kind: PartnerKind
+    contact_email: Email | None = None
+    description: Description | None = None
+
+
+class PartnerUpdate(_Request):
+    """Fields to change; omitted fields stay, null clears contact_email or description."""
+
+    name: Name | None = None
+    status: PartnerStatus | None = None
+    contact_email: Email | None = None
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> Self:
+        for name in ("name", "status"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class PartnerOut(_Response):
+    """A partner as the registry holds it."""
+
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    status: PartnerStatus
+    contact_email: str | None
+    description: str | None
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DirectoryEntry(_Response):
+    """An active partner, as other partners see it."""
+
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    description: str | None
+    contact_email: str | None
+
+
+class KeyCreate(_Request):
+    """Options of a new API key."""
+
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the key stops working (with a timezone); none = never."
+    )
+
+
+class KeyIssued(BaseModel):
+    """A new API key. `api_key` is shown this once: the registry keeps only its hash."""
+
+    credential_id: str
+    api_key: str
+    expires_at: datetime | None
+
+
+class KeyOut(_Response):
+    """An API key's metadata (never the key)."""
+
+    credential_id: str
+    partner_id: str
+    status: RevocableStatus
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class GrantCreate(_Request):
+    """Permission for a partner to publish or subscribe to a stream."""
+
+    partner_id: str = Field(pattern=PARTNER_ID_PATTERN)
+    stream: Stream
+    action: GrantAction
+    purpose: Annotated[str, Field(max_length=2000)] | None = None
+    agreement_ref: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="The data-sharing agreement this grant rests on."
+    )
+
+
+class GrantOut(_Response):
+    """A grant."""
+
+    grant_id: str
+    partner_id: str
+    stream: Stream
+    action: GrantAction
+    status: RevocableStatus
+    purpose: str | None
+    agreement_ref: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class SubscriptionCreate(_Request):
+    """A webhook endpoint for one stream."""
+
+    stream: Stream
+    url: AnyHttpUrl = Field(description="http or https URL the hub POSTs events to.")
+    secret: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Standard Webhooks secret (whsec_ + base64); generated when omitted.",
+    )
+
+
+class SubscriptionCreated(BaseModel):
+    """A new subscription. `secret` is shown this once."""
+
+    subscription_id: str
+    partner_id: str
+    stream: Stream
+    url: str
+    secret: str
+
+
+class SubscriptionOut(_Response):
+    """A subscription (never its secret)."""
+
+    subscription_id: str
+    partner_id: str
+    stream: Stream
+    url: str
+    status: RevocableStatus
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class AuditEntryOut(_Response):
+    """One audit log entry."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity_id: str | None
+    detail: dict[str, Any]

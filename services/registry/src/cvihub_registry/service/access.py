@@ -1,0 +1,228 @@
+"""Use cases on grants and webhook subscriptions: who may publish or receive which stream."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import GrantAction, Stream
+from cvihub_registry import store
+from cvihub_registry.domain import (
+    Conflict,
+    CreatedSubscription,
+    Grant,
+    Invalid,
+    NotFound,
+    RevocableStatus,
+    Subscription,
+)
+from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
+from cvihub_registry.webhooks import webhook_secret
+from cvihub_runtime.db import transaction
+from cvihub_runtime.secretbox import SecretBox
+
+
+async def create_grant(
+    *,
+    core: RegistryCore,
+    actor: str,
+    partner_id: str,
+    stream: Stream,
+    action: GrantAction,
+    purpose: str | None = None,
+    agreement_ref: str | None = None,
+) -> Grant:
+    """Grant a partner publish or subscribe on a stream; Conflict if an active one exists."""
+    try:
+        async with transaction(core.sessions) as session:
+            await partner_or_404(session, partner_id)
+            grant = await new_grant(
+                session,
+                actor=actor,
+                grant_id=uuid.uuid4().hex,
+                partner_id=partner_id,
+                stream=stream,
+                action=action,
+                purpose=purpose,
+                agreement_ref=agreement_ref,
+            )
+    except IntegrityError as exc:
+        raise Conflict("grant-exists", "an active grant for this stream and action exists") from exc
+    core.wake()
+    return grant
+
+
+async def new_grant(
+    session: AsyncSession,
+    *,
+    actor: str,
+    grant_id: str,
+    partner_id: str,
+    stream: Stream,
+    action: GrantAction,
+    purpose: str | None,
+    agreement_ref: str | None,
+) -> Grant:
+    """Insert a grant in the caller's transaction; Conflict if an active one exists."""
+    sequence = await store.next_sequence(session)
+    found = await store.active_grant(session, partner_id=partner_id, stream=stream, action=action)
+    if found is not None:
+        raise Conflict("grant-exists", "an active grant for this stream and action exists")
+    now = datetime.now(UTC)
+    grant = await store.insert(
+        session,
+        Grant(
+            grant_id=grant_id,
+            partner_id=partner_id,
+            stream=stream,
+            action=action,
+            status=RevocableStatus.ACTIVE,
+            purpose=purpose,
+            agreement_ref=agreement_ref,
+            created_at=now,
+            updated_at=now,
+            revoked_at=None,
+            sequence=sequence,
+        ),
+    )
+    detail = {"partner_id": partner_id, "stream": stream.value, "action": action.value}
+    await record_change(session, grant, actor=actor, action="grant.created", detail=detail)
+    return grant
+
+
+async def revoke_grant(*, core: RegistryCore, actor: str, grant_id: str) -> Grant:
+    """Revoke a grant (idempotent); NotFound if unknown."""
+    async with transaction(core.sessions) as session:
+        sequence = await store.next_sequence(session)
+        grant = await store.get_grant(session, grant_id)
+        if grant is None:
+            raise NotFound("grant-not-found", "no such grant")
+        if grant.status is RevocableStatus.REVOKED:
+            return grant
+        now = datetime.now(UTC)
+        grant = await store.save(
+            session,
+            grant,
+            status=RevocableStatus.REVOKED,
+            revoked_at=now,
+            updated_at=now,
+            sequence=sequence,
+        )
+        detail = {"partner_id": grant.partner_id, "stream": grant.stream.value}
+        await record_change(session, grant, actor=actor, action="grant.revoked", detail=detail)
+    core.wake()
+    return grant
+
+
+async def list_grants(*, core: RegistryCore, partner_id: str | None = None) -> list[Grant]:
+    """Grants, optionally of one partner."""
+    async with core.sessions() as session:
+        return await store.list_grants(session, partner_id=partner_id)
+
+
+async def create_subscription(
+    *,
+    core: RegistryCore,
+    actor: str,
+    partner_id: str,
+    stream: Stream,
+    url: str,
+    secret: str | None = None,
+) -> CreatedSubscription:
+    """Register a webhook endpoint; the plain secret is returned once and stored encrypted."""
+    try:
+        plain = webhook_secret(secret)
+    except ValueError as exc:
+        raise Invalid("invalid-webhook-secret", str(exc)) from exc
+    async with transaction(core.sessions) as session:
+        await partner_or_404(session, partner_id)
+        subscription = await new_subscription(
+            session,
+            box=core.box,
+            actor=actor,
+            subscription_id=uuid.uuid4().hex,
+            partner_id=partner_id,
+            stream=stream,
+            url=url,
+            secret=plain,
+        )
+    core.wake()
+    return CreatedSubscription(subscription=subscription, secret=plain)
+
+
+async def new_subscription(
+    session: AsyncSession,
+    *,
+    box: SecretBox,
+    actor: str,
+    subscription_id: str,
+    partner_id: str,
+    stream: Stream,
+    url: str,
+    secret: str,
+) -> Subscription:
+    """Insert a subscription in the caller's transaction; Conflict on the same stream and URL."""
+    sequence = await store.next_sequence(session)
+    found = await store.active_subscription(session, partner_id=partner_id, stream=stream, url=url)
+    if found is not None:
+        raise Conflict(
+            "subscription-exists", "an active subscription for this stream and URL exists"
+        )
+    now = datetime.now(UTC)
+    subscription = await store.insert(
+        session,
+        Subscription(
+            subscription_id=subscription_id,
+            partner_id=partner_id,
+            stream=stream,
+            url=url,
+            secret_encrypted=box.encrypt(secret),
+            status=RevocableStatus.ACTIVE,
+            created_at=now,
+            updated_at=now,
+            revoked_at=None,
+            sequence=sequence,
+        ),
+    )
+    detail = {"partner_id": partner_id, "stream": stream.value}
+    await record_change(
+        session, subscription, actor=actor, action="subscription.created", detail=detail
+    )
+    return subscription
+
+
+async def revoke_subscription(
+    *, core: RegistryCore, actor: str, subscription_id: str
+) -> Subscription:
+    """Remove a webhook endpoint (idempotent); NotFound if unknown."""
+    async with transaction(core.sessions) as session:
+        sequence = await store.next_sequence(session)
+        subscription = await store.get_subscription(session, subscription_id)
+        if subscription is None:
+            raise NotFound("subscription-not-found", "no such subscription")
+        if subscription.status is RevocableStatus.REVOKED:
+            return subscription
+        now = datetime.now(UTC)
+        subscription = await store.save(
+            session,
+            subscription,
+            status=RevocableStatus.REVOKED,
+            revoked_at=now,
+            updated_at=now,
+            sequence=sequence,
+        )
+        detail = {"partner_id": subscription.partner_id, "stream": subscription.stream.value}
+        await record_change(
+            session, subscription, actor=actor, action="subscription.revoked", detail=detail
+        )
+    core.wake()
+    return subscription
+
+
+async def list_subscriptions(
+    *, core: RegistryCore, partner_id: str | None = None
+) -> list[Subscription]:
+    """Subscriptions (without secrets in any answer), optionally of one partner."""
+    async with core.sessions() as session:
+        return await store.list_subscriptions(session, partner_id=partner_id)

@@ -1,0 +1,106 @@
+"""Authentication of admins and partners against the registry's own tables, and the audit."""
+
+import hmac
+from datetime import UTC, datetime
+
+from cvihub_registry import store
+from cvihub_registry.domain import (
+    UNKNOWN_ACTOR,
+    AuditEntry,
+    Credential,
+    Partner,
+    PartnerStatus,
+    RevocableStatus,
+)
+from cvihub_registry.keys import credential_id_of, key_matches
+from cvihub_registry.service.core import RegistryCore
+from cvihub_runtime.db import transaction
+
+
+async def audit_entries(*, core: RegistryCore, limit: int = 100) -> list[AuditEntry]:
+    """The newest audit entries first."""
+    async with core.sessions() as session:
+        return await store.list_audit(session, limit=limit)
+
+
+async def authorize_admin(
+    *, core: RegistryCore, token: str | None, admin_token: str, path: str
+) -> bool:
+    """Whether the token is the admin token (constant time); refusals are audited."""
+    if token is not None and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return True
+    reason = "missing-credentials" if token is None else "wrong-token"
+    await _refuse(
+        core,
+        scope="admin",
+        reason=reason,
+        path=path,
+        actor=UNKNOWN_ACTOR,
+        credential_id=credential_id_of(token) if token else None,
+    )
+    return False
+
+
+async def authenticate_partner(*, core: RegistryCore, api_key: str | None, path: str) -> str | None:
+    """The partner whose active, unexpired key this is, from the registry's own tables."""
+    if api_key is None:
+        await _refuse(core, scope="partner", reason="missing-credentials", path=path)
+        return None
+    credential_id = credential_id_of(api_key)
+    credential = partner = None
+    if credential_id is not None:
+        async with core.sessions() as session:
+            credential = await store.get_credential(session, credential_id)
+            if credential is not None and key_matches(api_key, credential.key_sha256):
+                partner = await store.get_partner(session, credential.partner_id)
+            else:
+                credential = None
+    if credential is None:
+        # A wrong secret for a real id proves nothing about who sent it: the actor stays unknown.
+        await _refuse(
+            core, scope="partner", reason="unknown-key", path=path, credential_id=credential_id
+        )
+        return None
+    reason = refusal_reason(credential, partner)
+    if reason is not None:
+        await _refuse(
+            core,
+            scope="partner",
+            reason=reason,
+            path=path,
+            actor=credential.partner_id,
+            credential_id=credential_id,
+        )
+        return None
+    return credential.partner_id
+
+
+def refusal_reason(credential: Credential, partner: Partner | None) -> str | None:
+    """Why a genuine key may not be used now, or None when it may."""
+    if credential.status is not RevocableStatus.ACTIVE:
+        return "revoked-key"
+    if credential.expires_at is not None and credential.expires_at <= datetime.now(UTC):
+        return "expired-key"
+    if partner is None or partner.status is not PartnerStatus.ACTIVE:
+        return "partner-suspended"
+    return None
+
+
+async def _refuse(
+    core: RegistryCore,
+    *,
+    scope: str,
+    reason: str,
+    path: str,
+    actor: str = UNKNOWN_ACTOR,
+    credential_id: str | None = None,
+) -> None:
+    # Its own transaction: the request fails, the record of the refusal must stay.
+    async with transaction(core.sessions) as session:
+        await store.add_audit(
+            session,
+            actor=actor,
+            action="auth.refused",
+            entity_id=credential_id,
+            detail={"scope": scope, "reason": reason, "path": path},
+        )

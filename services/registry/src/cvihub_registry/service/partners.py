@@ -1,0 +1,218 @@
+"""Use cases on partners and their API keys."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_registry import store
+from cvihub_registry.domain import (
+    Conflict,
+    Credential,
+    Invalid,
+    IssuedKey,
+    NotFound,
+    Partner,
+    PartnerStatus,
+    RevocableStatus,
+)
+from cvihub_registry.keys import NewKey, generate_key
+from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
+from cvihub_runtime.db import transaction
+
+EDITABLE_PARTNER_FIELDS = frozenset({"name", "status", "contact_email", "description"})
+
+
+async def create_partner(
+    *,
+    core: RegistryCore,
+    actor: str,
+    partner_id: str,
+    name: str,
+    kind: PartnerKind,
+    contact_email: str | None = None,
+    description: str | None = None,
+) -> Partner:
+    """Register a new, active partner; Conflict if the id is taken."""
+    try:
+        async with transaction(core.sessions) as session:
+            partner = await new_partner(
+                session,
+                actor=actor,
+                partner_id=partner_id,
+                name=name,
+                kind=kind,
+                contact_email=contact_email,
+                description=description,
+            )
+    except IntegrityError as exc:
+        raise Conflict("partner-exists", "a partner with this id exists") from exc
+    core.wake()
+    return partner
+
+
+async def new_partner(
+    session: AsyncSession,
+    *,
+    actor: str,
+    partner_id: str,
+    name: str,
+    kind: PartnerKind,
+    contact_email: str | None,
+    description: str | None,
+) -> Partner:
+    """Insert a partner in the caller's transaction; Conflict if the id is taken."""
+    sequence = await store.next_sequence(session)
+    if await store.get_partner(session, partner_id) is not None:
+        raise Conflict("partner-exists", "a partner with this id exists")
+    now = datetime.now(UTC)
+    partner = await store.insert(
+        session,
+        Partner(
+            partner_id=partner_id,
+            name=name,
+            kind=kind,
+            status=PartnerStatus.ACTIVE,
+            contact_email=contact_email,
+            description=description,
+            sequence=sequence,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    await record_change(
+        session, partner, actor=actor, action="partner.created", detail={"kind": kind.value}
+    )
+    return partner
+
+
+async def update_partner(
+    *, core: RegistryCore, actor: str, partner_id: str, changes: dict[str, Any]
+) -> Partner:
+    """Change a partner's profile or status; suspension reaches every replica as an event."""
+    unknown = set(changes) - EDITABLE_PARTNER_FIELDS
+    if unknown:
+        raise Invalid("not-editable", f"these fields cannot be changed: {sorted(unknown)}")
+    async with transaction(core.sessions) as session:
+        sequence = await store.next_sequence(session)
+        partner = await partner_or_404(session, partner_id)
+        changed = {name: v for name, v in changes.items() if getattr(partner, name) != v}
+        if not changed:
+            return partner
+        partner = await store.save(
+            session, partner, **changed, sequence=sequence, updated_at=datetime.now(UTC)
+        )
+        action = "partner.updated"
+        if "status" in changed:
+            suspended = partner.status is PartnerStatus.SUSPENDED
+            action = "partner.suspended" if suspended else "partner.reactivated"
+        await record_change(
+            session, partner, actor=actor, action=action, detail={"fields": sorted(changed)}
+        )
+    core.wake()
+    return partner
+
+
+async def get_partner(*, core: RegistryCore, partner_id: str) -> Partner:
+    """One partner; NotFound if unknown."""
+    async with core.sessions() as session:
+        return await partner_or_404(session, partner_id)
+
+
+async def list_partners(*, core: RegistryCore, active_only: bool = False) -> list[Partner]:
+    """All partners, or only active ones (the directory)."""
+    async with core.sessions() as session:
+        return await store.list_partners(
+            session, status=PartnerStatus.ACTIVE if active_only else None
+        )
+
+
+async def issue_key(
+    *, core: RegistryCore, actor: str, partner_id: str, expires_at: datetime | None = None
+) -> IssuedKey:
+    """Issue a new API key; the plain key is returned here and nowhere else."""
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        raise Invalid("expiry-in-past", "expires_at must be in the future")
+    key = generate_key()
+    async with transaction(core.sessions) as session:
+        await partner_or_404(session, partner_id)
+        credential = await new_credential(
+            session, actor=actor, partner_id=partner_id, key=key, expires_at=expires_at
+        )
+    core.wake()
+    return IssuedKey(credential=credential, api_key=key.api_key)
+
+
+async def new_credential(
+    session: AsyncSession,
+    *,
+    actor: str,
+    partner_id: str,
+    key: NewKey,
+    expires_at: datetime | None,
+) -> Credential:
+    """Insert a credential (hash only) in the caller's transaction."""
+    sequence = await store.next_sequence(session)
+    now = datetime.now(UTC)
+    credential = await store.insert(
+        session,
+        Credential(
+            credential_id=key.credential_id,
+            partner_id=partner_id,
+            key_sha256=key.key_sha256,
+            status=RevocableStatus.ACTIVE,
+            created_at=now,
+            updated_at=now,
+            expires_at=expires_at,
+            revoked_at=None,
+            sequence=sequence,
+        ),
+    )
+    detail = {
+        "partner_id": partner_id,
+        "expires_at": expires_at.isoformat() if expires_at else None,
+    }
+    await record_change(
+        session, credential, actor=actor, action="credential.created", detail=detail
+    )
+    return credential
+
+
+async def revoke_key(
+    *, core: RegistryCore, actor: str, credential_id: str, owner: str | None = None
+) -> Credential:
+    """Revoke a key; with `owner`, only that partner's own key (NotFound otherwise)."""
+    async with transaction(core.sessions) as session:
+        sequence = await store.next_sequence(session)
+        credential = await store.get_credential(session, credential_id)
+        if credential is None or (owner is not None and credential.partner_id != owner):
+            raise NotFound("key-not-found", "no such key")
+        if credential.status is RevocableStatus.REVOKED:
+            return credential
+        now = datetime.now(UTC)
+        credential = await store.save(
+            session,
+            credential,
+            status=RevocableStatus.REVOKED,
+            revoked_at=now,
+            updated_at=now,
+            sequence=sequence,
+        )
+        await record_change(
+            session,
+            credential,
+            actor=actor,
+            action="credential.revoked",
+            detail={"partner_id": credential.partner_id},
+        )
+    core.wake()
+    return credential
+
+
+async def list_keys(*, core: RegistryCore, partner_id: str) -> list[Credential]:
+    """A partner's keys (ids, status and dates; never a key)."""
+    async with core.sessions() as session:
+        await partner_or_404(session, partner_id)
+        return await store.list_credentials(session, partner_id=partner_id)
