@@ -4,6 +4,7 @@ from pydantic import BaseModel
 
 from cvihub_contracts import Classification
 from cvihub_contracts.catalog import EVENT_MODELS
+from cvihub_contracts.envelope import nested_model
 from cvihub_contracts.examples import incident_alert, referral_submitted
 from cvihub_contracts.redaction import field_classification, redact
 
@@ -11,10 +12,12 @@ from cvihub_contracts.redaction import field_classification, redact
 def _unclassified(model: type[BaseModel], prefix: str = "") -> list[str]:
     missing: list[str] = []
     for name, info in model.model_fields.items():
-        annotation = info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            missing += _unclassified(annotation, f"{prefix}{name}.")
-        elif field_classification(model, name) is None:
+        nested = nested_model(info.annotation)
+        if field_classification(model, name) is not None:
+            continue
+        if nested is not None:
+            missing += _unclassified(nested, f"{prefix}{name}.")
+        else:
             missing.append(f"{prefix}{name}")
     return missing
 
@@ -54,3 +57,12 @@ def test_full_view_removes_nothing() -> None:
     everything = frozenset(Classification)
 
     assert redact(incident_alert(), everything).removed == []
+
+
+def test_nested_lists_are_redacted_item_by_item() -> None:
+    from cvihub_contracts.examples import incident_alert_v2
+
+    redacted = redact(incident_alert_v2(), frozenset({Classification.PUBLIC}))
+
+    assert redacted.data["victims"] == [{"severity": "serious"}]
+    assert "#/victims/0/age_group" in redacted.removed

@@ -18,6 +18,8 @@ from cvihub_cli.demo import (
 )
 from cvihub_cli.stack import Stack
 
+BULLETIN = "org.cvihub.bulletin.published"
+
 pytestmark = pytest.mark.e2e
 
 
@@ -125,6 +127,71 @@ def test_partners_cannot_publish_without_a_grant_or_read_others_referrals(hub: S
         "metro-police" in (r["referring_partner_id"], r["recipient_partner_id"])
         for r in listed.json()
     )
+
+
+def _wait_received(stack: Stack, partner: str, event_type: str, key: str, value: str) -> list:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = [
+            item
+            for item in _received(stack, partner, event_type)
+            if item["message"]["data"].get(key) == value
+        ]
+        if found:
+            return found
+        time.sleep(0.1)
+    return []
+
+
+def test_alerts_of_either_version_reach_subscribers_as_the_newest(hub: Stack) -> None:
+    assert hub.info is not None
+    police = {"Authorization": f"Bearer {POLICE_KEY}"}
+    v1 = httpx.post(
+        f"{hub.info.urls['intake']}/v1/incident-alerts", json=demo_alert(), headers=police
+    )
+    v2_body = {k: v for k, v in demo_alert().items() if k not in {"victim_count", "reviewed"}}
+    v2_body |= {
+        "victims": [{"severity": "critical", "age_group": "teen"}],
+        "verification": "verified_on_scene",
+    }
+    v2 = httpx.post(f"{hub.info.urls['intake']}/v2/incident-alerts", json=v2_body, headers=police)
+    assert (v1.status_code, v2.status_code) == (202, 202)
+
+    from_v1 = _wait_received(hub, "safe-streets", INCIDENT_ALERT, "alert_id", v1.json()["alert_id"])
+    from_v2 = _wait_received(hub, "safe-streets", INCIDENT_ALERT, "alert_id", v2.json()["alert_id"])
+
+    assert len(from_v1) == 1 and len(from_v2) == 1
+    for item in (from_v1[0], from_v2[0]):
+        assert item["message"]["dataschema"].endswith("/v2.0.json")
+    assert from_v1[0]["message"]["data"]["verification"] == "verified_by_dispatch"
+    assert from_v2[0]["message"]["data"]["victims"][0]["severity"] == "critical"
+
+
+def test_a_bulletin_reaches_the_network_but_not_its_publisher(hub: Stack) -> None:
+    assert hub.info is not None
+    posted = httpx.post(
+        f"{hub.info.urls['intake']}/v1/bulletins",
+        json={
+            "kind": "resource",
+            "title": "Relocation fund",
+            "summary": "Emergency moves.",
+            "url": "https://example.org/fund",
+            "tags": ["relocation"],
+        },
+        headers={"Authorization": f"Bearer {OUTREACH_KEY}"},
+    )
+    assert posted.status_code == 202, posted.text
+    bulletin_id = posted.json()["bulletin_id"]
+
+    for partner in ("peace-collective", "mercy-hospital"):
+        got = _wait_received(hub, partner, BULLETIN, "bulletin_id", bulletin_id)
+        assert [g["message"]["data"]["title"] for g in got] == ["Relocation fund"]
+    own = [
+        i
+        for i in _received(hub, "safe-streets", BULLETIN)
+        if i["message"]["data"]["bulletin_id"] == bulletin_id
+    ]
+    assert own == []
 
 
 def test_revoking_a_grant_stops_delivery_within_seconds(hub: Stack) -> None:

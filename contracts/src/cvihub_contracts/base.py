@@ -25,12 +25,20 @@ class EventData(BaseModel):
 
     event_type: ClassVar[str]
     version: ClassVar[int]
+    """The major version: a breaking change makes a new class with the next major."""
+    schema_revision: ClassVar[int] = 0
+    """The revision within the major: each one may only add optional fields.
+
+    Named schema_revision, not revision, because payloads may have a field called revision
+    (an incident alert's update counter)."""
     topic: ClassVar[str]
+    submission: ClassVar[type[BaseModel] | None] = None
+    """The body a partner POSTs to intake for this event, where partners publish it."""
 
     @classmethod
     def dataschema(cls) -> str:
-        """The URI of the exact schema version this payload follows."""
-        return f"{SCHEMA_BASE_URI}/{cls.event_type}/v{cls.version}.json"
+        """The URI of the exact schema (major and revision) this payload follows."""
+        return f"{SCHEMA_BASE_URI}/{cls.event_type}/v{cls.version}.{cls.schema_revision}.json"
 
     @classmethod
     def classifications(cls) -> set[Classification]:

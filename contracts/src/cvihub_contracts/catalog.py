@@ -1,7 +1,12 @@
 """Every event type and version the hub knows, looked up by type name and version."""
 
+import re
+from dataclasses import dataclass
+
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
-from cvihub_contracts.base import EventData
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
+from cvihub_contracts.base import SCHEMA_BASE_URI, EventData
+from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.registry.changes_v1 import (
@@ -15,22 +20,52 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     ReferralSubmittedV1,
     ReferralStatusChangedV1,
     IncidentAlertV1,
+    IncidentAlertV2,
+    BulletinPublishedV1,
     PartnerChangedV1,
     CredentialChangedV1,
     GrantChangedV1,
     SubscriptionChangedV1,
 )
 
-_BY_SCHEMA: dict[str, type[EventData]] = {model.dataschema(): model for model in EVENT_MODELS}
 _BY_TYPE_VERSION: dict[tuple[str, int], type[EventData]] = {
     (model.event_type, model.version): model for model in EVENT_MODELS
 }
+_DATASCHEMA = re.compile(
+    re.escape(SCHEMA_BASE_URI) + r"/(?P<type>[a-z0-9.-]+)/v(?P<major>\d+)\.(?P<revision>\d+)\.json"
+)
+
+
+@dataclass(frozen=True)
+class SchemaRef:
+    """What a dataschema URI names: a type, its major version and the revision within it."""
+
+    event_type: str
+    version: int
+    revision: int
+
+
+def parse_dataschema(dataschema: str) -> SchemaRef | None:
+    """Read type, major and revision from one of the hub's dataschema URIs."""
+    match = _DATASCHEMA.fullmatch(dataschema)
+    if match is None:
+        return None
+    return SchemaRef(match["type"], int(match["major"]), int(match["revision"]))
 
 
 def model_for(*, event_type: str, dataschema: str | None) -> type[EventData] | None:
-    """The payload model for a type and schema URI, or None when the hub does not know it."""
-    if dataschema is not None:
-        model = _BY_SCHEMA.get(dataschema)
-        return model if model is not None and model.event_type == event_type else None
+    """The payload model for a type and schema URI (any revision of a known major), or None."""
+    if dataschema is None:
+        return None
+    ref = parse_dataschema(dataschema)
+    if ref is None or ref.event_type != event_type:
+        return None
+    return _BY_TYPE_VERSION.get((event_type, ref.version))
+
+
+def latest_model(event_type: str) -> type[EventData]:
+    """The newest major version of a type: what consumers that ask for "the latest" get."""
     versions = [m for (t, _), m in _BY_TYPE_VERSION.items() if t == event_type]
-    return versions[0] if len(versions) == 1 else None
+    if not versions:
+        raise KeyError(event_type)
+    return max(versions, key=lambda model: model.version)

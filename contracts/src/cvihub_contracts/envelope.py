@@ -8,7 +8,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.exceptions import BaseCloudEventException
@@ -17,7 +17,7 @@ from cloudevents.core.v1.event import CloudEvent
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cvihub_contracts.base import EventData
-from cvihub_contracts.catalog import model_for
+from cvihub_contracts.catalog import model_for, parse_dataschema
 from cvihub_contracts.classification import Classification
 
 SPECVERSION = "1.0"
@@ -149,6 +149,10 @@ def from_kafka(headers: dict[str, bytes], key: bytes | None, value: bytes) -> Ev
     payload = cloud_event.get_data()
     if not isinstance(payload, dict):
         raise ContractViolation(f"{model.event_type}: data is not a JSON object")
+    ref = parse_dataschema(str(attributes.get("dataschema")))
+    if ref is not None and ref.revision > model.schema_revision:
+        # A newer revision of the same major only adds optional fields: read what we know.
+        payload = known_fields(model, payload)
     try:
         envelope = Envelope.model_validate(attributes)
         data = model.model_validate(payload)
@@ -158,3 +162,30 @@ def from_kafka(headers: dict[str, bytes], key: bytes | None, value: bytes) -> Ev
         )
         raise ContractViolation(f"{model.event_type} v{model.version} invalid: {fields}") from exc
     return Event(envelope=envelope, data=data)
+
+
+def known_fields(model: type[BaseModel], payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload without the fields this model (and its nested models) does not declare."""
+    kept: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name not in payload:
+            continue
+        value = payload[name]
+        nested = nested_model(info.annotation)
+        if nested is not None and isinstance(value, dict):
+            value = known_fields(nested, value)
+        elif nested is not None and isinstance(value, list):
+            value = [known_fields(nested, v) if isinstance(v, dict) else v for v in value]
+        kept[name] = value
+    return kept
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside X, X | None or list[X], if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = nested_model(arg)
+        if found is not None:
+            return found
+    return None

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2, upcast_from_v1
 from cvihub_contracts.base import EventData
+from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.registry.changes_v1 import (
@@ -87,6 +89,30 @@ def incident_alert() -> IncidentAlertV1:
     )
 
 
+def incident_alert_v2() -> IncidentAlertV2:
+    """The same shooting, confirmed by dispatch, with one seriously injured teenager."""
+    payload = upcast_from_v1(incident_alert().model_dump(mode="json"))
+    payload["victims"] = [{"severity": "serious", "age_group": "teen"}]
+    return IncidentAlertV2.model_validate(payload)
+
+
+def bulletin_published() -> BulletinPublishedV1:
+    """An outreach organisation invites the network to a vigil."""
+    return BulletinPublishedV1.model_validate(
+        {
+            "bulletin_id": "3c9a1f0e-2b4d-4e6f-8a1b-2c3d4e5f6a7b",
+            "publisher_partner_id": "safe-streets",
+            "published_at": AT.isoformat(),
+            "kind": "event",
+            "title": "Peace walk and vigil",
+            "summary": "Community walk from the park to the corner of Example and 12th.",
+            "starts_at": (AT + timedelta(days=2)).isoformat(),
+            "venue": {"name": "Example Park", "zone": "north"},
+            "tags": ["vigil", "peace-walk"],
+        }
+    )
+
+
 def partner_changed() -> PartnerChangedV1:
     """A CVI organisation joins the network."""
     return PartnerChangedV1(
@@ -142,6 +168,8 @@ EXAMPLES: dict[type[EventData], Callable[[], EventData]] = {
     ReferralSubmittedV1: referral_submitted,
     ReferralStatusChangedV1: referral_status_changed,
     IncidentAlertV1: incident_alert,
+    IncidentAlertV2: incident_alert_v2,
+    BulletinPublishedV1: bulletin_published,
     PartnerChangedV1: partner_changed,
     CredentialChangedV1: credential_changed,
     GrantChangedV1: grant_changed,

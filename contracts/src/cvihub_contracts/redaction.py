@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from cvihub_contracts.classification import CLASSIFICATION_KEY, Classification
+from cvihub_contracts.envelope import nested_model
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ def _redact(
                 removed.append(path)
         elif isinstance(value, BaseModel):
             kept[name] = _redact(value, allowed, path, removed)
+        elif isinstance(value, list) and all(isinstance(v, BaseModel) for v in value):
+            kept[name] = [_redact(v, allowed, f"{path}/{i}", removed) for i, v in enumerate(value)]
+        elif value is None and nested_model(type(payload).model_fields[name].annotation):
+            kept[name] = None
         else:
             # An unclassified leaf is a contract defect; withhold it rather than guess.
             removed.append(path)

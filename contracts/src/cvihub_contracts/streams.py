@@ -8,6 +8,7 @@ class Stream(StrEnum):
 
     REFERRALS = "referrals"
     INCIDENT_ALERTS = "incident-alerts"
+    BULLETINS = "bulletins"
 
 
 class GrantAction(StrEnum):

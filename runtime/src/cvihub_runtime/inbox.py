@@ -19,6 +19,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import ContractViolation, Event, EventData, from_kafka, topics
+from cvihub_contracts.upcasting import to_latest
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.tables import define_inbox
 
@@ -68,6 +69,8 @@ class EventConsumer:
         except ContractViolation as violation:
             await self._dead_letter(message, headers, violation.reason)
             return
+        # Handlers are written for the newest major of each type; older ones are upcast first.
+        event = to_latest(event)
         handler = self._handlers.get(type(event.data))
         if handler is None:
             return

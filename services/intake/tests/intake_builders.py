@@ -172,3 +172,30 @@ def make_partner(
     return TestPartner(
         partner_id=partner_id, credential_id=credential_id, api_key=api_key, records=records
     )
+
+
+def alert_v2_body(**overrides: Any) -> dict[str, Any]:
+    """A valid version-2 incident alert request body (per-victim severity, verification)."""
+    body = {k: v for k, v in alert_body().items() if k != "victim_count"}
+    body.update(
+        {
+            "victims": [{"severity": "serious", "age_group": "young_adult"}],
+            "verification": "verified_by_dispatch",
+        }
+    )
+    body.update(overrides)
+    return body
+
+
+def bulletin_body(**overrides: Any) -> dict[str, Any]:
+    """A valid community bulletin request body: a peace walk in two days."""
+    body: dict[str, Any] = {
+        "kind": "event",
+        "title": "Peace walk",
+        "summary": "From the park to the corner where it happened.",
+        "starts_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        "venue": {"name": "Example Park", "zone": "north"},
+        "tags": ["peace-walk"],
+    }
+    body.update(overrides)
+    return body

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cvihub_contracts import EventData, GrantAction, KafkaRecord, Stream, new_event, to_kafka
-from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1, IncidentType, Location
+from cvihub_contracts.alert.incident_alert_v1 import IncidentType, Location
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2, Verification, Victim
 from cvihub_contracts.envelope import partner_source, service_source
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import (
@@ -30,22 +31,23 @@ from cvihub_runtime.secretbox import SecretBox
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def make_alert(**overrides: Any) -> IncidentAlertV1:
-    """An incident alert from a police partner, with CJI fields set."""
+def make_alert(**overrides: Any) -> IncidentAlertV2:
+    """An incident alert (newest version) from a police partner, with CJI fields set."""
     values: dict[str, Any] = {
         "source_incident_id": "CAD-2030-0001",
         "revision": 1,
         "occurred_at": NOW - timedelta(minutes=5),
         "location": Location(block_address="1200 block of W Main St", zone="Z3"),
         "incident_type": IncidentType.SHOOTING,
-        "victim_count": 1,
+        "victims": [Victim()],
+        "verification": Verification.VERIFIED_BY_DISPATCH,
         "weapon_type": "handgun",
         "alert_id": uuid.uuid4(),
         "publisher_partner_id": "police-1",
         "received_at": NOW,
     }
     values.update(overrides)
-    return IncidentAlertV1(**values)
+    return IncidentAlertV2(**values)
 
 
 def make_referral(**overrides: Any) -> ReferralSubmittedV1:

@@ -121,6 +121,7 @@ class ReferralSubmittedV1(EventData, ReferralSubmission):
     event_type: ClassVar[str] = EVENT_TYPE
     version: ClassVar[int] = 1
     topic: ClassVar[str] = topics.REFERRALS
+    submission: ClassVar[type[BaseModel] | None] = ReferralSubmission
 
     referral_id: UUID = classified(C.INTERNAL, "The hub's id of the referral.")
     referring_partner_id: str = classified(C.INTERNAL, "The partner that sent it.")

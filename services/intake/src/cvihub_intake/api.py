@@ -8,19 +8,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Stream
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
+from cvihub_contracts.bulletin.published_v1 import BulletinSubmission
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
 from cvihub_intake import metrics, service
 from cvihub_intake.models import SubmissionKind
-from cvihub_intake.schemas import AlertAccepted, ProblemDetails, ReferralAccepted, SubmissionState
+from cvihub_intake.schemas import (
+    AlertAccepted,
+    BulletinAccepted,
+    ProblemDetails,
+    ReferralAccepted,
+    SubmissionState,
+)
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.problems import PROBLEM_JSON, Problem
 from cvihub_runtime.web import session_dependency
 
 REFERRALS_PATH = "/v1/referrals"
 ALERTS_PATH = "/v1/incident-alerts"
+ALERTS_V2_PATH = "/v2/incident-alerts"
+BULLETINS_PATH = "/v1/bulletins"
 _KIND_BY_PATH = {
     REFERRALS_PATH: SubmissionKind.REFERRAL,
     ALERTS_PATH: SubmissionKind.INCIDENT_ALERT,
+    ALERTS_V2_PATH: SubmissionKind.INCIDENT_ALERT,
+    BULLETINS_PATH: SubmissionKind.BULLETIN,
 }
 
 CorrelationId = Annotated[
@@ -62,6 +74,7 @@ def build_router(
 ) -> APIRouter:
     """Routes of the intake API; `authenticate` gives the caller's id, `wake_relay` sends now."""
     router = APIRouter(prefix="/v1", tags=["intake"])
+    v2 = APIRouter(prefix="/v2", tags=["intake"])
     get_session = session_dependency(sessions)
     Partner = Annotated[str, Depends(authenticate)]
 
@@ -105,12 +118,59 @@ def build_router(
     @router.post(
         "/incident-alerts",
         status_code=status.HTTP_202_ACCEPTED,
-        summary="Publish an incident alert",
-        description="Validate an incident alert and queue it for subscribed organisations.",
+        summary="Publish an incident alert (version 1)",
+        description="Validate a version-1 incident alert and queue it for subscribed "
+        "organisations. Subscribers receive the newest version; prefer /v2/incident-alerts.",
         responses=_problems(401, 403, 413, 422),
     )
     async def post_incident_alert(
         submission: IncidentAlertSubmission,
+        partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
+        correlation_id: CorrelationId = None,
+    ) -> AlertAccepted:
+        event = await service.submit_alert(
+            sessions=sessions,
+            partner_id=partner_id,
+            submission=submission,
+            correlation_id=correlation_id,
+        )
+        wake_relay()
+        metrics.ACCEPTED.labels(kind=SubmissionKind.INCIDENT_ALERT.value).inc()
+        return AlertAccepted(event_id=event.envelope.id, alert_id=event.data.alert_id)
+
+    @router.post(
+        "/bulletins",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Share a community bulletin",
+        description="Share an event (a vigil, a peace walk, a training) or a resource with "
+        "the network.",
+        responses=_problems(401, 403, 413, 422),
+    )
+    async def post_bulletin(
+        submission: BulletinSubmission,
+        partner_id: Annotated[str, Depends(publisher_of(Stream.BULLETINS))],
+        correlation_id: CorrelationId = None,
+    ) -> BulletinAccepted:
+        event = await service.submit_bulletin(
+            sessions=sessions,
+            partner_id=partner_id,
+            submission=submission,
+            correlation_id=correlation_id,
+        )
+        wake_relay()
+        metrics.ACCEPTED.labels(kind=SubmissionKind.BULLETIN.value).inc()
+        return BulletinAccepted(event_id=event.envelope.id, bulletin_id=event.data.bulletin_id)
+
+    @v2.post(
+        "/incident-alerts",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Publish an incident alert (version 2)",
+        description="Validate a version-2 incident alert (per-victim severity, verification "
+        "level) and queue it for subscribed organisations.",
+        responses=_problems(401, 403, 413, 422),
+    )
+    async def post_incident_alert_v2(
+        submission: IncidentAlertSubmissionV2,
         partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
         correlation_id: CorrelationId = None,
     ) -> AlertAccepted:
@@ -145,7 +205,10 @@ def build_router(
             published=found.published,
         )
 
-    return router
+    versions = APIRouter()
+    versions.include_router(router)
+    versions.include_router(v2)
+    return versions
 
 
 def _unprocessable(refusal: service.Refusal) -> Problem:

@@ -37,6 +37,7 @@ class SubmissionKind(StrEnum):
 
     REFERRAL = "referral"
     INCIDENT_ALERT = "incident-alert"
+    BULLETIN = "bulletin"
 
 
 # Only ids and times: the payload lives in the outbox record and must not be kept twice.

@@ -24,6 +24,13 @@ class AlertAccepted(BaseModel):
     alert_id: UUID = Field(description="The hub's id of this alert revision.")
 
 
+class BulletinAccepted(BaseModel):
+    """The hub accepted a community bulletin and will publish it."""
+
+    event_id: str = Field(description="The id of the bulletin.published event.")
+    bulletin_id: UUID = Field(description="The hub's id of the bulletin.")
+
+
 class SubmissionState(BaseModel):
     """Where one of the caller's submissions stands."""
 

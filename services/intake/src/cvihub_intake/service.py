@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Event, GrantAction, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission, IncidentAlertV1
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2, IncidentAlertV2
+from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1, BulletinSubmission
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission, ReferralSubmittedV1
 from cvihub_intake import store
 from cvihub_intake.models import SubmissionKind, replica
@@ -47,17 +49,41 @@ def build_referral_event(
 
 def build_alert_event(
     *,
-    submission: IncidentAlertSubmission,
+    submission: IncidentAlertSubmission | IncidentAlertSubmissionV2,
     partner_id: str,
     now: datetime,
     correlation_id: str | None = None,
-) -> Event[IncidentAlertV1]:
-    """The incident-alert.published event for a partner's alert, with a fresh alert id."""
-    data = IncidentAlertV1(
+) -> Event[IncidentAlertV1 | IncidentAlertV2]:
+    """The incident-alert.published event, in the version the partner posted, with a new id."""
+    model = (
+        IncidentAlertV2 if isinstance(submission, IncidentAlertSubmissionV2) else IncidentAlertV1
+    )
+    data = model.model_validate(
+        {
+            **submission.model_dump(),
+            "alert_id": uuid.uuid4(),
+            "publisher_partner_id": partner_id,
+            "received_at": now,
+        }
+    )
+    return new_event(
+        data, source=partner_source(partner_id), correlation_id=correlation_id, time=now
+    )
+
+
+def build_bulletin_event(
+    *,
+    submission: BulletinSubmission,
+    partner_id: str,
+    now: datetime,
+    correlation_id: str | None = None,
+) -> Event[BulletinPublishedV1]:
+    """The bulletin.published event for a partner's bulletin, with a fresh bulletin id."""
+    data = BulletinPublishedV1(
         **submission.model_dump(),
-        alert_id=uuid.uuid4(),
+        bulletin_id=uuid.uuid4(),
         publisher_partner_id=partner_id,
-        received_at=now,
+        published_at=now,
     )
     return new_event(
         data, source=partner_source(partner_id), correlation_id=correlation_id, time=now
@@ -121,9 +147,9 @@ async def submit_alert(
     *,
     sessions: SessionFactory,
     partner_id: str,
-    submission: IncidentAlertSubmission,
+    submission: IncidentAlertSubmission | IncidentAlertSubmissionV2,
     correlation_id: str | None = None,
-) -> Event[IncidentAlertV1]:
+) -> Event[IncidentAlertV1 | IncidentAlertV2]:
     """Accept an incident alert from a partner allowed to publish alerts; stage its event."""
     now = datetime.now(UTC)
     event = build_alert_event(
@@ -135,6 +161,30 @@ async def submit_alert(
         "incident alert accepted",
         event_id=event.envelope.id,
         alert_id=str(event.data.alert_id),
+        version=event.data.version,
+        partner_id=partner_id,
+    )
+    return event
+
+
+async def submit_bulletin(
+    *,
+    sessions: SessionFactory,
+    partner_id: str,
+    submission: BulletinSubmission,
+    correlation_id: str | None = None,
+) -> Event[BulletinPublishedV1]:
+    """Accept a community bulletin from a partner allowed to publish them; stage its event."""
+    now = datetime.now(UTC)
+    event = build_bulletin_event(
+        submission=submission, partner_id=partner_id, now=now, correlation_id=correlation_id
+    )
+    async with transaction(sessions) as session:
+        await _stage(session, event, partner_id, SubmissionKind.BULLETIN, now)
+    log.info(
+        "bulletin accepted",
+        event_id=event.envelope.id,
+        bulletin_id=str(event.data.bulletin_id),
         partner_id=partner_id,
     )
     return event
@@ -150,7 +200,9 @@ async def find_own_submission(
 
 async def _stage(
     session: AsyncSession,
-    event: Event[ReferralSubmittedV1] | Event[IncidentAlertV1],
+    event: Event[ReferralSubmittedV1]
+    | Event[IncidentAlertV1 | IncidentAlertV2]
+    | Event[BulletinPublishedV1],
     partner_id: str,
     kind: SubmissionKind,
     now: datetime,

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Event, EventData
-from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
+from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_notifications import service
@@ -26,7 +27,13 @@ from cvihub_runtime.web import install_ops_routes, partner_authenticator
 
 NAME = "notifications"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-DELIVERED_EVENTS = (IncidentAlertV1, ReferralSubmittedV1, ReferralStatusChangedV1)
+# The newest major of each type: the EventConsumer upcasts older ones before they get here.
+DELIVERED_EVENTS = (
+    IncidentAlertV2,
+    BulletinPublishedV1,
+    ReferralSubmittedV1,
+    ReferralStatusChangedV1,
+)
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:

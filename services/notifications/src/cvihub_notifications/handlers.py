@@ -15,6 +15,7 @@ def register_subscribers(broker: KafkaBroker, *, group_id: str, consumer: EventC
         topics.REGISTRY,
         topics.REFERRALS,
         topics.INCIDENT_ALERTS,
+        topics.BULLETINS,
         group_id=group_id,
         **SUBSCRIBER_DEFAULTS,
     )

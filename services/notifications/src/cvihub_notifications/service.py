@@ -12,7 +12,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification, Envelope, Event, EventData, GrantAction, Stream
-from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
+from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.redaction import Redacted, redact
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
@@ -64,8 +65,10 @@ def _aware(value: datetime) -> datetime:
 
 def stream_of(*, event_type: str) -> Stream | None:
     """The stream whose subscribe grant entitles a partner to this event type."""
-    if event_type == IncidentAlertV1.event_type:
+    if event_type == IncidentAlertV2.event_type:
         return Stream.INCIDENT_ALERTS
+    if event_type == BulletinPublishedV1.event_type:
+        return Stream.BULLETINS
     if event_type in (ReferralSubmittedV1.event_type, ReferralStatusChangedV1.event_type):
         return Stream.REFERRALS
     return None
@@ -94,7 +97,8 @@ def select_recipients(
     *, data: EventData, subscribers: Sequence[Subscriber], granted: Set[str], now: datetime
 ) -> Routing:
     """Pick the subscriptions an event goes to; `granted` = partners with a subscribe grant."""
-    if isinstance(data, IncidentAlertV1):
+    if isinstance(data, IncidentAlertV2 | BulletinPublishedV1):
+        # Broadcast streams: every entitled subscriber but the publisher.
         targets = [
             s
             for s in subscribers
@@ -120,8 +124,10 @@ def select_recipients(
 
 def field_view(*, data: EventData, recipient_kind: str | None) -> frozenset[Classification]:
     """The classifications a recipient of this kind may see in this event."""
-    if isinstance(data, IncidentAlertV1):
+    if isinstance(data, IncidentAlertV2):
         return EVERYTHING if recipient_kind == PartnerKind.POLICE.value else COMMUNITY_VIEW
+    if isinstance(data, BulletinPublishedV1):
+        return COMMUNITY_VIEW
     if isinstance(data, ReferralSubmittedV1 | ReferralStatusChangedV1):
         return PARTY_VIEW
     return frozenset({C.PUBLIC})

@@ -1,0 +1,1 @@
+"""Community bulletins: events and resources partners share with the network."""
