@@ -11,11 +11,13 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from cvihub_cli.contracts_cli import contracts_app
 from cvihub_cli.demo import HOSPITAL_KEY, OUTREACH_KEY, PEACE_KEY, POLICE_KEY, DemoStep, run_demo
 from cvihub_cli.sink import create_sink, secrets_from_seed
 from cvihub_cli.stack import DEMO_SEED, REPO_ROOT, Stack, StackConfig, StackInfo
 
 app = typer.Typer(help="The CVI interoperability hub.", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
 console = Console()
 DATA_DIR = REPO_ROOT / "var"
 
