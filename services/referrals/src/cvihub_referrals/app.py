@@ -54,4 +54,5 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
             on_committed=relay.wake,
         )
     )
+    app.state.hosting = hosting
     return app

@@ -59,4 +59,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     install_ops_routes(app, hosting)
     app.include_router(api.admin_router(core, settings.admin_token.get_secret_value()))
     app.include_router(api.partner_router(core))
+    app.state.hosting = hosting
     return app
