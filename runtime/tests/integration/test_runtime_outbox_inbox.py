@@ -10,6 +10,7 @@ from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from cvihub_contracts import Event, KafkaRecord, new_event, service_source, to_kafka, topics
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
 from cvihub_contracts.examples import incident_alert
 from cvihub_runtime.db import create_engine, session_factory, transaction
 from cvihub_runtime.inbox import EventConsumer, define_inbox
@@ -98,7 +99,7 @@ async def test_consumer_applies_a_duplicate_once_and_dead_letters_garbage(
         sessions=sessions,
         inbox=inbox,
         broker=broker,
-        handlers={type(incident_alert()): apply},
+        handlers={IncidentAlertV2: apply},  # the newest major: v1 records are upcast,
         retry_pause_seconds=0.05,
     )
 
