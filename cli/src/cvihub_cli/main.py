@@ -69,17 +69,15 @@ def _print_endpoints(info: StackInfo, data_dir: Path) -> None:
     table.add_row("kafka", info.kafka, "")
     table.add_row("demo webhook sink", info.sink_url, f"{info.sink_url}/received")
     console.print(table)
-    keys = Table(title="Demo partners (public demo keys: never use with real data)")
-    keys.add_column("partner")
-    keys.add_column("API key")
-    keys.add_row("mercy-hospital (hospital)", HOSPITAL_KEY)
-    keys.add_row("metro-police (police)", POLICE_KEY)
-    keys.add_row("safe-streets (CVI org)", OUTREACH_KEY)
-    keys.add_row(
-        "peace-collective (CVI org)",
-        PEACE_KEY,
-    )
-    console.print(keys)
+    # Plain lines, not a table: a key cut to the terminal's width cannot be copied.
+    console.print("[bold]Demo partners[/bold] (public demo keys: never use with real data)")
+    for partner, key in (
+        ("mercy-hospital (hospital)", HOSPITAL_KEY),
+        ("metro-police (police)", POLICE_KEY),
+        ("safe-streets (CVI org)", OUTREACH_KEY),
+        ("peace-collective (CVI org)", PEACE_KEY),
+    ):
+        typer.echo(f"  {partner:<28} {key}")
     console.print(
         f"Registry admin token: [bold]{info.admin_token}[/bold] "
         f"(kept in {data_dir / 'admin.token'})"
