@@ -4,6 +4,7 @@ import time
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from cvihub_cli.demo import (
     HOSPITAL_KEY,
@@ -16,6 +17,7 @@ from cvihub_cli.demo import (
     demo_referral,
     run_demo,
 )
+from cvihub_cli.main import app as cli
 from cvihub_cli.stack import Stack
 
 BULLETIN = "org.cvihub.bulletin.published"
@@ -47,6 +49,19 @@ def test_demo_closes_the_referral_loop_and_fans_out_the_alert(hub: Stack) -> Non
         ("an org without an alerts grant receives nothing", True),
     ], [s.detail for s in steps]
     assert result.ok
+
+
+def test_the_status_and_demo_commands_work_against_a_running_hub(hub: Stack) -> None:
+    runner = CliRunner()
+
+    status = runner.invoke(cli, ["status", "--data-dir", str(hub.config.data_dir)])
+    demo = runner.invoke(cli, ["demo", "--data-dir", str(hub.config.data_dir)])
+
+    assert status.exit_code == 0, status.output
+    assert status.output.count(" ok ") == 4
+    assert demo.exit_code == 0, demo.output
+    assert demo.output.count("✔") == 8
+    assert "✘" not in demo.output
 
 
 def test_referral_delivery_carries_identity_for_the_consented_recipient_only(hub: Stack) -> None:
