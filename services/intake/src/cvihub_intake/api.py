@@ -115,6 +115,22 @@ def build_router(
         metrics.ACCEPTED.labels(kind=SubmissionKind.REFERRAL.value).inc()
         return ReferralAccepted(event_id=event.envelope.id, referral_id=event.data.referral_id)
 
+    async def accept_alert(
+        submission: IncidentAlertSubmission | IncidentAlertSubmissionV2,
+        partner_id: str,
+        correlation_id: str | None,
+    ) -> AlertAccepted:
+        # Both versions of the route end here: the event keeps the version that was posted.
+        event = await service.submit_alert(
+            sessions=sessions,
+            partner_id=partner_id,
+            submission=submission,
+            correlation_id=correlation_id,
+        )
+        wake_relay()
+        metrics.ACCEPTED.labels(kind=SubmissionKind.INCIDENT_ALERT.value).inc()
+        return AlertAccepted(event_id=event.envelope.id, alert_id=event.data.alert_id)
+
     @router.post(
         "/incident-alerts",
         status_code=status.HTTP_202_ACCEPTED,
@@ -128,15 +144,7 @@ def build_router(
         partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
         correlation_id: CorrelationId = None,
     ) -> AlertAccepted:
-        event = await service.submit_alert(
-            sessions=sessions,
-            partner_id=partner_id,
-            submission=submission,
-            correlation_id=correlation_id,
-        )
-        wake_relay()
-        metrics.ACCEPTED.labels(kind=SubmissionKind.INCIDENT_ALERT.value).inc()
-        return AlertAccepted(event_id=event.envelope.id, alert_id=event.data.alert_id)
+        return await accept_alert(submission, partner_id, correlation_id)
 
     @router.post(
         "/bulletins",
@@ -174,15 +182,7 @@ def build_router(
         partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
         correlation_id: CorrelationId = None,
     ) -> AlertAccepted:
-        event = await service.submit_alert(
-            sessions=sessions,
-            partner_id=partner_id,
-            submission=submission,
-            correlation_id=correlation_id,
-        )
-        wake_relay()
-        metrics.ACCEPTED.labels(kind=SubmissionKind.INCIDENT_ALERT.value).inc()
-        return AlertAccepted(event_id=event.envelope.id, alert_id=event.data.alert_id)
+        return await accept_alert(submission, partner_id, correlation_id)
 
     @router.get(
         "/submissions/{event_id}",
