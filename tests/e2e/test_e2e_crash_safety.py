@@ -54,7 +54,7 @@ def _kill_and_restart_while_posting(
     assert hub.info is not None
     finished_at_kill = _wait(done, timeout=60)
     hub.kill(service)
-    hub.restart(service, kafka=hub.info.kafka)
+    hub.restart(service)
     burst.result(timeout=120)
     return finished_at_kill
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from cvihub_runtime.embedded import start_tansu, wait_for_port
+from cvihub_runtime.embedded import free_port, start_tansu, wait_for_port
 from cvihub_runtime.secretbox import new_fernet_key
 
 SERVICES: dict[str, int] = {
@@ -79,6 +79,7 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs = config.data_dir / "logs"
         self.info: StackInfo | None = None
+        self._kafka = self._secret_key = self._admin_token = ""
 
     def service_env(
         self, name: str, *, kafka: str, secret_key: str, admin_token: str
@@ -119,6 +120,7 @@ class Stack:
                 self.config.kafka_port, log_file=self.logs / "kafka.log"
             )
             kafka = f"127.0.0.1:{self.config.kafka_port}"
+        self._kafka, self._secret_key, self._admin_token = kafka, secret_key, admin_token
         try:
             self._spawn(
                 "sink",
@@ -133,23 +135,7 @@ class Stack:
                 dict(os.environ),
             )
             for name, port in self.config.ports.items():
-                self._spawn(
-                    name,
-                    [
-                        "-m",
-                        "uvicorn",
-                        f"cvihub_{name}.app:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--no-access-log",
-                    ],
-                    self.service_env(
-                        name, kafka=kafka, secret_key=secret_key, admin_token=admin_token
-                    ),
-                )
+                self._spawn_service(name, name, port)
             urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
             sink_url = f"http://127.0.0.1:{self.config.sink_port}"
             wait_for_port(self.config.sink_port, timeout=30)
@@ -200,31 +186,42 @@ class Stack:
         process.kill()
         process.wait()
 
-    def restart(self, name: str, *, kafka: str) -> None:
-        """Start one service again with the settings it had."""
-        info = self.info
-        assert info is not None
+    def restart(self, name: str) -> None:
+        """Start one service again with the settings it had, and wait until it is healthy."""
+        assert self.info is not None
+        self._spawn_service(name, name, self.config.ports[name])
+        self._wait_healthy(name, self.info.urls[name])
+
+    def add_replica(self, service: str) -> str:
+        """Start one more process of a service (same database and consumer group); its URL."""
+        name = f"{service}-{sum(1 for p in self.processes if p.startswith(service)) + 1}"
+        port = free_port()
+        self._spawn_service(name, service, port)
+        url = f"http://127.0.0.1:{port}"
+        self._wait_healthy(name, url)
+        return url
+
+    def _spawn_service(self, process_name: str, service: str, port: int) -> None:
         self._spawn(
-            name,
+            process_name,
             [
                 "-m",
                 "uvicorn",
-                f"cvihub_{name}.app:create_app",
+                f"cvihub_{service}.app:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.config.ports[name]),
+                str(port),
                 "--no-access-log",
             ],
             self.service_env(
-                name,
-                kafka=kafka,
-                secret_key=(self.config.data_dir / "secret.key").read_text().strip(),
-                admin_token=info.admin_token,
+                service,
+                kafka=self._kafka,
+                secret_key=self._secret_key,
+                admin_token=self._admin_token,
             ),
         )
-        self._wait_healthy(name, info.urls[name])
 
     def stop(self) -> None:
         """Stop services first, then the sink, then the broker."""
