@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Column,
     DateTime,
     Integer,
@@ -20,10 +22,11 @@ from sqlalchemy import (
     Text,
     and_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Event, GrantAction, Stream
+from cvihub_contracts import Classification, Event, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import (
     CredentialChangedV1,
     EntityStatus,
@@ -48,6 +51,28 @@ class Subscriber:
     partner_id: str
     url: str
     secret_encrypted: str
+
+
+@dataclass(frozen=True)
+class GrantTerms:
+    """The terms of a partner's grant in force: scope and field view (None = no restriction)."""
+
+    zones: frozenset[str] | None
+    field_view: frozenset[Classification] | None
+    addressed_only: bool = True
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored here is UTC.
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def in_force(starts_at: datetime | None, expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a grant's period [starts_at, expires_at) contains `now`."""
+    start, end = _utc(starts_at), _utc(expires_at)
+    return (start is None or start <= now) and (end is None or now < end)
 
 
 class RegistryReplica:
@@ -82,6 +107,11 @@ class RegistryReplica:
             Column("action", String(16), nullable=False),
             Column("status", String(16), nullable=False),
             Column("sequence", Integer, nullable=False),
+            Column("zones", JSON, nullable=True),
+            Column("addressed_only", Boolean, nullable=False, server_default=true()),
+            Column("field_view", JSON, nullable=True),
+            Column("starts_at", DateTime(timezone=True), nullable=True),
+            Column("expires_at", DateTime(timezone=True), nullable=True),
         )
         self.subscriptions = Table(
             "replica_subscriptions",
@@ -132,6 +162,11 @@ class RegistryReplica:
                 stream=data.stream.value,
                 action=data.action.value,
                 status=data.status.value,
+                zones=data.zones,
+                addressed_only=data.addressed_only,
+                field_view=[c.value for c in data.field_view] if data.field_view else None,
+                starts_at=_utc(data.starts_at),
+                expires_at=_utc(data.expires_at),
             )
         elif isinstance(data, SubscriptionChangedV1):
             await self._upsert(
@@ -210,9 +245,31 @@ class RegistryReplica:
     async def is_granted(
         self, session: AsyncSession, partner_id: str, stream: Stream, action: GrantAction
     ) -> bool:
-        """Whether the partner holds an active grant; default deny."""
-        found = await session.scalar(
-            select(self.grants.c.grant_id)
+        """Whether the partner holds an active grant in force now; default deny."""
+        return await self._grant_in_force(session, partner_id, stream, action) is not None
+
+    async def grant_terms(
+        self, session: AsyncSession, partner_id: str, stream: Stream
+    ) -> GrantTerms | None:
+        """The terms of the partner's subscribe grant in force on a stream; None = no grant."""
+        row = await self._grant_in_force(session, partner_id, stream, GrantAction.SUBSCRIBE)
+        if row is None:
+            return None
+        return GrantTerms(
+            zones=frozenset(row.zones) if row.zones is not None else None,
+            field_view=(
+                frozenset(Classification(c) for c in row.field_view)
+                if row.field_view is not None
+                else None
+            ),
+            addressed_only=bool(row.addressed_only),
+        )
+
+    async def _grant_in_force(
+        self, session: AsyncSession, partner_id: str, stream: Stream, action: GrantAction
+    ) -> Any | None:
+        rows = await session.execute(
+            select(self.grants)
             .join(self.partners, self.partners.c.partner_id == self.grants.c.partner_id)
             .where(
                 self.grants.c.partner_id == partner_id,
@@ -221,19 +278,29 @@ class RegistryReplica:
                 self.grants.c.status == EntityStatus.ACTIVE.value,
                 self.partners.c.status == EntityStatus.ACTIVE.value,
             )
-            .limit(1)
+            .order_by(self.grants.c.grant_id)
         )
-        return found is not None
+        now = datetime.now(UTC)
+        # The period is checked here, not in SQL: SQLite compares datetimes as text.
+        return next((r for r in rows if in_force(r.starts_at, r.expires_at, now)), None)
 
     async def subscribers(
         self, session: AsyncSession, stream: Stream, partner_ids: set[str] | None = None
     ) -> list[Subscriber]:
-        """Active endpoints for a stream whose partner holds an active subscribe grant."""
-        granted = select(self.grants.c.partner_id).where(
-            self.grants.c.stream == stream.value,
-            self.grants.c.action == GrantAction.SUBSCRIBE.value,
-            self.grants.c.status == EntityStatus.ACTIVE.value,
+        """Active endpoints for a stream whose partner holds a subscribe grant in force now."""
+        now = datetime.now(UTC)
+        grant_rows = await session.execute(
+            select(
+                self.grants.c.partner_id, self.grants.c.starts_at, self.grants.c.expires_at
+            ).where(
+                self.grants.c.stream == stream.value,
+                self.grants.c.action == GrantAction.SUBSCRIBE.value,
+                self.grants.c.status == EntityStatus.ACTIVE.value,
+            )
         )
+        granted = {
+            row.partner_id for row in grant_rows if in_force(row.starts_at, row.expires_at, now)
+        }
         query = (
             select(self.subscriptions)
             .join(self.partners, self.partners.c.partner_id == self.subscriptions.c.partner_id)

@@ -136,8 +136,9 @@ def grant(
     *,
     sequence: int = 1,
     status: EntityStatus = EntityStatus.ACTIVE,
+    **terms: Any,
 ) -> KafkaRecord:
-    """A registry record: a grant, id derived from partner, stream and action."""
+    """A registry record: a grant (with optional terms), id from partner, stream and action."""
     return record(
         GrantChangedV1(
             grant_id=f"grant-{partner_id}-{stream.value}-{action.value}",
@@ -147,6 +148,7 @@ def grant(
             sequence=sequence,
             changed_at=datetime.now(UTC),
             status=status,
+            **terms,
         )
     )
 

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
+from cvihub_contracts.classification import Classification, classified
 from cvihub_contracts.classification import Classification as C
-from cvihub_contracts.classification import classified
 from cvihub_contracts.streams import GrantAction, Stream
 
 
@@ -72,14 +72,43 @@ class CredentialChangedV1(_RegistryChange):
 
 
 class GrantChangedV1(_RegistryChange):
-    """A grant (partner x stream x action) was made, changed or revoked."""
+    """A grant (partner x stream x action) was made, changed or revoked.
+
+    Revision 1 adds the data-sharing terms: scope (zones, addressed_only), the field view and
+    the period in force. All optional with defaults, so revision 0 events read unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.grant.changed"
+    schema_revision: ClassVar[int] = 1
 
     grant_id: str = classified(C.INTERNAL, "The grant's id.")
     partner_id: str = classified(C.INTERNAL, "Who holds it.")
     stream: Stream = classified(C.INTERNAL, "Which stream.")
     action: GrantAction = classified(C.INTERNAL, "Publish or subscribe.")
+    zones: list[str] | None = classified(
+        C.INTERNAL,
+        "Scope filter for alerts and bulletins: only events in these zones; null = every zone. "
+        "An event without a zone does not match a zone-scoped grant.",
+        default=None,
+    )
+    addressed_only: bool = classified(
+        C.INTERNAL, "Referrals: only those addressed to the grantee.", default=True
+    )
+    field_view: list[Classification] | None = classified(
+        C.INTERNAL,
+        "Classifications the grantee may receive on this stream; null = the hub's default view "
+        "for its kind. CJI never reaches non-police, PHI and PART2 never reach police.",
+        default=None,
+    )
+    purpose: str | None = classified(C.INTERNAL, "Why the grant exists.", default=None)
+    agreement_ref: str | None = classified(
+        C.INTERNAL, "The data-sharing agreement it rests on.", default=None
+    )
+    starts_at: datetime | None = classified(
+        C.INTERNAL, "When it comes into force; null = at once.", default=None
+    )
+    expires_at: datetime | None = classified(
+        C.INTERNAL, "When it stops being in force; null = never.", default=None
+    )
 
     def partition_key(self) -> str:
         return f"grant/{self.grant_id}"

@@ -2,8 +2,8 @@
 
 import json
 import uuid
-from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Classification, Envelope, Event, EventData, GrantAction, Stream
+from cvihub_contracts import Classification, Envelope, Event, EventData, Stream
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.redaction import Redacted, redact
@@ -20,7 +20,7 @@ from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_notifications import store
 from cvihub_notifications.models import replica
-from cvihub_runtime.replica import Subscriber
+from cvihub_runtime.replica import GrantTerms, Subscriber
 from cvihub_runtime.secretbox import SecretBox
 
 log = structlog.get_logger(__name__)
@@ -30,9 +30,14 @@ CLOUDEVENTS_JSON = "application/cloudevents+json"
 
 C = Classification
 EVERYTHING = frozenset(Classification)
-# Until the registry's per-grant field views arrive: community partners never see CJI.
+# Default views, used when the grant names no field view of its own.
 COMMUNITY_VIEW = frozenset({C.PUBLIC, C.INTERNAL})
 PARTY_VIEW = frozenset({C.PUBLIC, C.INTERNAL, C.PII, C.PHI})
+# The hard floor, whatever a grant says: criminal-justice information reaches police only, and
+# health or substance-use-treatment information (HIPAA, 42 CFR Part 2) never reaches police.
+NEVER_TO_NON_POLICE = frozenset({C.CJI})
+NEVER_TO_POLICE = frozenset({C.PHI, C.PART2})
+OUT_OF_SCOPE = "out of scope"
 
 
 class DeliveryStatus(StrEnum):
@@ -57,6 +62,8 @@ class Routing:
 
     targets: list[Subscriber]
     refusals: list[Refusal]
+    terms: Mapping[str, GrantTerms] = field(default_factory=dict)
+    """Each recipient partner's grant terms, for its field view."""
 
 
 def _aware(value: datetime) -> datetime:
@@ -93,18 +100,47 @@ def consent_refusal(*, data: ReferralSubmittedV1, now: datetime) -> str | None:
     return None
 
 
+def event_zone(*, data: EventData) -> str | None:
+    """The zone a broadcast event is about (alert location, bulletin venue), if any."""
+    if isinstance(data, IncidentAlertV2):
+        return data.location.zone
+    if isinstance(data, BulletinPublishedV1) and data.venue is not None:
+        return data.venue.zone
+    return None
+
+
+def in_scope(*, zone: str | None, terms: GrantTerms | None) -> bool:
+    """Whether a grant's zones cover an event's zone; an event without a zone fits no scope."""
+    if terms is None or terms.zones is None:
+        return True
+    return zone is not None and zone in terms.zones
+
+
 def select_recipients(
-    *, data: EventData, subscribers: Sequence[Subscriber], granted: Set[str], now: datetime
+    *,
+    data: EventData,
+    subscribers: Sequence[Subscriber],
+    granted: Set[str],
+    now: datetime,
+    terms: Mapping[str, GrantTerms] | None = None,
 ) -> Routing:
     """Pick the subscriptions an event goes to; `granted` = partners with a subscribe grant."""
+    terms = terms or {}
     if isinstance(data, IncidentAlertV2 | BulletinPublishedV1):
-        # Broadcast streams: every entitled subscriber but the publisher.
-        targets = [
+        # Broadcast streams: every entitled subscriber but the publisher, within its zones.
+        zone = event_zone(data=data)
+        granted_subscribers = [
             s
             for s in subscribers
             if s.partner_id != data.publisher_partner_id and s.partner_id in granted
         ]
-        return Routing(targets=targets, refusals=[])
+        targets = [
+            s for s in granted_subscribers if in_scope(zone=zone, terms=terms.get(s.partner_id))
+        ]
+        out = sorted({s.partner_id for s in granted_subscribers} - {s.partner_id for s in targets})
+        return Routing(
+            targets=targets, refusals=[Refusal(p, OUT_OF_SCOPE) for p in out], terms=terms
+        )
     parties = named_parties(data=data)
     if parties is None:
         return Routing(targets=[], refusals=[])
@@ -119,11 +155,11 @@ def select_recipients(
     targets = [s for s in subscribers if s.partner_id in entitled]
     for partner_id in sorted(entitled - {s.partner_id for s in targets}):
         refusals.append(Refusal(partner_id, "no active subscription"))
-    return Routing(targets=targets, refusals=refusals)
+    return Routing(targets=targets, refusals=refusals, terms=terms)
 
 
-def field_view(*, data: EventData, recipient_kind: str | None) -> frozenset[Classification]:
-    """The classifications a recipient of this kind may see in this event."""
+def default_view(*, data: EventData, recipient_kind: str | None) -> frozenset[Classification]:
+    """The hub's default view of this event for a recipient of this kind."""
     if isinstance(data, IncidentAlertV2):
         return EVERYTHING if recipient_kind == PartnerKind.POLICE.value else COMMUNITY_VIEW
     if isinstance(data, BulletinPublishedV1):
@@ -131,6 +167,23 @@ def field_view(*, data: EventData, recipient_kind: str | None) -> frozenset[Clas
     if isinstance(data, ReferralSubmittedV1 | ReferralStatusChangedV1):
         return PARTY_VIEW
     return frozenset({C.PUBLIC})
+
+
+def field_view(
+    *,
+    data: EventData,
+    recipient_kind: str | None,
+    grant_view: frozenset[Classification] | None = None,
+) -> frozenset[Classification]:
+    """The effective view: the grant's own view or the default, cut to the hard floor."""
+    view = (
+        grant_view
+        if grant_view is not None
+        else default_view(data=data, recipient_kind=recipient_kind)
+    )
+    if recipient_kind == PartnerKind.POLICE.value:
+        return view - NEVER_TO_POLICE
+    return view - NEVER_TO_NON_POLICE
 
 
 def build_body(*, envelope: Envelope, redacted: Redacted) -> bytes:
@@ -147,15 +200,15 @@ async def route_event(*, session: AsyncSession, data: EventData, now: datetime) 
         return Routing(targets=[], refusals=[])
     parties = named_parties(data=data)
     subscribers = await replica.subscribers(session, stream, parties)
-    if parties is None:
-        granted = {s.partner_id for s in subscribers}  # subscribers() holds only grantees
-    else:
-        granted = {
-            p
-            for p in parties
-            if await replica.is_granted(session, p, stream, GrantAction.SUBSCRIBE)
-        }
-    return select_recipients(data=data, subscribers=subscribers, granted=granted, now=now)
+    candidates = {s.partner_id for s in subscribers} if parties is None else parties
+    terms: dict[str, GrantTerms] = {}
+    for partner_id in sorted(candidates):
+        found = await replica.grant_terms(session, partner_id, stream)
+        if found is not None:  # None = no subscribe grant in force
+            terms[partner_id] = found
+    return select_recipients(
+        data=data, subscribers=subscribers, granted=set(terms), now=now, terms=terms
+    )
 
 
 async def plan_deliveries(
@@ -176,9 +229,13 @@ async def plan_deliveries(
     kinds = await store.partner_kinds(session, {s.partner_id for s in routing.targets})
     added = 0
     for target in routing.targets:
-        redacted = redact(
-            event.data, field_view(data=event.data, recipient_kind=kinds.get(target.partner_id))
+        grant = routing.terms.get(target.partner_id)
+        view = field_view(
+            data=event.data,
+            recipient_kind=kinds.get(target.partner_id),
+            grant_view=grant.field_view if grant is not None else None,
         )
+        redacted = redact(event.data, view)
         body = build_body(envelope=envelope, redacted=redacted)
         added += await store.add_delivery(
             session,

@@ -12,9 +12,11 @@ from cvihub_registry import service
 from cvihub_registry.domain import ADMIN_ACTOR, IssuedKey, RegistryError
 from cvihub_registry.schemas import (
     AuditEntryOut,
+    AuditVerification,
     DirectoryEntry,
     GrantCreate,
     GrantOut,
+    GrantUpdate,
     KeyCreate,
     KeyIssued,
     KeyOut,
@@ -148,6 +150,17 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         grant = await service.create_grant(core=core, actor=ADMIN_ACTOR, **body.model_dump())
         return GrantOut.model_validate(grant)
 
+    @router.patch(
+        "/grants/{grant_id}",
+        summary="Change a grant's zones, field view or period",
+        responses={422: {"description": "Invalid terms (problem+json)"}},
+    )
+    async def update_grant(grant_id: str, body: GrantUpdate) -> GrantOut:
+        grant = await service.update_grant(
+            core=core, actor=ADMIN_ACTOR, grant_id=grant_id, changes=body.changes()
+        )
+        return GrantOut.model_validate(grant)
+
     @router.get("/grants", summary="List grants")
     async def list_grants(partner_id: str | None = None) -> list[GrantOut]:
         grants = await service.list_grants(core=core, partner_id=partner_id)
@@ -200,6 +213,17 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
     async def audit(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditEntryOut]:
         entries = await service.audit_entries(core=core, limit=limit)
         return [AuditEntryOut.model_validate(e) for e in entries]
+
+    @router.get(
+        "/audit/verify",
+        summary="Verify the audit log's hash chain",
+        description=(
+            "Recomputes every entry's hash, checks each links to the one before and that the "
+            "log ends at the audit head. Holds the append lock while it reads."
+        ),
+    )
+    async def verify_audit() -> AuditVerification:
+        return AuditVerification.model_validate(await service.verify_audit(core=core))
 
     return router
 

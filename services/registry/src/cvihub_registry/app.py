@@ -38,6 +38,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     seed = load_seed(settings.seed_file) if settings.seed_file else None
 
     async def seed_and_snapshot() -> None:
+        # Before anything is appended: the head as found is the anchor to compare with.
+        await service.announce_head(core=core)
         if seed is not None:
             await service.apply_seed(core=core, seed=seed)
         await service.publish_snapshot(core=core)

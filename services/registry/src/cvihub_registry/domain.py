@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 
 ADMIN_ACTOR = "admin"
@@ -72,6 +72,11 @@ class Grant:
     updated_at: datetime
     revoked_at: datetime | None
     sequence: int
+    zones: list[str] | None = None
+    addressed_only: bool = True
+    field_view: list[Classification] | None = None
+    starts_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class Subscription:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One row of the append-only audit log."""
+    """One row of the append-only audit log, chained to the one before it by hash."""
 
     id: int
     at: datetime
@@ -100,6 +105,8 @@ class AuditEntry:
     action: str
     entity_id: str | None
     detail: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
 
 
 @dataclass(frozen=True)

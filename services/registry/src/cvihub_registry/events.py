@@ -47,6 +47,13 @@ def change_of(entity: Entity) -> ChangeEvent:
             partner_id=entity.partner_id,
             stream=entity.stream,
             action=entity.action,
+            zones=entity.zones,
+            addressed_only=entity.addressed_only,
+            field_view=entity.field_view,
+            purpose=entity.purpose,
+            agreement_ref=entity.agreement_ref,
+            starts_at=entity.starts_at,
+            expires_at=entity.expires_at,
         )
     return SubscriptionChangedV1(
         sequence=entity.sequence,

@@ -3,6 +3,7 @@
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     text,
+    true,
 )
 
 from cvihub_runtime.outbox import define_outbox
@@ -77,6 +79,12 @@ grants = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("sequence", BigInteger, nullable=False),
+    # The grant's terms (GrantChangedV1 revision 1): scope, field view, period in force.
+    Column("zones", JSON, nullable=True),
+    Column("addressed_only", Boolean, nullable=False, server_default=true()),
+    Column("field_view", JSON, nullable=True),
+    Column("starts_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
 )
 
 # The database, not only the service, refuses a second active grant for the same triple.
@@ -105,7 +113,9 @@ subscriptions = Table(
     Column("sequence", BigInteger, nullable=False),
 )
 
-# Append-only: rows are inserted, never updated or deleted. `detail` never holds a secret.
+# Append-only: rows are inserted, never updated or deleted (on PostgreSQL a trigger refuses
+# both). `detail` never holds a secret. Each row carries the hash of the row before it, so an
+# edit, removal or insertion anywhere breaks the chain (see chain.py).
 audit_log = Table(
     "audit_log",
     metadata,
@@ -115,6 +125,18 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("entity_id", String(64), nullable=True),
     Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+# One row: the last entry's id and hash, updated with every append. Locking it serialises
+# appends (so the chain cannot fork), and it reveals entries cut off the end of the log.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_id", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
 )
 
 outbox = define_outbox(metadata)

@@ -3,9 +3,18 @@
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry.domain import PartnerStatus, RevocableStatus
 from cvihub_registry.seed import EMAIL_PATTERN, PARTNER_ID_PATTERN
@@ -13,6 +22,9 @@ from cvihub_registry.seed import EMAIL_PATTERN, PARTNER_ID_PATTERN
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
 Description = Annotated[str, Field(max_length=4000)]
+Zone = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
+Zones = Annotated[list[Zone], Field(min_length=1, max_length=100)]
+FieldView = Annotated[list[Classification], Field(max_length=len(Classification))]
 
 
 class _Request(BaseModel):
@@ -114,10 +126,50 @@ class GrantCreate(_Request):
     agreement_ref: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="The data-sharing agreement this grant rests on."
     )
+    zones: Zones | None = Field(
+        default=None,
+        description="Alerts and bulletins only from these zones; none = every zone. "
+        "An event without a zone never matches a zone-scoped grant.",
+    )
+    addressed_only: bool = Field(
+        default=True, description="Referrals: only those addressed to the grantee."
+    )
+    field_view: FieldView | None = Field(
+        default=None,
+        description="Classifications the grantee may receive; none = the default for its kind. "
+        "CJI never reaches non-police partners, PHI and PART2 never reach police.",
+    )
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="When the grant comes into force; none = at once."
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the grant stops being in force; none = never."
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts_at = info.data.get("starts_at")
+        if value is not None and starts_at is not None and value <= starts_at:
+            raise ValueError("expires_at must be after starts_at")
+        return value
+
+
+class GrantUpdate(_Request):
+    """Terms to change; omitted fields stay, null clears (zones/field_view: the default)."""
+
+    zones: Zones | None = None
+    field_view: FieldView | None = None
+    starts_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class GrantOut(_Response):
-    """A grant."""
+    """A grant and its terms."""
 
     grant_id: str
     partner_id: str
@@ -126,6 +178,12 @@ class GrantOut(_Response):
     status: RevocableStatus
     purpose: str | None
     agreement_ref: str | None
+    zones: list[str] | None = None
+    addressed_only: bool = True
+    field_view: list[Classification] | None = None
+    starts_at: datetime | None = None
+    expires_at: datetime | None = None
+    sequence: int
     created_at: datetime
     revoked_at: datetime | None
 
@@ -165,7 +223,7 @@ class SubscriptionOut(_Response):
 
 
 class AuditEntryOut(_Response):
-    """One audit log entry."""
+    """One audit log entry, chained to the one before it by hash."""
 
     id: int
     at: datetime
@@ -173,3 +231,14 @@ class AuditEntryOut(_Response):
     action: str
     entity_id: str | None
     detail: dict[str, Any]
+    prev_hash: str = Field(description="entry_hash of the previous entry (64 zeros first).")
+    entry_hash: str = Field(description="SHA-256 over this entry's canonical JSON and prev_hash.")
+
+
+class AuditVerification(_Response):
+    """The verdict on the audit log's hash chain and head."""
+
+    ok: bool
+    checked: int = Field(description="Entries found intact before the first fault.")
+    first_bad_id: int | None = Field(description="The first entry found wrong, if any.")
+    reason: str | None

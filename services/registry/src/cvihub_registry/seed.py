@@ -6,7 +6,7 @@ from typing import Annotated
 import yaml
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry.keys import key_from_text
 from cvihub_registry.webhooks import check_webhook_secret
@@ -30,6 +30,10 @@ class SeedGrant(BaseModel):
     action: GrantAction
     purpose: str | None = None
     agreement_ref: str | None = None
+    zones: list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]] | None = Field(
+        default=None, min_length=1
+    )
+    field_view: list[Classification] | None = None
 
 
 class SeedSubscription(BaseModel):

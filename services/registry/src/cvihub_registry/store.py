@@ -1,6 +1,7 @@
 """Every query the registry makes; rows go in and come out as domain values."""
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -8,8 +9,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import GrantAction, KafkaRecord, Stream
+from cvihub_contracts import Classification, GrantAction, KafkaRecord, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_registry.chain import AuditHead, entry_hash
 from cvihub_registry.domain import (
     AuditEntry,
     Credential,
@@ -20,6 +22,7 @@ from cvihub_registry.domain import (
     Subscription,
 )
 from cvihub_registry.models import (
+    audit_head,
     audit_log,
     change_sequence,
     credentials,
@@ -33,6 +36,7 @@ from cvihub_runtime.outbox import add_to_outbox
 E = TypeVar("E", Partner, Credential, Grant, Subscription)
 
 _SEQUENCE_ROW = 1
+_HEAD_ROW = 1
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -43,6 +47,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _column_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_column_value(item) for item in value]
     return value.value if isinstance(value, Enum) else value
 
 
@@ -72,6 +78,8 @@ def _grant(row: Row[Any]) -> Grant:
     values["stream"] = Stream(values["stream"])
     values["action"] = GrantAction(values["action"])
     values["status"] = RevocableStatus(values["status"])
+    if values["field_view"] is not None:
+        values["field_view"] = [Classification(c) for c in values["field_view"]]
     return Grant(**values)
 
 
@@ -248,18 +256,63 @@ async def add_audit(
     action: str,
     entity_id: str | None,
     detail: dict[str, Any],
-) -> None:
-    """Append one audit row."""
+) -> AuditEntry:
+    """Append one audit row chained to the last (locks the audit head until commit)."""
+    head = await lock_audit_head(session)
+    # Hash exactly what the JSON column will give back.
+    stored = json.loads(json.dumps(detail))
+    values: dict[str, Any] = {
+        "id": head.last_id + 1,
+        "at": datetime.now(UTC),
+        "actor": actor,
+        "action": action,
+        "entity_id": entity_id,
+        "detail": stored,
+        "prev_hash": head.last_hash,
+    }
+    values["entry_hash"] = entry_hash(**values)
+    await session.execute(audit_log.insert().values(values))
     await session.execute(
-        audit_log.insert().values(
-            at=datetime.now(UTC), actor=actor, action=action, entity_id=entity_id, detail=detail
-        )
+        update(audit_head)
+        .where(audit_head.c.id == _HEAD_ROW)
+        .values(last_id=values["id"], last_hash=values["entry_hash"])
     )
+    return AuditEntry(**values)
+
+
+async def lock_audit_head(session: AsyncSession) -> AuditHead:
+    """The audit head, locked until commit: writes first so SQLite takes its write lock too."""
+    row = (
+        await session.execute(
+            update(audit_head)
+            .where(audit_head.c.id == _HEAD_ROW)
+            .values(last_id=audit_head.c.last_id)
+            .returning(audit_head.c.last_id, audit_head.c.last_hash)
+        )
+    ).first()
+    if row is None:
+        # Never start a new chain silently: that would hide a deleted head.
+        raise RuntimeError("the audit_head row is missing; run the registry's migrations")
+    return AuditHead(last_id=int(row.last_id), last_hash=row.last_hash)
+
+
+async def get_audit_head(session: AsyncSession) -> AuditHead | None:
+    """The audit head as committed, without locking it."""
+    row = (await session.execute(select(audit_head))).first()
+    return AuditHead(last_id=int(row.last_id), last_hash=row.last_hash) if row else None
 
 
 async def list_audit(session: AsyncSession, *, limit: int) -> list[AuditEntry]:
     """The newest audit rows first."""
     rows = await session.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+    return [AuditEntry(**_row_values(row)) for row in rows]
+
+
+async def audit_page(session: AsyncSession, *, after_id: int, limit: int) -> list[AuditEntry]:
+    """Audit rows with ids above `after_id`, oldest first."""
+    rows = await session.execute(
+        select(audit_log).where(audit_log.c.id > after_id).order_by(audit_log.c.id).limit(limit)
+    )
     return [AuditEntry(**_row_values(row)) for row in rows]
 
 

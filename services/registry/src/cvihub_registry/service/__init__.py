@@ -11,7 +11,9 @@ from cvihub_registry.service.access import (
     list_subscriptions,
     revoke_grant,
     revoke_subscription,
+    update_grant,
 )
+from cvihub_registry.service.audit import announce_head, verify_audit
 from cvihub_registry.service.auth import audit_entries, authenticate_partner, authorize_admin
 from cvihub_registry.service.bootstrap import SeedReport, apply_seed, publish_snapshot
 from cvihub_registry.service.core import RegistryCore
@@ -28,6 +30,7 @@ from cvihub_registry.service.partners import (
 __all__ = [
     "RegistryCore",
     "SeedReport",
+    "announce_head",
     "apply_seed",
     "audit_entries",
     "authenticate_partner",
@@ -45,5 +48,7 @@ __all__ = [
     "revoke_grant",
     "revoke_key",
     "revoke_subscription",
+    "update_grant",
     "update_partner",
+    "verify_audit",
 ]

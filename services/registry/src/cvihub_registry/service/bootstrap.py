@@ -100,6 +100,8 @@ async def _seed_partner(
                 action=grant.action,
                 purpose=grant.purpose,
                 agreement_ref=grant.agreement_ref,
+                zones=list(grant.zones) if grant.zones is not None else None,
+                field_view=list(grant.field_view) if grant.field_view is not None else None,
             )
             created[2] += 1
     for sub in seeded.subscriptions:

@@ -19,6 +19,7 @@ from cvihub_registry.domain import (
     RevocableStatus,
 )
 from cvihub_registry.keys import NewKey, generate_key
+from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
 from cvihub_runtime.db import transaction
 
@@ -184,6 +185,8 @@ async def revoke_key(
     *, core: RegistryCore, actor: str, credential_id: str, owner: str | None = None
 ) -> Credential:
     """Revoke a key; with `owner`, only that partner's own key (NotFound otherwise)."""
+    if owner is not None:
+        await _refuse_unless_owner(core, credential_id=credential_id, owner=owner)
     async with transaction(core.sessions) as session:
         sequence = await store.next_sequence(session)
         credential = await store.get_credential(session, credential_id)
@@ -209,6 +212,21 @@ async def revoke_key(
         )
     core.wake()
     return credential
+
+
+async def _refuse_unless_owner(core: RegistryCore, *, credential_id: str, owner: str) -> None:
+    # A partner reaching for another partner's key is a refused authorisation: audit it.
+    async with core.sessions() as session:
+        credential = await store.get_credential(session, credential_id)
+    if credential is not None and credential.partner_id != owner:
+        await record_refusal(
+            core,
+            action="access.refused",
+            actor=owner,
+            entity_id=credential_id,
+            detail={"scope": "partner", "reason": "not-owner", "operation": "credential.revoke"},
+        )
+        raise NotFound("key-not-found", "no such key")
 
 
 async def list_keys(*, core: RegistryCore, partner_id: str) -> list[Credential]:
