@@ -1,15 +1,22 @@
 """Composition root: builds the registry's infrastructure, startup steps and routes."""
 
 import functools
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
 
-from cvihub_registry import api, service
+from cvihub_registry import api, api_acls, people_api, service
+from cvihub_registry.acl_sync import AclInputs, AclSync, AiokafkaAclAdmin
+from cvihub_registry.mailer import OutboxMailer
 from cvihub_registry.models import outbox
 from cvihub_registry.seed import load_seed
+from cvihub_registry.service.acls import acl_inputs
+from cvihub_registry.service.signin import SignIn
 from cvihub_registry.settings import RegistrySettings
+from cvihub_registry.signin import email_key
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.outbox import OutboxRelay
@@ -29,11 +36,22 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     relay = OutboxRelay(
         hosting.sessions, outbox, functools.partial(publish_records, hosting.broker)
     )
+    # After a commit: the relay publishes the change, the ACL sync (when on) re-applies grants.
+    wakers: list[Callable[[], None]] = [relay.wake]
+
+    def wake_all() -> None:
+        for wake in wakers:
+            wake()
+
     core = service.RegistryCore(
         sessions=hosting.sessions,
         box=SecretBox(settings.secret_key.get_secret_value()),
-        wake=relay.wake,
+        wake=wake_all,
     )
+    if settings.kafka_acls:  # off by default: the embedded broker enforces no ACLs
+        acl_sync = _acl_sync(core, settings)
+        wakers.append(acl_sync.wake)
+        hosting.add_loop(acl_sync.run)
     # Read the seed before anything starts, so a broken file stops the process at once.
     seed = load_seed(settings.seed_file) if settings.seed_file else None
 
@@ -61,5 +79,28 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     install_ops_routes(app, hosting)
     app.include_router(api.admin_router(core, settings.admin_token.get_secret_value()))
     app.include_router(api.partner_router(core))
+    admin_token = settings.admin_token.get_secret_value()
+    direct_publish = settings.kafka_acl_direct_publish
+    app.include_router(api_acls.acl_admin_router(core, admin_token, direct_publish=direct_publish))
+    grace = timedelta(seconds=settings.key_rotation_grace_seconds)
+    app.include_router(api_acls.rotation_router(core, admin_token, grace=grace))
+    signin = SignIn(
+        mailer=OutboxMailer(hosting.sessions),
+        email_key=email_key(settings.secret_key.get_secret_value()),
+    )
+    app.include_router(people_api.auth_router(core, signin))
+    app.include_router(people_api.partner_people_router(core))
+    app.include_router(people_api.admin_people_router(core, admin_token))
     app.state.hosting = hosting
     return app
+
+
+def _acl_sync(core: service.RegistryCore, settings: RegistrySettings) -> AclSync:
+    async def load() -> AclInputs:
+        return await acl_inputs(core=core, direct_publish=settings.kafka_acl_direct_publish)
+
+    return AclSync(
+        admin=AiokafkaAclAdmin(settings.kafka_bootstrap_servers),
+        load=load,
+        interval=settings.kafka_acl_sync_seconds,
+    )

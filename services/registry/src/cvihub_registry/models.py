@@ -140,3 +140,56 @@ audit_head = Table(
 )
 
 outbox = define_outbox(metadata)
+
+# People inside partners (user accounts). The email is stored lower-cased and is unique.
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per code request, also for unknown emails (person_id NULL), so the rate limit and
+# the answer look the same whether or not the email exists. Never the code: its scrypt hash.
+sign_in_codes = Table(
+    "sign_in_codes",
+    metadata,
+    Column("code_id", String(64), primary_key=True),
+    Column("email_digest", String(64), nullable=False, index=True),
+    Column("person_id", ForeignKey("people.person_id"), nullable=True),
+    Column("code_hash", String(64), nullable=True),
+    Column("salt", String(32), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("consumed_at", DateTime(timezone=True), nullable=True),
+)
+
+device_sessions = Table(
+    "device_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("person_id", ForeignKey("people.person_id"), nullable=False, index=True),
+    Column("device_name", String(200), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# What the default Mailer "sends": real delivery (SMTP) is later work.
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("message_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("to_address", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)

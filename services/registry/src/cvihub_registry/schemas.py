@@ -242,3 +242,22 @@ class AuditVerification(_Response):
     checked: int = Field(description="Entries found intact before the first fault.")
     first_bad_id: int | None = Field(description="The first entry found wrong, if any.")
     reason: str | None
+
+
+class KeyRotated(KeyIssued):
+    """A successor key (shown this once) and when the key it replaces stops working."""
+
+    replaced_credential_id: str
+    replaced_expires_at: datetime = Field(
+        description="The old key works until then (the grace period, or its own earlier expiry)."
+    )
+
+
+class KafkaAclOut(BaseModel):
+    """One ALLOW Kafka ACL binding (host `*`) the registry's grants call for."""
+
+    principal: str = Field(examples=["User:eastside-cvi"])
+    resource_type: str = Field(examples=["TOPIC", "GROUP"])
+    resource_name: str = Field(examples=["cvihub.incident-alerts.v1", "eastside-cvi."])
+    pattern_type: str = Field(examples=["LITERAL", "PREFIXED"])
+    operation: str = Field(examples=["READ", "WRITE", "DESCRIBE"])

@@ -9,6 +9,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, 
 from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry.keys import key_from_text
+from cvihub_registry.people import PersonRole
 from cvihub_registry.webhooks import check_webhook_secret
 
 PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -52,6 +53,16 @@ class SeedSubscription(BaseModel):
         return value
 
 
+class SeedPerson(BaseModel):
+    """A person to create in the partner (skipped when the email exists)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    display_name: str = Field(min_length=1, max_length=200)
+    role: PersonRole
+
+
 class SeedPartner(BaseModel):
     """A partner and what it holds."""
 
@@ -65,6 +76,7 @@ class SeedPartner(BaseModel):
     api_keys: list[str] = Field(default_factory=list)
     grants: list[SeedGrant] = Field(default_factory=list)
     subscriptions: list[SeedSubscription] = Field(default_factory=list)
+    people: list[SeedPerson] = Field(default_factory=list)
 
     @field_validator("api_keys")
     @classmethod
@@ -90,6 +102,9 @@ class SeedFile(BaseModel):
         credential_ids = [key_from_text(k).credential_id for p in value for k in p.api_keys]
         if len(credential_ids) != len(set(credential_ids)):
             raise ValueError("API keys must have unique credential ids")
+        emails = [person.email.lower() for p in value for person in p.people]
+        if len(emails) != len(set(emails)):
+            raise ValueError("people emails must be unique")
         return value
 
 

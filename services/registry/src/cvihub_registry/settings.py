@@ -27,6 +27,20 @@ class RegistrySettings(ServiceSettings):
     seed_file: Path | None = Field(
         default=None, description="YAML file of partners to create at startup when missing."
     )
+    kafka_acls: bool = Field(
+        default=False,
+        description="Keep Kafka ACLs of partners that consume directly in step with grants.",
+    )
+    kafka_acl_sync_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds between Kafka ACL syncs (also after changes)."
+    )
+    kafka_acl_direct_publish: bool = Field(
+        default=False,
+        description="Give publish grants a WRITE ACL (partners otherwise publish via intake).",
+    )
+    key_rotation_grace_seconds: int = Field(
+        default=86400, ge=0, description="How long a rotated-out API key keeps working."
+    )
 
     @field_validator("secret_key")
     @classmethod

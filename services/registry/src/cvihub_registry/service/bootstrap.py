@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_registry import store
+from cvihub_registry import people_store, store
 from cvihub_registry.domain import SEED_ACTOR
 from cvihub_registry.events import Entity, change_record
 from cvihub_registry.keys import key_from_text
@@ -14,6 +14,8 @@ from cvihub_registry.seed import SeedFile, SeedPartner
 from cvihub_registry.service.access import new_grant, new_subscription
 from cvihub_registry.service.core import RegistryCore
 from cvihub_registry.service.partners import new_credential, new_partner
+from cvihub_registry.service.people import new_person
+from cvihub_registry.signin import normalise_email
 from cvihub_runtime.db import transaction
 
 log = structlog.get_logger(__name__)
@@ -124,6 +126,18 @@ async def _seed_partner(
                 secret=sub.secret,
             )
             created[3] += 1
+    for seeded_person in seeded.people:
+        # People are not counted in the report: they produce no registry events.
+        if await people_store.person_with_email(session, normalise_email(seeded_person.email)):
+            continue
+        await new_person(
+            session,
+            actor=SEED_ACTOR,
+            partner_id=partner_id,
+            email=seeded_person.email,
+            display_name=seeded_person.display_name,
+            role=seeded_person.role,
+        )
     return created
 
 

@@ -1,0 +1,270 @@
+"""HTTP routes of sign-in, device sessions and people: thin adapters to the use cases."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from cvihub_registry import service
+from cvihub_registry.api import ADMIN_ERRORS, ERRORS, admin_guard
+from cvihub_registry.domain import ADMIN_ACTOR
+from cvihub_registry.people import Forbidden, PersonRole, SessionCaller
+from cvihub_registry.people_schemas import (
+    CodeRequest,
+    MailOut,
+    MeOut,
+    PersonCreate,
+    PersonOut,
+    PersonUpdate,
+    SessionCreated,
+    SessionOut,
+    SessionRequest,
+)
+from cvihub_registry.schemas import PartnerOut
+from cvihub_registry.service import RegistryCore
+from cvihub_registry.service import people as people_service
+from cvihub_registry.service import signin as signin_service
+from cvihub_registry.service.audit import record_refusal
+from cvihub_registry.service.signin import SignIn
+from cvihub_registry.signin import is_session_token
+from cvihub_runtime.problems import Problem
+from cvihub_runtime.web import UNAUTHORIZED_HEADERS
+
+_SESSION_SCHEME = HTTPBearer(
+    auto_error=False, scheme_name="SessionToken", description="cvs_… from POST /v1/auth/session"
+)
+_MANAGER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="PartnerAdminOrApiKey",
+    description="A partner_admin's session token (cvs_…) or the partner's API key (cvh_…)",
+)
+Credentials = HTTPAuthorizationCredentials | None
+SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong, expired or used-up code (problem+json)"},
+    429: {"description": "Too many codes requested for this email (problem+json)"},
+}
+MANAGER_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ADMIN_ERRORS,
+    403: {"description": "Signed in, but not a partner_admin (problem+json)"},
+}
+NO_CONTENT: dict[str, Any] = {"status_code": 204, "response_class": Response}
+
+
+@dataclass(frozen=True)
+class Manager:
+    """Who manages a partner's people: a partner_admin (session) or the partner's system."""
+
+    partner_id: str
+    actor: str
+
+
+def _token(credentials: Credentials) -> str | None:
+    return (credentials.credentials.strip() or None) if credentials else None
+
+
+def _unauthenticated(detail: str) -> Problem:
+    return Problem(401, "unauthenticated", detail, headers=UNAUTHORIZED_HEADERS)
+
+
+def session_guard(core: RegistryCore) -> Any:
+    """A dependency giving the person behind a live session token; checked on every request."""
+
+    async def current_session(
+        request: Request, credentials: Annotated[Credentials, Depends(_SESSION_SCHEME)]
+    ) -> SessionCaller:
+        caller = await signin_service.authenticate_session(
+            core=core, token=_token(credentials), path=request.url.path
+        )
+        if caller is None:
+            raise _unauthenticated("the session is missing, unknown, revoked or expired")
+        return caller
+
+    return current_session
+
+
+def manager_guard(core: RegistryCore) -> Any:
+    """A dependency admitting a partner_admin's session or the partner's API key."""
+
+    async def current_manager(
+        request: Request, credentials: Annotated[Credentials, Depends(_MANAGER_SCHEME)]
+    ) -> Manager:
+        token, path = _token(credentials), request.url.path
+        if token is None or not is_session_token(token):
+            partner_id = await service.authenticate_partner(core=core, api_key=token, path=path)
+            if partner_id is None:
+                raise _unauthenticated("send a partner_admin session token or an API key")
+            return Manager(partner_id=partner_id, actor=partner_id)
+        caller = await signin_service.authenticate_session(core=core, token=token, path=path)
+        if caller is None:
+            raise _unauthenticated("the session is missing, unknown, revoked or expired")
+        person = caller.person
+        if person.role is not PersonRole.PARTNER_ADMIN:
+            await record_refusal(
+                core,
+                action="access.refused",
+                actor=person.person_id,
+                entity_id=None,
+                detail={"scope": "people", "reason": "not-partner-admin", "path": path},
+            )
+            raise Forbidden("forbidden", "only a partner_admin manages people and sessions")
+        return Manager(partner_id=person.partner_id, actor=person.person_id)
+
+    return current_manager
+
+
+def auth_router(core: RegistryCore, signin: SignIn) -> APIRouter:
+    """Sign-in by emailed code, and what a signed-in person does with their own session."""
+    router = APIRouter(tags=["sign-in"])
+    Caller = Annotated[SessionCaller, Depends(session_guard(core))]
+
+    @router.post(
+        "/v1/auth/code",
+        status_code=202,
+        response_class=Response,
+        responses={429: SIGN_IN_ERRORS[429]},
+        summary="Email me a sign-in code",
+        description="Always 202, whether or not the email belongs to someone. The code is "
+        "6 digits, works once, for 10 minutes, and allows 5 attempts.",
+    )
+    async def request_code(body: CodeRequest) -> None:
+        await signin_service.request_code(core=core, signin=signin, email=body.email)
+
+    @router.post(
+        "/v1/auth/session",
+        status_code=201,
+        responses=SIGN_IN_ERRORS,
+        summary="Trade a code for a 90-day device session",
+    )
+    async def create_session(body: SessionRequest) -> SessionCreated:
+        new = await signin_service.create_session(
+            core=core, signin=signin, email=body.email, code=body.code, device_name=body.device_name
+        )
+        return SessionCreated(
+            session_token=new.token,
+            session_id=new.session.session_id,
+            person=PersonOut.model_validate(new.person),
+            expires_at=new.session.expires_at,
+        )
+
+    @router.get("/v1/me", responses=ERRORS, summary="The signed-in person and their partner")
+    async def me(caller: Caller) -> MeOut:
+        partner = await service.get_partner(core=core, partner_id=caller.person.partner_id)
+        return MeOut(
+            person=PersonOut.model_validate(caller.person),
+            partner=PartnerOut.model_validate(partner),
+            session=SessionOut.model_validate(caller.session),
+        )
+
+    @router.delete(
+        "/v1/me/sessions/current", **NO_CONTENT, responses=ERRORS, summary="Sign out this device"
+    )
+    async def sign_out(caller: Caller) -> None:
+        await signin_service.revoke_session(
+            core=core,
+            actor=caller.person.person_id,
+            session_id=caller.session.session_id,
+            partner_id=caller.person.partner_id,
+            reason="signed-out",
+        )
+
+    return router
+
+
+def partner_people_router(core: RegistryCore) -> APIRouter:
+    """A partner's people and their sessions, for its partner_admins and its own system."""
+    router = APIRouter(prefix="/v1/partners/me", tags=["people"], responses=MANAGER_ERRORS)
+    Caller = Annotated[Manager, Depends(manager_guard(core))]
+
+    @router.post("/people", status_code=201, summary="Add a person to your organisation")
+    async def create_person(caller: Caller, body: PersonCreate) -> PersonOut:
+        person = await people_service.create_person(
+            core=core, actor=caller.actor, partner_id=caller.partner_id, **body.model_dump()
+        )
+        return PersonOut.model_validate(person)
+
+    @router.get("/people", summary="Your organisation's people")
+    async def list_people(caller: Caller) -> list[PersonOut]:
+        people = await people_service.list_people(core=core, partner_id=caller.partner_id)
+        return [PersonOut.model_validate(p) for p in people]
+
+    @router.get("/people/{person_id}", summary="One of your people")
+    async def get_person(caller: Caller, person_id: str) -> PersonOut:
+        person = await people_service.get_person(
+            core=core, actor=caller.actor, person_id=person_id, partner_id=caller.partner_id
+        )
+        return PersonOut.model_validate(person)
+
+    @router.patch(
+        "/people/{person_id}", summary="Change, disable (signs out everywhere) or re-enable"
+    )
+    async def update_person(caller: Caller, person_id: str, body: PersonUpdate) -> PersonOut:
+        person = await people_service.update_person(
+            core=core,
+            actor=caller.actor,
+            person_id=person_id,
+            partner_id=caller.partner_id,
+            changes=body.changes(),
+        )
+        return PersonOut.model_validate(person)
+
+    @router.get("/people/{person_id}/sessions", summary="A person's device sessions")
+    async def list_sessions(caller: Caller, person_id: str) -> list[SessionOut]:
+        sessions = await signin_service.list_sessions(
+            core=core, actor=caller.actor, person_id=person_id, partner_id=caller.partner_id
+        )
+        return [SessionOut.model_validate(s) for s in sessions]
+
+    @router.delete(
+        "/sessions/{session_id}", **NO_CONTENT, summary="Sign a device out now (lost phone)"
+    )
+    async def revoke_session(caller: Caller, session_id: str) -> None:
+        await signin_service.revoke_session(
+            core=core, actor=caller.actor, session_id=session_id, partner_id=caller.partner_id
+        )
+
+    return router
+
+
+def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
+    """The hub admin's view of people, sessions and the mail outbox."""
+    router = APIRouter(
+        prefix="/v1/admin",
+        tags=["admin"],
+        dependencies=[Depends(admin_guard(core, admin_token))],
+        responses=ADMIN_ERRORS,
+    )
+
+    @router.post("/partners/{partner_id}/people", status_code=201, summary="Add a person")
+    async def create_person(partner_id: str, body: PersonCreate) -> PersonOut:
+        person = await people_service.create_person(
+            core=core, actor=ADMIN_ACTOR, partner_id=partner_id, **body.model_dump()
+        )
+        return PersonOut.model_validate(person)
+
+    @router.get("/partners/{partner_id}/people", summary="A partner's people")
+    async def list_people(partner_id: str) -> list[PersonOut]:
+        people = await people_service.list_people(core=core, partner_id=partner_id)
+        return [PersonOut.model_validate(p) for p in people]
+
+    @router.get("/people/{person_id}/sessions", summary="A person's device sessions")
+    async def list_sessions(person_id: str) -> list[SessionOut]:
+        sessions = await signin_service.list_sessions(
+            core=core, actor=ADMIN_ACTOR, person_id=person_id, partner_id=None
+        )
+        return [SessionOut.model_validate(s) for s in sessions]
+
+    @router.delete(
+        "/sessions/{session_id}", **NO_CONTENT, summary="Sign a device out now (lost phone)"
+    )
+    async def revoke_session(session_id: str) -> None:
+        await signin_service.revoke_session(
+            core=core, actor=ADMIN_ACTOR, session_id=session_id, partner_id=None
+        )
+
+    @router.get("/mail-outbox", summary="Mail the registry has 'sent', newest first (dev/demo)")
+    async def mail_outbox(limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[MailOut]:
+        messages = await signin_service.mail_outbox(core=core, limit=limit)
+        return [MailOut.model_validate(m) for m in messages]
+
+    return router
