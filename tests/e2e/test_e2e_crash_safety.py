@@ -132,3 +132,43 @@ def test_killing_notifications_mid_stream_still_delivers_every_alert(hub: Stack)
     event_ids = [d["event_id"] for d in deliveries if d["event_type"] == INCIDENT_ALERT]
     assert len(event_ids) == len(set(event_ids)), "an event got two delivery records"
     client.close()
+
+
+def test_a_registry_outage_stops_no_submission_and_no_delivery(hub: Stack) -> None:
+    assert hub.info is not None
+    urls, sink = hub.info.urls, hub.info.sink_url
+    hub.kill("registry")
+    try:
+        with httpx.Client(timeout=10) as client:
+            alert = client.post(
+                f"{urls['intake']}/v1/incident-alerts",
+                json=demo_alert(),
+                headers=_bearer(POLICE_KEY),
+            )
+            referral = client.post(
+                f"{urls['intake']}/v1/referrals",
+                json=demo_referral(),
+                headers=_bearer(HOSPITAL_KEY),
+            )
+            assert (alert.status_code, referral.status_code) == (202, 202)
+            alert_id, referral_id = alert.json()["alert_id"], referral.json()["referral_id"]
+
+            def alert_delivered() -> bool:
+                items = client.get(
+                    f"{sink}/received",
+                    params={"partner_id": "safe-streets", "type": INCIDENT_ALERT},
+                ).json()
+                return alert_id in {i["message"]["data"]["alert_id"] for i in items}
+
+            def accepted() -> bool:
+                response = client.post(
+                    f"{urls['referrals']}/v1/referrals/{referral_id}/accept",
+                    json={},
+                    headers=_bearer(OUTREACH_KEY),
+                )
+                return response.status_code == 200
+
+            _wait(alert_delivered, timeout=30)
+            _wait(accepted, timeout=30)
+    finally:
+        hub.restart("registry")
