@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    func,
     select,
     true,
 )
@@ -201,6 +202,14 @@ class RegistryReplica:
             await session.execute(
                 table.update().where(key == entity_id).values(sequence=sequence, **values)
             )
+
+    async def high_water(self, session: AsyncSession) -> int:
+        """The newest registry change this copy holds (0 when empty): how far it has caught up."""
+        newest = 0
+        for table in (self.partners, self.credentials, self.grants, self.subscriptions):
+            value = await session.scalar(select(func.max(table.c.sequence)))
+            newest = max(newest, int(value or 0))
+        return newest
 
     async def authenticate(self, session: AsyncSession, api_key: str) -> str | None:
         """The id of the active partner owning this active, unexpired key; else None."""

@@ -61,17 +61,38 @@ def partner_authenticator(
     return current_partner
 
 
-def install_ops_routes(app: FastAPI, hosting: Hosting) -> None:
-    """`/health` (200 when the database and broker are up, 503 otherwise) and `/metrics`."""
+Progress = Callable[[], Awaitable[dict[str, int]]]
+
+
+def replica_progress(replica: RegistryReplica, sessions: SessionFactory) -> Progress:
+    """How far a service's copy of the registry has caught up, for `/health`."""
+
+    async def progress() -> dict[str, int]:
+        async with sessions() as session:
+            return {"registry_copy_sequence": await replica.high_water(session)}
+
+    return progress
+
+
+def install_ops_routes(app: FastAPI, hosting: Hosting, progress: Progress | None = None) -> None:
+    """`/health` (200 when the database and broker are up, 503 otherwise) and `/metrics`.
+
+    `progress` adds counters that say how far the service has caught up (e.g. its registry copy),
+    so an operator or `cvihub up` can wait until the hub is ready, not merely alive.
+    """
 
     @app.get("/health", tags=["operations"], summary="Liveness and readiness")
     async def health() -> JSONResponse:
         checks = await hosting.health()
         healthy = all(value == "ok" for value in checks.values())
-        return JSONResponse(
-            {"service": hosting.name, "status": "ok" if healthy else "degraded", "checks": checks},
-            status_code=200 if healthy else 503,
-        )
+        body: dict[str, object] = {
+            "service": hosting.name,
+            "status": "ok" if healthy else "degraded",
+            "checks": checks,
+        }
+        if progress is not None and healthy:
+            body["progress"] = await progress()
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics() -> Response:

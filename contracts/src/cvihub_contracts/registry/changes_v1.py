@@ -39,13 +39,26 @@ class _RegistryChange(EventData):
 
 
 class PartnerChangedV1(_RegistryChange):
-    """A partner organisation was created or changed."""
+    """A partner organisation was created or changed.
+
+    Revision 1 adds its service area (zones, beats, community areas). All optional with
+    defaults, so revision 0 events read unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
+    schema_revision: ClassVar[int] = 1
 
     partner_id: str = classified(C.PUBLIC, "The partner's id.")
     name: str = classified(C.PUBLIC, "The organisation's name.")
     kind: PartnerKind = classified(C.PUBLIC, "The kind of organisation.")
+    zones: list[str] = classified(
+        C.PUBLIC, "Zones the partner serves (the same names grants scope on).", default_factory=list
+    )
+    beats: list[str] = classified(
+        C.PUBLIC, "Police beats the partner serves.", default_factory=list
+    )
+    community_areas: list[str] = classified(
+        C.PUBLIC, "Community areas the partner serves.", default_factory=list
+    )
 
     def partition_key(self) -> str:
         return f"partner/{self.partner_id}"

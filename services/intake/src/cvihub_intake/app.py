@@ -15,7 +15,7 @@ from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS, publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
 from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
-from cvihub_runtime.web import install_ops_routes, partner_authenticator
+from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
 
 SERVICE_NAME = "intake"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -53,7 +53,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, kind_of=api.submission_kind_of
     )
-    install_ops_routes(app, hosting)
+    install_ops_routes(app, hosting, replica_progress(models.replica, hosting.sessions))
     app.include_router(
         api.build_router(
             sessions=hosting.sessions,

@@ -23,7 +23,7 @@ from cvihub_runtime.inbox import EventConsumer, EventHandler
 from cvihub_runtime.problems import install_problem_handlers
 from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
 from cvihub_runtime.secretbox import SecretBox
-from cvihub_runtime.web import install_ops_routes, partner_authenticator
+from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
 
 NAME = "notifications"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -81,7 +81,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         lifespan=hosting.lifespan,
     )
     install_problem_handlers(app)
-    install_ops_routes(app, hosting)
+    install_ops_routes(app, hosting, replica_progress(replica, hosting.sessions))
     app.include_router(
         deliveries_router(
             sessions=hosting.sessions,

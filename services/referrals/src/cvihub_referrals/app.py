@@ -14,7 +14,7 @@ from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
-from cvihub_runtime.web import install_ops_routes, partner_authenticator
+from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
 
 NAME = "referrals"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -46,7 +46,7 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         lifespan=hosting.lifespan,
     )
     install_problem_handlers(app)
-    install_ops_routes(app, hosting)
+    install_ops_routes(app, hosting, replica_progress(replica, hosting.sessions))
     app.include_router(
         referrals_router(
             sessions=hosting.sessions,

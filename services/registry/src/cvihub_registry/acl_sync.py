@@ -17,7 +17,7 @@ class AclAdmin(Protocol):
     """The few ACL calls the sync needs from a Kafka admin client."""
 
     async def describe_acls(self) -> set[AclSpec]:
-        """Every ALLOW ACL binding in the cluster."""
+        """The ALLOW bindings on the hub's resources (more is harmless: only managed ones go)."""
         ...
 
     async def create_acls(self, acls: Collection[AclSpec]) -> None:
@@ -28,32 +28,9 @@ class AclAdmin(Protocol):
         """Delete exactly these bindings."""
         ...
 
-
-AIOKAFKA_GAP = (
-    "aiokafka 0.14's AIOKafkaAdminClient has no create_acls/describe_acls/delete_acls "
-    "(aiokafka.protocol.admin defines the Create/Describe/DeleteAcls request structs, but no "
-    "client method sends them) and kafka-python is not installed: Kafka ACL sync needs an "
-    "admin client that supports ACLs"
-)
-
-
-class AiokafkaAclAdmin:
-    """The AclAdmin over aiokafka: refuses clearly, since aiokafka's admin client lacks ACLs."""
-
-    def __init__(self, bootstrap_servers: str) -> None:
-        self.bootstrap_servers = bootstrap_servers
-
-    async def describe_acls(self) -> set[AclSpec]:
-        """Not available in aiokafka; raises NotImplementedError naming the gap."""
-        raise NotImplementedError(AIOKAFKA_GAP)
-
-    async def create_acls(self, acls: Collection[AclSpec]) -> None:
-        """Not available in aiokafka; raises NotImplementedError naming the gap."""
-        raise NotImplementedError(AIOKAFKA_GAP)
-
-    async def delete_acls(self, acls: Collection[AclSpec]) -> None:
-        """Not available in aiokafka; raises NotImplementedError naming the gap."""
-        raise NotImplementedError(AIOKAFKA_GAP)
+    async def close(self) -> None:
+        """Release connections when the sync loop ends."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -101,11 +78,17 @@ class AclSync:
 
     async def run(self) -> None:
         """Sync every interval and on wake-up until cancelled; errors are logged and retried."""
+        try:
+            await self._loop()
+        finally:
+            await self._admin.close()
+
+    async def _loop(self) -> None:
         while True:
             self._woken.clear()
             try:
                 await self.sync_once()
-            except NotImplementedError as exc:
+            except NotImplementedError as exc:  # e.g. AclsUnsupported: no authorizer, no ACL APIs
                 log.error("kafka acl sync unavailable; stopping it", reason=str(exc))
                 return
             except Exception as exc:  # a broker or database hiccup: try again next round

@@ -13,7 +13,6 @@ from cvihub_registry.domain import ADMIN_ACTOR, IssuedKey, RegistryError
 from cvihub_registry.schemas import (
     AuditEntryOut,
     AuditVerification,
-    DirectoryEntry,
     GrantCreate,
     GrantOut,
     GrantUpdate,
@@ -45,17 +44,19 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 _ADMIN_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="AdminToken", description="REGISTRY_ADMIN_TOKEN"
 )
-_PARTNER_SCHEME = HTTPBearer(
+PARTNER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="PartnerApiKey", description="cvh_<credential_id>_<secret>"
 )
 Credentials = HTTPAuthorizationCredentials | None
 
 
-def _token(credentials: Credentials) -> str | None:
+def token_of(credentials: Credentials) -> str | None:
+    """The bearer token sent, if any."""
     return (credentials.credentials.strip() or None) if credentials else None
 
 
-def _unauthenticated(detail: str) -> Problem:
+def unauthenticated(detail: str) -> Problem:
+    """A 401 problem asking for a bearer token."""
     return Problem(401, "unauthenticated", detail, headers=UNAUTHORIZED_HEADERS)
 
 
@@ -66,10 +67,10 @@ def admin_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable
         request: Request, credentials: Annotated[Credentials, Depends(_ADMIN_SCHEME)]
     ) -> None:
         allowed = await service.authorize_admin(
-            core=core, token=_token(credentials), admin_token=admin_token, path=request.url.path
+            core=core, token=token_of(credentials), admin_token=admin_token, path=request.url.path
         )
         if not allowed:
-            raise _unauthenticated("send the admin token as Authorization: Bearer <token>")
+            raise unauthenticated("send the admin token as Authorization: Bearer <token>")
 
     return require_admin
 
@@ -78,13 +79,13 @@ def partner_guard(core: RegistryCore) -> Callable[..., Awaitable[str]]:
     """A dependency giving the calling partner's id from its API key, checked at the source."""
 
     async def current_partner(
-        request: Request, credentials: Annotated[Credentials, Depends(_PARTNER_SCHEME)]
+        request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
     ) -> str:
         partner_id = await service.authenticate_partner(
-            core=core, api_key=_token(credentials), path=request.url.path
+            core=core, api_key=token_of(credentials), path=request.url.path
         )
         if partner_id is None:
-            raise _unauthenticated("the API key is missing, unknown, revoked or expired")
+            raise unauthenticated("the API key is missing, unknown, revoked or expired")
         return partner_id
 
     return current_partner
@@ -229,7 +230,7 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
 
 
 def partner_router(core: RegistryCore) -> APIRouter:
-    """Routes a partner calls with its own API key, and the directory; none shows others' data."""
+    """Routes a partner calls with its own API key; none shows another partner's data."""
     router = APIRouter(responses=ERRORS)
     partner: list[str | Enum] = ["partner"]
     Caller = Annotated[str, Depends(partner_guard(core))]
@@ -271,11 +272,6 @@ def partner_router(core: RegistryCore) -> APIRouter:
     )
     async def revoke_mine(caller: Caller, credential_id: str) -> None:
         await service.revoke_key(core=core, actor=caller, credential_id=credential_id, owner=caller)
-
-    @router.get("/v1/directory", tags=["directory"], summary="Active partners of the network")
-    async def directory(caller: Caller) -> list[DirectoryEntry]:
-        partners = await service.list_partners(core=core, active_only=True)
-        return [DirectoryEntry.model_validate(p) for p in partners]
 
     return router
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from cvihub_registry.api import (
-    _PARTNER_SCHEME,
     ADMIN_ERRORS,
     ERRORS,
+    PARTNER_SCHEME,
     Credentials,
-    _token,
     admin_guard,
     partner_guard,
+    token_of,
 )
 from cvihub_registry.domain import ADMIN_ACTOR, Credential, IssuedKey, NotFound
 from cvihub_registry.keys import credential_id_of
@@ -76,9 +76,9 @@ def rotation_router(core: RegistryCore, admin_token: str, *, grace: timedelta) -
         responses={**ERRORS, **ROTATION_ERRORS},
     )
     async def rotate_mine(
-        caller: Caller, credentials: Annotated[Credentials, Depends(_PARTNER_SCHEME)]
+        caller: Caller, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
     ) -> KeyRotated:
-        token = _token(credentials)
+        token = token_of(credentials)
         credential_id = credential_id_of(token) if token else None
         if credential_id is None:  # unreachable once the guard let the key through
             raise NotFound("key-not-found", "no such key")

@@ -8,8 +8,9 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
-from cvihub_registry import api, api_acls, people_api, service
-from cvihub_registry.acl_sync import AclInputs, AclSync, AiokafkaAclAdmin
+from cvihub_registry import api, api_acls, api_self, people_api, service, store
+from cvihub_registry.acl_sync import AclInputs, AclSync
+from cvihub_registry.kafka_acl_admin import KafkaPythonAclAdmin
 from cvihub_registry.mailer import OutboxMailer
 from cvihub_registry.models import outbox
 from cvihub_registry.seed import load_seed
@@ -76,10 +77,16 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     api.install_registry_errors(app)
-    install_ops_routes(app, hosting)
+
+    async def progress() -> dict[str, int]:
+        async with hosting.sessions() as session:
+            return {"registry_sequence": await store.newest_published_state(session)}
+
+    install_ops_routes(app, hosting, progress)
     app.include_router(api.admin_router(core, settings.admin_token.get_secret_value()))
     app.include_router(api.partner_router(core))
     admin_token = settings.admin_token.get_secret_value()
+    app.include_router(api_self.self_service_router(core, admin_token))
     direct_publish = settings.kafka_acl_direct_publish
     app.include_router(api_acls.acl_admin_router(core, admin_token, direct_publish=direct_publish))
     grace = timedelta(seconds=settings.key_rotation_grace_seconds)
@@ -100,7 +107,7 @@ def _acl_sync(core: service.RegistryCore, settings: RegistrySettings) -> AclSync
         return await acl_inputs(core=core, direct_publish=settings.kafka_acl_direct_publish)
 
     return AclSync(
-        admin=AiokafkaAclAdmin(settings.kafka_bootstrap_servers),
+        admin=KafkaPythonAclAdmin(settings.kafka_bootstrap_servers),
         load=load,
         interval=settings.kafka_acl_sync_seconds,
     )

@@ -1,6 +1,6 @@
 """The registry's entities as plain values, and the errors its use cases raise."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -40,6 +40,12 @@ class Partner:
     sequence: int
     created_at: datetime
     updated_at: datetime
+    # Where the partner works (the admin's to set) and what it offers (its own to edit).
+    zones: list[str] = field(default_factory=list)
+    beats: list[str] = field(default_factory=list)
+    community_areas: list[str] = field(default_factory=list)
+    services_offered: list[str] = field(default_factory=list)
+    website: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,12 @@ class NotFound(RegistryError):
     """The entity does not exist, or the caller may not know that it does."""
 
     status = 404
+
+
+class Forbidden(RegistryError):
+    """The caller is known but lacks the grant the change needs."""
+
+    status = 403
 
 
 class Conflict(RegistryError):

@@ -27,6 +27,9 @@ def change_of(entity: Entity) -> ChangeEvent:
             partner_id=entity.partner_id,
             name=entity.name,
             kind=entity.kind,
+            zones=entity.zones,
+            beats=entity.beats,
+            community_areas=entity.community_areas,
         )
     if isinstance(entity, Credential):
         return CredentialChangedV1(

@@ -49,6 +49,12 @@ partners = Table(
     Column("sequence", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Service area and offer (PartnerChangedV1 revision 1): JSON lists of strings.
+    Column("zones", JSON, nullable=False, server_default=text("'[]'")),
+    Column("beats", JSON, nullable=False, server_default=text("'[]'")),
+    Column("community_areas", JSON, nullable=False, server_default=text("'[]'")),
+    Column("services_offered", JSON, nullable=False, server_default=text("'[]'")),
+    Column("website", String(500), nullable=True),
 )
 
 credentials = Table(

@@ -17,7 +17,13 @@ from pydantic import (
 from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry.domain import PartnerStatus, RevocableStatus
-from cvihub_registry.seed import EMAIL_PATTERN, PARTNER_ID_PATTERN
+from cvihub_registry.seed import (
+    EMAIL_PATTERN,
+    PARTNER_ID_PATTERN,
+    AreaNames,
+    ServiceNames,
+    Website,
+)
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
@@ -43,19 +49,34 @@ class PartnerCreate(_Request):
     kind: PartnerKind
     contact_email: Email | None = None
     description: Description | None = None
+    zones: AreaNames = Field(default_factory=list, description="Zones the partner serves.")
+    beats: AreaNames = Field(default_factory=list, description="Police beats it serves.")
+    community_areas: AreaNames = Field(
+        default_factory=list, description="Community areas it serves."
+    )
+    services_offered: ServiceNames = Field(
+        default_factory=list, examples=[["street outreach", "hospital-based intervention"]]
+    )
+    website: Website | None = None
 
 
 class PartnerUpdate(_Request):
-    """Fields to change; omitted fields stay, null clears contact_email or description."""
+    """Fields to change; omitted fields stay, null clears contact_email, description or website."""
 
     name: Name | None = None
     status: PartnerStatus | None = None
     contact_email: Email | None = None
     description: Description | None = None
+    zones: AreaNames | None = None
+    beats: AreaNames | None = None
+    community_areas: AreaNames | None = None
+    services_offered: ServiceNames | None = None
+    website: Website | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        for name in ("name", "status"):
+        lists = ("zones", "beats", "community_areas", "services_offered")
+        for name in ("name", "status", *lists):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -74,19 +95,29 @@ class PartnerOut(_Response):
     status: PartnerStatus
     contact_email: str | None
     description: str | None
+    zones: list[str]
+    beats: list[str]
+    community_areas: list[str]
+    services_offered: list[str]
+    website: str | None
     sequence: int
     created_at: datetime
     updated_at: datetime
 
 
 class DirectoryEntry(_Response):
-    """An active partner, as other partners see it."""
+    """An active partner, as other partners see it: who, what they offer, where, how to reach."""
 
     partner_id: str
     name: str
     kind: PartnerKind
     description: str | None
     contact_email: str | None
+    services_offered: list[str]
+    website: str | None
+    zones: list[str]
+    beats: list[str]
+    community_areas: list[str]
 
 
 class KeyCreate(_Request):

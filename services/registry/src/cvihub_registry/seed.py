@@ -16,6 +16,12 @@ PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 PartnerId = Annotated[str, Field(pattern=PARTNER_ID_PATTERN)]
+AreaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
+AreaNames = Annotated[list[AreaName], Field(max_length=100)]
+"""Zones, beats or community areas a partner serves (names as the network spells them)."""
+ServiceName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+ServiceNames = Annotated[list[ServiceName], Field(max_length=50)]
+Website = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s/]+\S*$")]
 
 
 class SeedError(ValueError):
@@ -73,6 +79,11 @@ class SeedPartner(BaseModel):
     kind: PartnerKind
     contact_email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     description: str | None = Field(default=None, max_length=4000)
+    zones: AreaNames = Field(default_factory=list)
+    beats: AreaNames = Field(default_factory=list)
+    community_areas: AreaNames = Field(default_factory=list)
+    services_offered: ServiceNames = Field(default_factory=list)
+    website: Website | None = None
     api_keys: list[str] = Field(default_factory=list)
     grants: list[SeedGrant] = Field(default_factory=list)
     subscriptions: list[SeedSubscription] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification, GrantAction, KafkaRecord, Stream
@@ -319,3 +319,13 @@ async def audit_page(session: AsyncSession, *, after_id: int, limit: int) -> lis
 async def enqueue(session: AsyncSession, record: KafkaRecord) -> None:
     """Put an event in the outbox, in the caller's transaction."""
     await add_to_outbox(session, outbox, record)
+
+
+async def newest_published_state(session: AsyncSession) -> int:
+    """The newest sequence among the entities every registry copy holds (partners, keys,
+    grants, subscriptions); copies have caught up when they report at least this."""
+    newest = 0
+    for table in (partners, credentials, grants, subscriptions):
+        value = await session.scalar(select(func.max(table.c.sequence)))
+        newest = max(newest, int(value or 0))
+    return newest

@@ -71,6 +71,11 @@ async def test_partners_are_isolated(kafka_bootstrap: str, make_database: Any) -
             "kind",
             "description",
             "contact_email",
+            "services_offered",
+            "website",
+            "zones",
+            "beats",
+            "community_areas",
         }
 
 

@@ -1,4 +1,4 @@
-"""AclSync applies the difference through an AclAdmin; aiokafka's admin names its gap."""
+"""AclSync applies the difference through an AclAdmin; kafka-python bindings map both ways."""
 
 import asyncio
 from collections.abc import Collection
@@ -7,7 +7,13 @@ import pytest
 
 from cvihub_contracts import topics
 from cvihub_registry.acl import AclSpec, Operation, PatternType, ResourceType
-from cvihub_registry.acl_sync import AclInputs, AclSync, AiokafkaAclAdmin
+from cvihub_registry.acl_sync import AclInputs, AclSync
+from cvihub_registry.kafka_acl_admin import (
+    AclsUnsupported,
+    from_kafka,
+    managed_resource_filters,
+    to_kafka,
+)
 from cvihub_runtime.testing import eventually
 
 
@@ -33,6 +39,9 @@ class FakeAclAdmin:
     async def delete_acls(self, acls: Collection[AclSpec]) -> None:
         self.calls.append("delete")
         self.acls -= set(acls)
+
+    async def close(self) -> None:
+        self.calls.append("close")
 
 
 def _sync(admin: FakeAclAdmin, inputs: list[AclInputs], interval: float = 60) -> AclSync:
@@ -72,10 +81,16 @@ async def test_wake_syncs_before_the_interval() -> None:
         task.cancel()
 
 
-async def test_the_aiokafka_admin_refuses_naming_the_gap_and_the_loop_stops() -> None:
-    admin = AiokafkaAclAdmin("127.0.0.1:9092")
-    with pytest.raises(NotImplementedError, match="AIOKafkaAdminClient has no create_acls"):
-        await admin.describe_acls()
+class UnsupportedAdmin(FakeAclAdmin):
+    """A cluster without an authorizer: kafka-python's SecurityDisabledError, translated."""
+
+    async def describe_acls(self) -> set[AclSpec]:
+        self.calls.append("describe")
+        raise AclsUnsupported("the cluster has no authorizer (DescribeAcls)")
+
+
+async def test_an_unsupporting_cluster_stops_the_loop_and_the_admin_is_closed() -> None:
+    admin = UnsupportedAdmin()
 
     async def load() -> AclInputs:
         return AclInputs(desired=set(), partner_ids=set())
@@ -83,3 +98,55 @@ async def test_the_aiokafka_admin_refuses_naming_the_gap_and_the_loop_stops() ->
     sync = AclSync(admin=admin, load=load, interval=60)
     async with asyncio.timeout(2):
         await sync.run()  # returns instead of retrying forever
+    assert admin.calls == ["describe", "close"]
+
+
+async def test_a_cancelled_loop_closes_its_admin() -> None:
+    admin = FakeAclAdmin()
+    task = asyncio.create_task(_sync(admin, [AclInputs(set(), set())]).run())
+    await eventually(lambda: "describe" in admin.calls, timeout=2, interval=0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert admin.calls[-1] == "close"
+
+
+@pytest.mark.parametrize(
+    "acl",
+    [
+        _read("User:cvi"),
+        AclSpec("User:cvi", ResourceType.GROUP, "cvi.", PatternType.PREFIXED, Operation.READ),
+        AclSpec(
+            "User:pd", ResourceType.TOPIC, topics.BULLETINS, PatternType.LITERAL, Operation.WRITE
+        ),
+    ],
+)
+def test_bindings_round_trip_through_kafka_python(acl: AclSpec) -> None:
+    binding = to_kafka(acl)
+    assert (binding.host, binding.permission_type.name) == ("*", "ALLOW")
+    assert binding.resource_pattern.resource_name == acl.resource_name
+    assert from_kafka(binding) == acl
+
+
+def test_bindings_the_hub_never_creates_are_not_listed() -> None:
+    from kafka.admin import ACL, ACLOperation, ACLPermissionType, ResourcePattern
+    from kafka.admin import ResourceType as KafkaResourceType
+
+    topic = ResourcePattern(KafkaResourceType.TOPIC, topics.REFERRALS)
+    allow, deny = ACLPermissionType.ALLOW, ACLPermissionType.DENY
+    assert from_kafka(ACL("User:cvi", "*", ACLOperation.READ, allow, topic)) is not None
+    assert from_kafka(ACL("User:cvi", "*", ACLOperation.READ, deny, topic)) is None
+    assert from_kafka(ACL("User:cvi", "10.0.0.1", ACLOperation.READ, allow, topic)) is None
+    assert from_kafka(ACL("User:cvi", "*", ACLOperation.ALL, allow, topic)) is None
+    cluster = ResourcePattern(KafkaResourceType.CLUSTER, "kafka-cluster")
+    assert from_kafka(ACL("User:cvi", "*", ACLOperation.READ, allow, cluster)) is None
+
+
+def test_describe_filters_cover_each_hub_topic_and_prefixed_groups() -> None:
+    patterns = [f.resource_pattern for f in managed_resource_filters()]
+    named = {p.resource_name for p in patterns if p.resource_type.name == "TOPIC"}
+    assert named == set(topics.ALL)
+    assert [(p.resource_type.name, p.pattern_type.name) for p in patterns][-1] == (
+        "GROUP",
+        "PREFIXED",
+    )

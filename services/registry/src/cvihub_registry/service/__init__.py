@@ -14,32 +14,48 @@ from cvihub_registry.service.access import (
     update_grant,
 )
 from cvihub_registry.service.audit import announce_head, verify_audit
-from cvihub_registry.service.auth import audit_entries, authenticate_partner, authorize_admin
+from cvihub_registry.service.auth import (
+    audit_entries,
+    authenticate_partner,
+    authorize_admin,
+    is_admin_token,
+)
 from cvihub_registry.service.bootstrap import SeedReport, apply_seed, publish_snapshot
 from cvihub_registry.service.core import RegistryCore
 from cvihub_registry.service.partners import (
     create_partner,
     get_partner,
     issue_key,
+    list_directory,
     list_keys,
     list_partners,
     revoke_key,
     update_partner,
 )
+from cvihub_registry.service.self_service import (
+    create_own_subscription,
+    revoke_own_subscription,
+    update_own_profile,
+)
+from cvihub_registry.service.streams import StreamInfo, stream_catalog
 
 __all__ = [
     "RegistryCore",
     "SeedReport",
+    "StreamInfo",
     "announce_head",
     "apply_seed",
     "audit_entries",
     "authenticate_partner",
     "authorize_admin",
     "create_grant",
+    "create_own_subscription",
     "create_partner",
     "create_subscription",
     "get_partner",
+    "is_admin_token",
     "issue_key",
+    "list_directory",
     "list_grants",
     "list_keys",
     "list_partners",
@@ -47,8 +63,11 @@ __all__ = [
     "publish_snapshot",
     "revoke_grant",
     "revoke_key",
+    "revoke_own_subscription",
     "revoke_subscription",
+    "stream_catalog",
     "update_grant",
+    "update_own_profile",
     "update_partner",
     "verify_audit",
 ]

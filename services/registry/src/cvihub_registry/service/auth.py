@@ -23,6 +23,11 @@ async def audit_entries(*, core: RegistryCore, limit: int = 100) -> list[AuditEn
         return await store.list_audit(session, limit=limit)
 
 
+async def is_admin_token(*, token: str, admin_token: str) -> bool:
+    """Whether the token is the admin token (constant time), without auditing a mismatch."""
+    return hmac.compare_digest(token.encode(), admin_token.encode())
+
+
 async def authorize_admin(
     *, core: RegistryCore, token: str | None, admin_token: str, path: str
 ) -> bool:

@@ -68,6 +68,11 @@ async def _seed_partner(
             kind=seeded.kind,
             contact_email=seeded.contact_email,
             description=seeded.description,
+            zones=seeded.zones,
+            beats=seeded.beats,
+            community_areas=seeded.community_areas,
+            services_offered=seeded.services_offered,
+            website=seeded.website,
         )
         created[0] += 1
     for api_key in seeded.api_keys:

@@ -23,7 +23,10 @@ from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
 from cvihub_runtime.db import transaction
 
-EDITABLE_PARTNER_FIELDS = frozenset({"name", "status", "contact_email", "description"})
+AREA_FIELDS = ("zones", "beats", "community_areas")
+EDITABLE_PARTNER_FIELDS = frozenset(
+    {"name", "status", "contact_email", "description", "services_offered", "website", *AREA_FIELDS}
+)
 
 
 async def create_partner(
@@ -35,6 +38,11 @@ async def create_partner(
     kind: PartnerKind,
     contact_email: str | None = None,
     description: str | None = None,
+    zones: list[str] | None = None,
+    beats: list[str] | None = None,
+    community_areas: list[str] | None = None,
+    services_offered: list[str] | None = None,
+    website: str | None = None,
 ) -> Partner:
     """Register a new, active partner; Conflict if the id is taken."""
     try:
@@ -47,6 +55,11 @@ async def create_partner(
                 kind=kind,
                 contact_email=contact_email,
                 description=description,
+                zones=zones or [],
+                beats=beats or [],
+                community_areas=community_areas or [],
+                services_offered=services_offered or [],
+                website=website,
             )
     except IntegrityError as exc:
         raise Conflict("partner-exists", "a partner with this id exists") from exc
@@ -63,6 +76,11 @@ async def new_partner(
     kind: PartnerKind,
     contact_email: str | None,
     description: str | None,
+    zones: list[str] | None = None,
+    beats: list[str] | None = None,
+    community_areas: list[str] | None = None,
+    services_offered: list[str] | None = None,
+    website: str | None = None,
 ) -> Partner:
     """Insert a partner in the caller's transaction; Conflict if the id is taken."""
     sequence = await store.next_sequence(session)
@@ -81,6 +99,11 @@ async def new_partner(
             sequence=sequence,
             created_at=now,
             updated_at=now,
+            zones=list(zones or []),
+            beats=list(beats or []),
+            community_areas=list(community_areas or []),
+            services_offered=list(services_offered or []),
+            website=website,
         ),
     )
     await record_change(
@@ -128,6 +151,26 @@ async def list_partners(*, core: RegistryCore, active_only: bool = False) -> lis
         return await store.list_partners(
             session, status=PartnerStatus.ACTIVE if active_only else None
         )
+
+
+async def list_directory(
+    *,
+    core: RegistryCore,
+    zone: str | None = None,
+    kind: PartnerKind | None = None,
+    service: str | None = None,
+) -> list[Partner]:
+    """Active partners, optionally only those serving a zone, of a kind or offering a service."""
+    partners = await list_partners(core=core, active_only=True)
+    # A few hundred partners at most: filtering here keeps JSON queries portable across DBs.
+    wanted_service = service.casefold() if service else None
+    return [
+        p
+        for p in partners
+        if (zone is None or zone in p.zones)
+        and (kind is None or p.kind is kind)
+        and (wanted_service is None or wanted_service in {s.casefold() for s in p.services_offered})
+    ]
 
 
 async def issue_key(

@@ -1,0 +1,132 @@
+"""A partner's self-service routes (profile, webhook endpoints), the directory and streams."""
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_registry import service
+from cvihub_registry.api import (
+    ERRORS,
+    PARTNER_SCHEME,
+    Credentials,
+    partner_guard,
+    token_of,
+    unauthenticated,
+)
+from cvihub_registry.schemas import (
+    DirectoryEntry,
+    PartnerOut,
+    SubscriptionCreate,
+    SubscriptionCreated,
+)
+from cvihub_registry.self_schemas import PartnerSelfUpdate, StreamOut
+from cvihub_registry.service import RegistryCore
+
+_SELF_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    403: {"description": "No subscribe grant in force on the stream (problem+json)"},
+    409: {"description": "You already have this endpoint on this stream (problem+json)"},
+    422: {"description": "Invalid body (problem+json)"},
+}
+
+
+def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable[str]]:
+    """A dependency letting the admin token or any partner's valid key through."""
+
+    async def current_member(
+        request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
+    ) -> str:
+        token = token_of(credentials)
+        if token is not None and await service.is_admin_token(token=token, admin_token=admin_token):
+            return "admin"
+        partner_id = await service.authenticate_partner(
+            core=core, api_key=token, path=request.url.path
+        )
+        if partner_id is None:
+            raise unauthenticated("send a partner API key or the admin token as a Bearer token")
+        return partner_id
+
+    return current_member
+
+
+def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
+    """Routes where a partner changes its own profile and endpoints, and reads the streams."""
+    router = APIRouter(responses=ERRORS)
+    partner: list[str | Enum] = ["partner"]
+    Caller = Annotated[str, Depends(partner_guard(core))]
+    Member = Annotated[str, Depends(member_guard(core, admin_token))]
+
+    @router.patch(
+        "/v1/partners/me",
+        tags=partner,
+        summary="Change your description, contact, services or website",
+        responses=_SELF_ERRORS,
+    )
+    async def update_me(caller: Caller, body: PartnerSelfUpdate) -> PartnerOut:
+        partner_row = await service.update_own_profile(
+            core=core, partner_id=caller, changes=body.changes()
+        )
+        return PartnerOut.model_validate(partner_row)
+
+    @router.post(
+        "/v1/partners/me/subscriptions",
+        tags=partner,
+        status_code=201,
+        summary="Add a webhook endpoint for a stream you hold a subscribe grant on",
+        description="The signing secret is in this answer only; the hub keeps it encrypted.",
+        responses=_SELF_ERRORS,
+    )
+    async def add_my_subscription(caller: Caller, body: SubscriptionCreate) -> SubscriptionCreated:
+        created = await service.create_own_subscription(
+            core=core, partner_id=caller, stream=body.stream, url=str(body.url), secret=body.secret
+        )
+        sub = created.subscription
+        return SubscriptionCreated(
+            subscription_id=sub.subscription_id,
+            partner_id=sub.partner_id,
+            stream=sub.stream,
+            url=sub.url,
+            secret=created.secret,
+        )
+
+    @router.delete(
+        "/v1/partners/me/subscriptions/{subscription_id}",
+        tags=partner,
+        status_code=204,
+        response_class=Response,
+        summary="Remove one of your webhook endpoints",
+    )
+    async def remove_my_subscription(caller: Caller, subscription_id: str) -> None:
+        await service.revoke_own_subscription(
+            core=core, partner_id=caller, subscription_id=subscription_id
+        )
+
+    @router.get(
+        "/v1/directory",
+        tags=["directory"],
+        summary="Active partners: who they are, what they offer, where, how to reach them",
+    )
+    async def directory(
+        caller: Caller,
+        zone: Annotated[str | None, Query(max_length=64, description="Serves this zone")] = None,
+        kind: Annotated[PartnerKind | None, Query(description="Of this kind")] = None,
+        offered: Annotated[
+            str | None,
+            Query(alias="service", max_length=100, description="Offers this service (any case)"),
+        ] = None,
+    ) -> list[DirectoryEntry]:
+        partners = await service.list_directory(core=core, zone=zone, kind=kind, service=offered)
+        return [DirectoryEntry.model_validate(p) for p in partners]
+
+    @router.get(
+        "/v1/streams",
+        tags=["streams"],
+        summary="The streams, their topics, event types and classifications",
+    )
+    async def streams(member: Member) -> list[StreamOut]:
+        return [StreamOut.model_validate(info) for info in service.stream_catalog()]
+
+    return router
