@@ -4,18 +4,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from cvihub_contracts.classification import CLASSIFICATION_KEY, Classification
+from cvihub_contracts.classification import CLASSIFICATION_KEY, Classification, most_sensitive
 
 SCHEMA_BASE_URI = "https://schemas.cvihub.org"
-
-_SENSITIVITY = [
-    Classification.PUBLIC,
-    Classification.INTERNAL,
-    Classification.PII,
-    Classification.CJI,
-    Classification.PHI,
-    Classification.PART2,
-]
 
 
 class EventData(BaseModel):
@@ -61,8 +52,7 @@ class EventData(BaseModel):
     @classmethod
     def highest_classification(cls) -> Classification:
         """The most sensitive classification in this payload, carried in the envelope."""
-        present = cls.classifications() or {Classification.INTERNAL}
-        return max(present, key=_SENSITIVITY.index)
+        return most_sensitive(cls.classifications())
 
     def partition_key(self) -> str:
         """The Kafka record key: events of one aggregate stay in order."""

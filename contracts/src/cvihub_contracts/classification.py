@@ -1,5 +1,6 @@
 """Data classification of every field, kept in the schema itself."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +19,21 @@ class Classification(StrEnum):
 
 
 CLASSIFICATION_KEY = "x-classification"
+
+# Least to most sensitive: an envelope carries the most sensitive classification of its data.
+SENSITIVITY_ORDER: tuple[Classification, ...] = (
+    Classification.PUBLIC,
+    Classification.INTERNAL,
+    Classification.PII,
+    Classification.CJI,
+    Classification.PHI,
+    Classification.PART2,
+)
+
+
+def most_sensitive(classifications: Iterable[Classification]) -> Classification:
+    """The most sensitive of some classifications; INTERNAL when there are none."""
+    return max(classifications, key=SENSITIVITY_ORDER.index, default=Classification.INTERNAL)
 
 
 def classified(classification: Classification, description: str, **kwargs: Any) -> Any:

@@ -4,17 +4,8 @@ from dataclasses import dataclass
 
 from cvihub_contracts import Classification, Stream
 from cvihub_contracts.catalog import EVENT_MODELS
+from cvihub_contracts.classification import most_sensitive
 from cvihub_registry.acl import STREAM_TOPICS
-
-# Least to most sensitive, as the envelope's classification orders them.
-_SENSITIVITY = (
-    Classification.PUBLIC,
-    Classification.INTERNAL,
-    Classification.PII,
-    Classification.CJI,
-    Classification.PHI,
-    Classification.PART2,
-)
 
 
 @dataclass(frozen=True)
@@ -54,8 +45,7 @@ def stream_catalog() -> list[StreamInfo]:
             for model in EVENT_MODELS
             if model.topic == topic
         ]
-        levels = [e.highest_classification for e in events] or [Classification.INTERNAL]
-        highest = max(levels, key=_SENSITIVITY.index)
+        highest = most_sensitive(e.highest_classification for e in events)
         catalog.append(
             StreamInfo(stream=stream, topic=topic, events=events, highest_classification=highest)
         )
