@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from typer.testing import CliRunner, Result
@@ -186,6 +187,35 @@ def test_optional_terms_are_sent_only_when_given(registry: Registry) -> None:
     assert "expires at:    2031-01-02T03:04:05Z" in issued
 
 
+def test_keys_carry_scopes_through_issue_list_and_rotate(registry: Registry) -> None:
+    ok(admin(registry, "partners", "create", "scoped-cvi", "--name", "Scoped", "--kind", "cvi_org"))
+
+    issued = ok(
+        admin(
+            registry, "keys", "issue", "scoped-cvi",
+            "--scope", "deliveries:read", "--scope", "referrals:read",
+        )
+    )  # fmt: skip
+    credential_id = re.search(r"credential id: (\S+)", issued)
+    assert credential_id, issued
+    assert "scopes:        referrals:read deliveries:read" in issued
+    listed = row(ok(admin(registry, "keys", "list", "scoped-cvi")), credential_id.group(1))
+    assert "referrals:read, deliveries:read" in listed
+
+    rotated = ok(admin(registry, "keys", "rotate", credential_id.group(1)))
+    assert f"replaces {credential_id.group(1)}" in rotated
+    assert "scopes:        referrals:read deliveries:read" in rotated  # kept
+    narrowed = ok(
+        admin(registry, "keys", "rotate", credential_id.group(1), "--scope", "deliveries:read")
+    )
+    assert "scopes:        deliveries:read\n" in narrowed
+
+    unknown = admin(registry, "keys", "issue", "scoped-cvi", "--scope", "referrals:delete")
+    assert unknown.exit_code == 1
+    assert "(422)" in unknown.output
+    assert "#/scopes/0" in unknown.output
+
+
 def test_a_validation_error_prints_each_pointer(registry: Registry) -> None:
     result = admin(
         registry, "partners", "create", "Not An Id!", "--name", "X", "--kind", "spaceship",
@@ -247,6 +277,33 @@ def test_url_and_token_come_from_the_running_hub(registry: Registry, tmp_path: P
     assert "No registry given" in missing.output
 
 
+def test_consents_list_and_show(registry: Registry) -> None:
+    ok(admin(registry, "partners", "create", "consent-hosp", "--name", "H", "--kind", "hospital"))
+    ok(admin(registry, "partners", "create", "consent-cvi", "--name", "C", "--kind", "cvi_org"))
+    ok(admin(registry, "grants", "create", "consent-hosp", "referrals", "publish"))
+    api_key = ok(admin(registry, "keys", "issue", "consent-hosp")).strip().splitlines()[-1]
+    body = {
+        "recipient_partner_ids": ["consent-cvi"],
+        "scope": ["contact"],
+        "purpose": "referral",
+        "given_at": "2026-01-01T00:00:00+00:00",
+    }
+    recorded = httpx.post(
+        f"{registry.url}/v1/consents", json=body, headers={"Authorization": f"Bearer {api_key}"}
+    )
+    assert recorded.status_code == 201, recorded.text
+    consent_id = recorded.json()["consent_id"]
+
+    listed = row(ok(admin(registry, "consents", "list", "--custodian", "consent-hosp")), consent_id)
+    assert "consent-cvi" in listed and "active" in listed
+    assert consent_id not in ok(admin(registry, "consents", "list", "--custodian", "consent-cvi"))
+    shown = ok(admin(registry, "consents", "show", consent_id))
+    assert field(shown, "custodian_partner_id") == "consent-hosp"
+    assert field(shown, "scope") == "contact"
+    missing = admin(registry, "consents", "show", "no-such-consent")
+    assert missing.exit_code == 1 and "consent" in missing.output.lower()
+
+
 def test_an_unreachable_registry_exits_1() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = runner.invoke(app, ["admin", "--registry-url", url, "--token", "t", "audit"])
@@ -275,3 +332,26 @@ def test_audit_verify_exits_1_on_a_tampered_entry(registry: Registry) -> None:
     assert "audit chain BROKEN" in result.output
     assert f"first bad entry: {entry_id} " in result.output
     assert ok(admin(registry, "audit", "verify")).startswith("audit chain intact")
+
+
+def test_audit_lists_refusals_and_filters_by_action(registry: Registry) -> None:
+    ok(admin(registry, "partners", "create", "refused-org", "--name", "R", "--kind", "cvi_org"))
+    api_key = ok(admin(registry, "keys", "issue", "refused-org")).strip().splitlines()[-1]
+    refused = httpx.post(
+        f"{registry.url}/v1/partners/me/subscriptions",
+        json={"stream": "bulletins", "url": "https://refused.example/hooks"},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    assert refused.status_code == 403
+
+    refusals = ok(admin(registry, "audit", "--refusals", "--limit", "1000"))
+    created = ok(admin(registry, "audit", "--action", "partner.created", "--limit", "1000"))
+
+    assert "Refusals" in refusals
+    line = row(refusals, "refused-org")
+    assert "not-granted" in line
+    assert "registry" in line
+    assert "partner.created" not in refusals
+    assert "refused-org" in created
+    assert "access.refused" not in created
+    assert "credential.issued" not in created

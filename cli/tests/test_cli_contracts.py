@@ -13,6 +13,7 @@ from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
 from cvihub_contracts.catalog import EVENT_MODELS
 from cvihub_contracts.examples import EXAMPLES, incident_alert, referral_submitted
 from cvihub_contracts.invalid_examples import INVALID_EXAMPLES
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.schemas import SCHEMAS_DIR, json_schema, render, schema_path
 
@@ -143,16 +144,17 @@ def test_gate_passes_on_committed_and_fails_on_a_breaking_revision(
 ) -> None:
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS_DIR, root)
-    older = json_schema(ReferralSubmittedV1)
-    del older["properties"]["submitted_at"]
-    older["required"].remove("submitted_at")
-    schema_path(root, ReferralSubmittedV1).write_text(render(older))
+    # A type still at revision 0, as if revision 1 added a required field.
+    older = json_schema(ReferralStatusChangedV1)
+    del older["properties"]["changed_at"]
+    older["required"].remove("changed_at")
+    schema_path(root, ReferralStatusChangedV1).write_text(render(older))
 
     passing = cvihub("gate")
-    monkeypatch.setattr(ReferralSubmittedV1, "schema_revision", 1)
+    monkeypatch.setattr(ReferralStatusChangedV1, "schema_revision", 1)
     failing = cvihub("gate", "--root", str(root))
 
     assert passing.exit_code == 0, passing.output
     assert failing.exit_code == 1
-    assert "#/properties/submitted_at" in failing.output
+    assert "#/properties/changed_at" in failing.output
     assert "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" in failing.output

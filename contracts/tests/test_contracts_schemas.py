@@ -13,6 +13,7 @@ from cvihub_contracts.base import EventData
 from cvihub_contracts.catalog import EVENT_MODELS
 from cvihub_contracts.compatibility import COMPATIBILITY, Compatibility, check, gate
 from cvihub_contracts.invalid_examples import INVALID_EXAMPLES, InvalidExample, payload_errors
+from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.schemas import (
     JSON_SCHEMA_DIALECT,
@@ -91,11 +92,12 @@ def test_write_all_keeps_earlier_revisions(tmp_path: Path, monkeypatch: pytest.M
     root = _copy(tmp_path)
     earlier = schema_path(root, ReferralSubmittedV1)
     history = earlier.read_text()
-    monkeypatch.setattr(ReferralSubmittedV1, "schema_revision", 1)
+    revision = ReferralSubmittedV1.schema_revision + 1
+    monkeypatch.setattr(ReferralSubmittedV1, "schema_revision", revision)
 
     written = write_all(root)
 
-    assert written == [root / ReferralSubmittedV1.event_type / "v1.1.json"]
+    assert written == [root / ReferralSubmittedV1.event_type / f"v1.{revision}.json"]
     assert earlier.read_text() == history
     assert gate(root) == []  # the same fields under a new revision: compatible
 
@@ -109,15 +111,16 @@ def _drop_field(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_gate_catches_a_new_required_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy(tmp_path)
-    # As if revision 0 lacked referring_partner_id and revision 1 added it as required.
-    older = _drop_field(json_schema(ReferralSubmittedV1), "referring_partner_id")
-    schema_path(root, ReferralSubmittedV1).write_text(render(older))
-    monkeypatch.setattr(ReferralSubmittedV1, "schema_revision", 1)
+    # As if revision 0 lacked referring_partner_id and revision 1 added it as required
+    # (status-changed: a type still at revision 0).
+    older = _drop_field(json_schema(ReferralStatusChangedV1), "referring_partner_id")
+    schema_path(root, ReferralStatusChangedV1).write_text(render(older))
+    monkeypatch.setattr(ReferralStatusChangedV1, "schema_revision", 1)
 
     problems = gate(root)
 
     assert len(problems) == 1
-    assert "org.cvihub.referral.submitted v1.0 -> v1.1 (BACKWARD_TRANSITIVE)" in problems[0]
+    assert "org.cvihub.referral.status-changed v1.0 -> v1.1 (BACKWARD_TRANSITIVE)" in problems[0]
     assert "#/properties/referring_partner_id" in problems[0]
     assert "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" in problems[0]
 
@@ -147,7 +150,7 @@ def test_transitive_mode_compares_with_every_earlier_revision(
     r0, r1 = json.loads(json.dumps(current)), json.loads(json.dumps(current))
     _dig(r0, language)["default"] = "fr"
     del _dig(r1, language)["default"]
-    schema_path(root, ReferralSubmittedV1).write_text(render(r0))
+    (schema_path(root, ReferralSubmittedV1).parent / "v1.0.json").write_text(render(r0))
     (schema_path(root, ReferralSubmittedV1).parent / "v1.1.json").write_text(render(r1))
     monkeypatch.setattr(ReferralSubmittedV1, "schema_revision", 2)
 
@@ -172,7 +175,8 @@ def test_a_revision_number_never_goes_back(tmp_path: Path) -> None:
 
     [problem] = gate(root)
 
-    assert "[3] are newer than the model's revision 0" in problem
+    revision = ReferralSubmittedV1.schema_revision
+    assert f"[3] are newer than the model's revision {revision}" in problem
 
 
 def test_a_new_major_is_exempt_from_the_gate() -> None:

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cvihub_cli.stack import REPO_ROOT, StackInfo
-from cvihub_contracts import Classification, GrantAction, Stream
-from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts import Classification, GrantAction, Scope, Stream
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 
 admin_app = typer.Typer(
     help="Administer the registry: partners, API keys, grants, webhooks, the audit log.",
@@ -22,7 +22,9 @@ admin_app = typer.Typer(
 partners_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 keys_app = typer.Typer(help="Partners' API keys.", no_args_is_help=True)
 grants_app = typer.Typer(help="Who may publish or subscribe to which stream.", no_args_is_help=True)
-subscriptions_app = typer.Typer(help="Partners' webhook endpoints.", no_args_is_help=True)
+subscriptions_app = typer.Typer(
+    help="Partners' delivery endpoints: webhook, e-mail notice, inbox.", no_args_is_help=True
+)
 audit_app = typer.Typer(help="The audit log, newest first; `verify` checks its hash chain.")
 admin_app.add_typer(partners_app, name="partners")
 admin_app.add_typer(keys_app, name="keys")
@@ -228,14 +230,17 @@ ExpiresAt = Annotated[
 ]
 
 
-@keys_app.command("issue")
-def issue_key(ctx: typer.Context, partner_id: str, expires_at: ExpiresAt = None) -> None:
-    """Issue an API key; it is printed this once."""
-    body = {"expires_at": expires_at} if expires_at is not None else {}
-    issued = _call(ctx, "POST", f"/partners/{partner_id}/keys", body=body)
+KeyScopes = Annotated[
+    list[str] | None,
+    typer.Option("--scope", help=f"Repeat per scope; none = every scope. {_choices(Scope)}."),
+]
+
+
+def _print_issued(issued: dict[str, Any]) -> None:
     console = _console()
     console.print(f"credential id: {issued['credential_id']}", markup=False)
     console.print(f"expires at:    {issued['expires_at'] or 'never'}", markup=False)
+    console.print(f"scopes:        {' '.join(issued['scopes'])}", markup=False)
     console.print(
         "[bold yellow]The key is shown only now: the registry keeps only its hash. "
         "Store it safely.[/bold yellow]"
@@ -244,10 +249,32 @@ def issue_key(ctx: typer.Context, partner_id: str, expires_at: ExpiresAt = None)
     typer.echo(issued["api_key"])
 
 
+@keys_app.command("issue")
+def issue_key(
+    ctx: typer.Context, partner_id: str, expires_at: ExpiresAt = None, scope: KeyScopes = None
+) -> None:
+    """Issue an API key; it is printed this once."""
+    body: dict[str, Any] = {"expires_at": expires_at} if expires_at is not None else {}
+    if scope:
+        body["scopes"] = scope
+    _print_issued(_call(ctx, "POST", f"/partners/{partner_id}/keys", body=body))
+
+
+@keys_app.command("rotate")
+def rotate_key(ctx: typer.Context, credential_id: str, scope: KeyScopes = None) -> None:
+    """Issue a successor key (printed this once); the old one works for the grace period.
+
+    The successor keeps the old key's scopes unless --scope names others."""
+    body: dict[str, Any] = {"scopes": scope} if scope else {}
+    rotated = _call(ctx, "POST", f"/keys/{credential_id}/rotate", body=body)
+    typer.echo(f"replaces {credential_id}, which works until {rotated['replaced_expires_at']}")
+    _print_issued(rotated)
+
+
 @keys_app.command("list")
 def list_keys(ctx: typer.Context, partner_id: str) -> None:
-    """A partner's API keys (ids and dates, never the key)."""
-    columns = ["credential_id", "status", "created_at", "expires_at", "revoked_at"]
+    """A partner's API keys (ids, dates and scopes, never the key)."""
+    columns = ["credential_id", "status", "scopes", "created_at", "expires_at", "revoked_at"]
     _table(f"API keys of {partner_id}", _call(ctx, "GET", f"/partners/{partner_id}/keys"), columns)
 
 
@@ -315,16 +342,19 @@ def revoke_grant(ctx: typer.Context, grant_id: str) -> None:
 
 # Subscriptions
 
-SUBSCRIPTION_COLUMNS = ["subscription_id", "partner_id", "stream", "url", "status", "created_at"]
+SUBSCRIPTION_COLUMNS = [
+    "subscription_id", "partner_id", "stream", "channel", "url", "zones", "event_types",
+    "status", "created_at",
+]  # fmt: skip
 
 
 @subscriptions_app.command("list")
 def list_subscriptions(
     ctx: typer.Context, partner: Annotated[str | None, typer.Option()] = None
 ) -> None:
-    """Webhook subscriptions, of one partner or all."""
+    """Subscriptions (webhook, e-mail, inbox), of one partner or all."""
     subs = _call(ctx, "GET", "/subscriptions", params={"partner_id": partner})
-    _table("Webhook subscriptions", subs, SUBSCRIPTION_COLUMNS)
+    _table("Subscriptions", subs, SUBSCRIPTION_COLUMNS)
 
 
 @subscriptions_app.command("add")
@@ -332,26 +362,48 @@ def add_subscription(
     ctx: typer.Context,
     partner_id: str,
     stream: Annotated[str, typer.Argument(help=_choices(Stream))],
-    url: Annotated[str, typer.Argument(help="http(s) URL the hub POSTs events to.")],
+    url: Annotated[
+        str | None, typer.Argument(help="webhook: the http(s) URL the hub POSTs events to.")
+    ] = None,
+    channel: Annotated[
+        str, typer.Option(help=f"{_choices(Channel)}: e-mail carries a notice only.")
+    ] = Channel.WEBHOOK.value,
+    email: Annotated[str | None, typer.Option(help="email: where notices go.")] = None,
     secret: Annotated[
-        str | None, typer.Option(help="Standard Webhooks secret (whsec_…); generated if omitted.")
+        str | None,
+        typer.Option(help="webhook: Standard Webhooks secret (whsec_…); generated if omitted."),
+    ] = None,
+    zone: Annotated[
+        list[str] | None,
+        typer.Option("--zone", help="Only events in these zones (repeat); narrows the grant's."),
+    ] = None,
+    event_type: Annotated[
+        list[str] | None,
+        typer.Option("--event-type", help="Only these event types of the stream (repeat)."),
     ] = None,
 ) -> None:
-    """Add a webhook endpoint; its signing secret is printed this once."""
-    body = {"stream": stream, "url": url}
-    if secret is not None:
-        body["secret"] = secret
+    """Add a webhook, e-mail or inbox endpoint; a webhook's secret is printed this once."""
+    body: dict[str, Any] = {"stream": stream, "channel": channel}
+    optional = {
+        "url": url,
+        "email": email,
+        "secret": secret,
+        "zones": zone or None,
+        "event_types": event_type or None,
+    }
+    body.update({key: value for key, value in optional.items() if value is not None})
     created = _call(ctx, "POST", f"/partners/{partner_id}/subscriptions", body=body)
     _object("Subscription created", {k: v for k, v in created.items() if k != "secret"})
-    _console().print(
-        "[bold yellow]The signing secret is shown only now. Store it safely.[/bold yellow]"
-    )
-    typer.echo(created["secret"])
+    if created.get("secret") is not None:
+        _console().print(
+            "[bold yellow]The signing secret is shown only now. Store it safely.[/bold yellow]"
+        )
+        typer.echo(created["secret"])
 
 
 @subscriptions_app.command("remove")
 def remove_subscription(ctx: typer.Context, subscription_id: str) -> None:
-    """Remove a webhook endpoint."""
+    """Remove a subscription."""
     _call(ctx, "DELETE", f"/subscriptions/{subscription_id}")
     typer.echo(f"removed subscription {subscription_id}")
 
@@ -359,18 +411,54 @@ def remove_subscription(ctx: typer.Context, subscription_id: str) -> None:
 # Audit
 
 
+ACCESS_REFUSED = "access.refused"
+
+
 @audit_app.callback(invoke_without_command=True)
 def audit(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50,
+    action: Annotated[
+        str | None, typer.Option(help='Only entries of this action, e.g. "grant.created".')
+    ] = None,
+    refusals: Annotated[
+        bool,
+        typer.Option(
+            "--refusals", help="Only refused requests and deliveries, one column per fact."
+        ),
+    ] = False,
 ) -> None:
     """The audit log, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    entries = _call(ctx, "GET", "/audit", params={"limit": limit})
+    if refusals:
+        action = ACCESS_REFUSED
+    entries = _call(ctx, "GET", "/audit", params={"limit": limit, "action": action})
     for entry in entries:
         entry["hash"] = str(entry.get("entry_hash", ""))[:12]
+    if refusals:
+        _table("Refusals", [_refusal_row(e) for e in entries], list(_REFUSAL_COLUMNS))
+        return
     _table("Audit log", entries, ["id", "at", "actor", "action", "entity_id", "detail", "hash"])
+
+
+_REFUSAL_COLUMNS = ("id", "at", "decided by", "refused", "attempted", "reason", "status", "count")
+
+
+def _refusal_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """A refusal as one row: the registry's own and those services report (actor service:…)."""
+    detail = entry.get("detail") or {}
+    by_service = str(entry.get("actor", "")).startswith("service:")
+    return {
+        "id": entry.get("id"),
+        "at": entry.get("at"),
+        "decided by": entry["actor"] if by_service else "registry",
+        "refused": (entry.get("entity_id") if by_service else entry.get("actor")) or "unknown",
+        "attempted": detail.get("action") or detail.get("operation") or detail.get("path"),
+        "reason": detail.get("reason"),
+        "status": detail.get("status_code"),
+        "count": detail.get("count", 1),
+    }
 
 
 @audit_app.command("verify")

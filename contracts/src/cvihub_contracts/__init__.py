@@ -13,9 +13,11 @@ from cvihub_contracts.envelope import (
     service_source,
     to_kafka,
 )
+from cvihub_contracts.scopes import ALL_SCOPES, Scope, parse_scopes
 from cvihub_contracts.streams import GrantAction, Stream
 
 __all__ = [
+    "ALL_SCOPES",
     "Classification",
     "ContractViolation",
     "Envelope",
@@ -23,9 +25,11 @@ __all__ = [
     "EventData",
     "GrantAction",
     "KafkaRecord",
+    "Scope",
     "Stream",
     "from_kafka",
     "new_event",
+    "parse_scopes",
     "partner_source",
     "service_source",
     "to_kafka",

@@ -3,8 +3,10 @@
 import re
 from dataclasses import dataclass
 
+from cvihub_contracts import topics
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.base import SCHEMA_BASE_URI, EventData
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
@@ -15,6 +17,8 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     SubscriptionChangedV1,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
+from cvihub_contracts.streams import Stream
 
 EVENT_MODELS: tuple[type[EventData], ...] = (
     ReferralSubmittedV1,
@@ -26,6 +30,8 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     CredentialChangedV1,
     GrantChangedV1,
     SubscriptionChangedV1,
+    ConsentChangedV1,
+    AccessRefusedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[EventData]] = {
@@ -61,6 +67,19 @@ def model_for(*, event_type: str, dataschema: str | None) -> type[EventData] | N
     if ref is None or ref.event_type != event_type:
         return None
     return _BY_TYPE_VERSION.get((event_type, ref.version))
+
+
+STREAM_TOPICS: dict[Stream, str] = {
+    Stream.REFERRALS: topics.REFERRALS,
+    Stream.INCIDENT_ALERTS: topics.INCIDENT_ALERTS,
+    Stream.BULLETINS: topics.BULLETINS,
+}
+"""The topic each grantable stream travels on."""
+
+
+def stream_event_types(stream: Stream) -> frozenset[str]:
+    """The event types a stream carries (what a subscription's event-type filter may name)."""
+    return frozenset(m.event_type for m in EVENT_MODELS if m.topic == STREAM_TOPICS[stream])
 
 
 def latest_model(event_type: str) -> type[EventData]:

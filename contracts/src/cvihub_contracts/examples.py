@@ -6,6 +6,7 @@ from uuid import UUID
 
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2, upcast_from_v1
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.base import EventData
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
@@ -16,6 +17,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     SubscriptionChangedV1,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
 
 AT = datetime(2026, 11, 1, 22, 15, tzinfo=UTC)
 REFERRAL_ID = UUID("6f1f2c1e-8d3b-4c55-9a57-0c1d3e0f4a11")
@@ -43,6 +45,7 @@ def referral_submitted() -> ReferralSubmittedV1:
                 "recipient_partner_ids": ["safe-streets"],
                 "scope": ["contact", "injury"],
                 "expires_at": (AT + timedelta(days=90)).isoformat(),
+                "consent_id": "c0n5e471d0000000000000000000000a",
             },
             "referring_contact": {"name": "A. Rivera", "phone": "+13125550100"},
             "reason": "Asks for a mentor.",
@@ -126,7 +129,7 @@ def partner_changed() -> PartnerChangedV1:
 
 
 def credential_changed() -> CredentialChangedV1:
-    """An API key is issued; only its hash travels."""
+    """An API key is issued; only its hash and its scopes travel."""
     return CredentialChangedV1(
         sequence=2,
         changed_at=AT,
@@ -134,6 +137,7 @@ def credential_changed() -> CredentialChangedV1:
         credential_id="de0000000003",
         partner_id="safe-streets",
         key_sha256="0" * 64,
+        scopes=["referrals:read", "referrals:update", "deliveries:read"],
     )
 
 
@@ -161,6 +165,38 @@ def subscription_changed() -> SubscriptionChangedV1:
         stream="incident-alerts",
         url="https://hooks.safestreets.example/cvihub",
         secret_encrypted="gAAAAA-example-ciphertext",
+        channel="webhook",
+        zones=["north"],
+        event_types=["org.cvihub.incident-alert.published"],
+    )
+
+
+def consent_changed() -> ConsentChangedV1:
+    """A hospital records a patient's consent to be referred to an outreach organisation."""
+    return ConsentChangedV1(
+        sequence=5,
+        changed_at=AT,
+        status="active",
+        consent_id="c0n5e471d0000000000000000000000a",
+        custodian_partner_id="mercy-hospital",
+        recipient_partner_ids=["safe-streets"],
+        scope=["contact", "injury"],
+        purpose="hospital-based violence intervention referral",
+        given_at=AT,
+        expires_at=AT + timedelta(days=90),
+    )
+
+
+def access_refused() -> AccessRefusedV1:
+    """Intake refuses a partner's alert: it holds no publish grant on incident alerts."""
+    return AccessRefusedV1(
+        service="intake",
+        partner_id="mercy-hospital",
+        credential_id="de0000000001",
+        action="POST /v2/incident-alerts",
+        reason="no publish grant",
+        status_code=403,
+        decided_at=AT,
     )
 
 
@@ -174,4 +210,6 @@ EXAMPLES: dict[type[EventData], Callable[[], EventData]] = {
     CredentialChangedV1: credential_changed,
     GrantChangedV1: grant_changed,
     SubscriptionChangedV1: subscription_changed,
+    ConsentChangedV1: consent_changed,
+    AccessRefusedV1: access_refused,
 }

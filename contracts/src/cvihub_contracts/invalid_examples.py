@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertV1
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.base import EventData
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.examples import EXAMPLES
@@ -25,6 +26,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     SubscriptionChangedV1,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,40 @@ INVALID_EXAMPLES: dict[type[EventData], list[InvalidExample]] = {
             "changed_at not a date-time, sequence a string",
             {"/changed_at": "yesterday", "/sequence": "seven"},
             [("#/sequence", "int_parsing"), ("#/changed_at", "datetime_from_date_parsing")],
+        ),
+        _invalid(
+            SubscriptionChangedV1,
+            "a channel the hub does not deliver (SMS)",
+            {"/channel": "sms"},
+            [("#/channel", "enum")],
+        ),
+    ],
+    ConsentChangedV1: [
+        _invalid(
+            ConsentChangedV1,
+            "unknown scope word, no recipients",
+            {"/scope": ["everything"], "/recipient_partner_ids": []},
+            [("#/recipient_partner_ids", "too_short"), ("#/scope/0", "enum")],
+        ),
+        _invalid(
+            ConsentChangedV1,
+            "patient named in the record",
+            {"/patient_name": "Jordan Example", "/purpose": _DROP},
+            [("#/purpose", "missing"), ("#/patient_name", "extra_forbidden")],
+        ),
+    ],
+    AccessRefusedV1: [
+        _invalid(
+            AccessRefusedV1,
+            "the whole API key instead of its public id",
+            {"/credential_id": "cvh_de0000000001_s3cr3t-s3cr3t-s3cr3t"},
+            [("#/credential_id", "string_pattern_mismatch")],
+        ),
+        _invalid(
+            AccessRefusedV1,
+            "a count of zero, no reason",
+            {"/count": 0, "/reason": _DROP},
+            [("#/reason", "missing"), ("#/count", "greater_than_equal")],
         ),
     ],
 }

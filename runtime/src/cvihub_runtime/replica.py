@@ -27,14 +27,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Classification, Event, GrantAction, Stream
+from cvihub_contracts import Classification, Event, GrantAction, Scope, Stream, parse_scopes
 from cvihub_contracts.registry.changes_v1 import (
+    Channel,
     CredentialChangedV1,
     EntityStatus,
     GrantChangedV1,
     PartnerChangedV1,
     SubscriptionChangedV1,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
+from cvihub_runtime.consent_copy import ConsentRecord, define_consents, record_of
 
 API_KEY_PREFIX = "cvh_"
 
@@ -45,13 +48,42 @@ def hash_api_key(api_key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Principal:
+    """Who a request's API key speaks for, and what the key may be used for."""
+
+    partner_id: str
+    credential_id: str
+    scopes: frozenset[Scope]
+
+    def allows(self, *scopes: Scope) -> bool:
+        """Whether the key holds at least one of `scopes`."""
+        return any(scope in self.scopes for scope in scopes)
+
+
+def principal_scopes(stored: list[str] | None) -> frozenset[Scope]:
+    """The scopes of a stored credential: None (a key from before scopes) = every scope.
+
+    Names this copy does not know (a newer registry) are ignored: default deny."""
+    if stored is None:
+        return parse_scopes(None)
+    known = {scope.value for scope in Scope}
+    return frozenset(Scope(name) for name in stored if name in known)
+
+
+@dataclass(frozen=True)
 class Subscriber:
-    """Where to deliver a stream's events for one partner."""
+    """Where and how to deliver a stream's events for one partner, and its filters.
+
+    `url` is the endpoint URI for the channel (https:, mailto:, cvihub:inbox); zones and
+    event_types None = no filter."""
 
     subscription_id: str
     partner_id: str
     url: str
     secret_encrypted: str
+    channel: Channel = Channel.WEBHOOK
+    zones: frozenset[str] | None = None
+    event_types: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,8 @@ class RegistryReplica:
             Column("status", String(16), nullable=False),
             Column("expires_at", DateTime(timezone=True), nullable=True),
             Column("sequence", Integer, nullable=False),
+            # Null = every scope (keys from before scopes existed).
+            Column("scopes", JSON, nullable=True),
         )
         self.grants = Table(
             "replica_grants",
@@ -124,7 +158,11 @@ class RegistryReplica:
             Column("secret_encrypted", Text, nullable=False),
             Column("status", String(16), nullable=False),
             Column("sequence", Integer, nullable=False),
+            Column("channel", String(16), nullable=False, server_default=Channel.WEBHOOK.value),
+            Column("zones", JSON, nullable=True),
+            Column("event_types", JSON, nullable=True),
         )
+        self.consents = define_consents(metadata)
 
     async def apply(self, session: AsyncSession, event: Event[Any]) -> None:
         """Apply one registry change if it is newer than what the copy holds."""
@@ -151,6 +189,7 @@ class RegistryReplica:
                 key_sha256=data.key_sha256,
                 status=data.status.value,
                 expires_at=data.expires_at,
+                scopes=[scope.value for scope in data.scopes] if data.scopes is not None else None,
             )
         elif isinstance(data, GrantChangedV1):
             await self._upsert(
@@ -181,6 +220,24 @@ class RegistryReplica:
                 url=data.url,
                 secret_encrypted=data.secret_encrypted,
                 status=data.status.value,
+                channel=data.channel.value,
+                zones=data.zones,
+                event_types=data.event_types,
+            )
+        elif isinstance(data, ConsentChangedV1):
+            await self._upsert(
+                session,
+                self.consents,
+                "consent_id",
+                data.consent_id,
+                data.sequence,
+                custodian_partner_id=data.custodian_partner_id,
+                recipient_partner_ids=data.recipient_partner_ids,
+                scope=[word.value for word in data.scope],
+                status=data.status.value,
+                given_at=_utc(data.given_at),
+                expires_at=_utc(data.expires_at),
+                withdrawn_at=_utc(data.withdrawn_at),
             )
 
     @staticmethod
@@ -206,21 +263,24 @@ class RegistryReplica:
     async def high_water(self, session: AsyncSession) -> int:
         """The newest registry change this copy holds (0 when empty): how far it has caught up."""
         newest = 0
-        for table in (self.partners, self.credentials, self.grants, self.subscriptions):
+        tables = (self.partners, self.credentials, self.grants, self.subscriptions, self.consents)
+        for table in tables:
             value = await session.scalar(select(func.max(table.c.sequence)))
             newest = max(newest, int(value or 0))
         return newest
 
-    async def authenticate(self, session: AsyncSession, api_key: str) -> str | None:
-        """The id of the active partner owning this active, unexpired key; else None."""
+    async def authenticate(self, session: AsyncSession, api_key: str) -> Principal | None:
+        """The principal of this active, unexpired key of an active partner; else None."""
         if not api_key.startswith(API_KEY_PREFIX):
             return None
         digest = hash_api_key(api_key)
         row = (
             await session.execute(
                 select(
+                    self.credentials.c.credential_id,
                     self.credentials.c.key_sha256,
                     self.credentials.c.expires_at,
+                    self.credentials.c.scopes,
                     self.partners.c.partner_id,
                 )
                 .join(self.partners, self.partners.c.partner_id == self.credentials.c.partner_id)
@@ -239,7 +299,20 @@ class RegistryReplica:
                 expires_at = expires_at.replace(tzinfo=UTC)
             if expires_at <= datetime.now(UTC):
                 return None
-        return str(row.partner_id)
+        return Principal(
+            partner_id=str(row.partner_id),
+            credential_id=str(row.credential_id),
+            scopes=principal_scopes(row.scopes),
+        )
+
+    async def consent(self, session: AsyncSession, consent_id: str) -> ConsentRecord | None:
+        """The consent record with this id as the copy holds it, or None when unknown."""
+        row = (
+            await session.execute(
+                select(self.consents).where(self.consents.c.consent_id == consent_id)
+            )
+        ).first()
+        return record_of(row) if row is not None else None
 
     async def active_partner_kind(self, session: AsyncSession, partner_id: str) -> str | None:
         """The kind of an active partner, or None when it is unknown or suspended."""
@@ -332,6 +405,9 @@ class RegistryReplica:
                 partner_id=row.partner_id,
                 url=row.url,
                 secret_encrypted=row.secret_encrypted,
+                channel=Channel(row.channel),
+                zones=frozenset(row.zones) if row.zones is not None else None,
+                event_types=frozenset(row.event_types) if row.event_types is not None else None,
             )
             for row in rows
         ]
@@ -342,4 +418,5 @@ REGISTRY_EVENT_TYPES = (
     CredentialChangedV1,
     GrantChangedV1,
     SubscriptionChangedV1,
+    ConsentChangedV1,
 )

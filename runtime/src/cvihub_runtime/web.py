@@ -3,15 +3,16 @@
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cvihub_contracts import Scope
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.problems import Problem
-from cvihub_runtime.replica import RegistryReplica
+from cvihub_runtime.replica import Principal, RegistryReplica
 
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="cvihub"'}
 
@@ -38,27 +39,67 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
     return authorization[len("bearer ") :].strip()
 
 
-def partner_authenticator(
-    replica: RegistryReplica, sessions: SessionFactory
-) -> Callable[..., Awaitable[str]]:
-    """A dependency giving the id of the partner whose API key the request carries."""
+Authenticator = Callable[..., Awaitable[Principal]]
+"""A FastAPI dependency giving the request's authenticated principal."""
+
+
+def partner_authenticator(replica: RegistryReplica, sessions: SessionFactory) -> Authenticator:
+    """A dependency giving the principal (partner, key, scopes) of the request's API key.
+
+    It also sets `request.state.principal`, so code that sees only the request (e.g. the
+    refusal audit) knows who was refused."""
     get_session = session_dependency(sessions)
 
-    async def current_partner(
+    async def current_principal(
+        request: Request,
         api_key: Annotated[str, Depends(bearer_token)],
         session: Annotated[AsyncSession, Depends(get_session)],
-    ) -> str:
-        partner_id = await replica.authenticate(session, api_key)
-        if partner_id is None:
+    ) -> Principal:
+        principal = await replica.authenticate(session, api_key)
+        if principal is None:
             raise Problem(
                 401,
                 "unauthenticated",
                 "the API key is unknown, revoked or expired",
                 headers=UNAUTHORIZED_HEADERS,
             )
-        return partner_id
+        request.state.principal = principal
+        return principal
 
-    return current_partner
+    return current_principal
+
+
+def insufficient_scope(*scopes: Scope) -> Problem:
+    """The 403 for a key lacking every one of `scopes` (RFC 6750 `insufficient_scope`)."""
+    names = " ".join(scope.value for scope in scopes)
+    wanted = " or ".join(scope.value for scope in scopes)
+    return Problem(
+        403,
+        "insufficient-scope",
+        f"this API key lacks the scope {wanted}",
+        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{names}"'},
+        required_scope=[scope.value for scope in scopes],
+    )
+
+
+def check_scope(principal: Principal, *scopes: Scope) -> Principal:
+    """The principal if its key holds at least one of `scopes`; else the 403 problem."""
+    if not principal.allows(*scopes):
+        raise insufficient_scope(*scopes)
+    return principal
+
+
+def require_scope(authenticator: Authenticator, *scopes: Scope) -> Authenticator:
+    """A dependency: the authenticated principal, whose key must hold one of `scopes`."""
+    if not scopes:
+        raise ValueError("require_scope needs at least one scope")
+
+    async def scoped_principal(
+        principal: Annotated[Principal, Depends(authenticator)],
+    ) -> Principal:
+        return check_scope(principal, *scopes)
+
+    return scoped_principal
 
 
 Progress = Callable[[], Awaitable[dict[str, int]]]

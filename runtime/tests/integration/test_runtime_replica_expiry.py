@@ -62,7 +62,8 @@ async def _apply(sessions: Any, *changes: Any) -> None:
 
 async def _who(sessions: Any, api_key: str) -> str | None:
     async with sessions() as session:
-        return await replica.authenticate(session, api_key)
+        principal = await replica.authenticate(session, api_key)
+    return principal.partner_id if principal else None
 
 
 async def test_a_rotated_key_works_until_its_expiry_then_is_refused(sessions: Any) -> None:

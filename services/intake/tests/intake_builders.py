@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cvihub_contracts import GrantAction, KafkaRecord, Stream, new_event, service_source, to_kafka
+from cvihub_contracts import (
+    GrantAction,
+    KafkaRecord,
+    Scope,
+    Stream,
+    new_event,
+    service_source,
+    to_kafka,
+)
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
 from cvihub_contracts.registry.changes_v1 import (
@@ -102,8 +110,9 @@ def credential_record(
     credential_id: str,
     status: EntityStatus = EntityStatus.ACTIVE,
     sequence: int = 1,
+    scopes: list[Scope] | None = None,
 ) -> KafkaRecord:
-    """A CredentialChangedV1 record for an API key."""
+    """A CredentialChangedV1 record for an API key (scopes None = every scope)."""
     return _registry_record(
         CredentialChangedV1(
             credential_id=credential_id,
@@ -112,6 +121,7 @@ def credential_record(
             status=status,
             sequence=sequence,
             changed_at=datetime.now(UTC),
+            scopes=scopes,
         )
     )
 
@@ -160,13 +170,14 @@ def make_partner(
     *,
     publishes: tuple[Stream, ...] = (),
     kind: PartnerKind = PartnerKind.HOSPITAL,
+    scopes: list[Scope] | None = None,
 ) -> TestPartner:
-    """An active partner with one active key and publish grants on the given streams."""
+    """An active partner with one active key (scopes None = every scope) and publish grants."""
     credential_id = secrets.token_hex(6)
     api_key = f"cvh_{credential_id}_{secrets.token_urlsafe(24)}"
     records = (
         partner_record(partner_id, kind=kind),
-        credential_record(partner_id, api_key, credential_id=credential_id),
+        credential_record(partner_id, api_key, credential_id=credential_id, scopes=scopes),
         *(grant_record(partner_id, stream) for stream in publishes),
     )
     return TestPartner(

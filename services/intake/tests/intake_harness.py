@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from intake_builders import TestPartner
 from sqlalchemy import func, select
 
+from cvihub_contracts import Event, from_kafka, topics
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_intake import models, store
 from cvihub_runtime.testing import eventually, produce
 
@@ -42,9 +44,31 @@ class IntakeHarness:
             return await store.is_active_partner(session, partner_id)
 
     async def outbox_count(self) -> int:
-        """How many records the outbox holds, published or not."""
+        """How many submissions the outbox holds, published or not (refusal audits aside)."""
         async with self.app.state.hosting.sessions() as session:
-            return int(await session.scalar(select(func.count()).select_from(models.outbox)) or 0)
+            query = select(func.count()).select_from(models.outbox)
+            query = query.where(models.outbox.c.topic != topics.AUDIT)
+            return int(await session.scalar(query) or 0)
+
+    async def all_published(self) -> bool:
+        """Whether the relay has published every record of the outbox."""
+        async with self.app.state.hosting.sessions() as session:
+            query = select(func.count()).select_from(models.outbox)
+            query = query.where(models.outbox.c.published_at.is_(None))
+            return not await session.scalar(query)
+
+    async def audit_events(self, *, seconds: float = 1.0) -> list[Event[AccessRefusedV1]]:
+        """The refusals intake published on the audit topic (stored ones flushed first)."""
+        await self.app.state.refusals.flush()
+        self.app.state.relay.wake()
+        await eventually(self.all_published, timeout=10)
+        events = []
+        for record in await self.records_on(topics.AUDIT, seconds=seconds):
+            headers = {name: value for name, value in record.headers}
+            event = from_kafka(headers, record.key, record.value)
+            assert isinstance(event.data, AccessRefusedV1)
+            events.append(event)
+        return events
 
     async def records_on(
         self, topic: str, *, seconds: float = 1.0

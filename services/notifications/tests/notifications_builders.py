@@ -4,7 +4,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cvihub_contracts import EventData, GrantAction, KafkaRecord, Stream, new_event, to_kafka
+from cvihub_contracts import (
+    EventData,
+    GrantAction,
+    KafkaRecord,
+    Scope,
+    Stream,
+    new_event,
+    to_kafka,
+)
 from cvihub_contracts.alert.incident_alert_v1 import IncidentType, Location
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2, Verification, Victim
 from cvihub_contracts.envelope import partner_source, service_source
@@ -25,6 +33,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerKind,
     SubscriptionChangedV1,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
 from cvihub_runtime.replica import Subscriber, hash_api_key
 from cvihub_runtime.secretbox import SecretBox
 
@@ -51,13 +60,16 @@ def make_alert(**overrides: Any) -> IncidentAlertV2:
 
 
 def make_referral(**overrides: Any) -> ReferralSubmittedV1:
-    """A referral from hospital-1 to cvi-1, consented for cvi-1 without expiry."""
+    """A referral from hospital-1 to cvi-1, consented (contact, injury) for cvi-1, no expiry."""
     values: dict[str, Any] = {
         "recipient_partner_id": "cvi-1",
         "patient": Patient(given_name="Alex", family_name="Doe", phone="+15555550100"),
         "injury": Injury(mechanism=InjuryMechanism.GUNSHOT, description="GSW left leg"),
         "consent": Consent(
-            consented_by="patient", consented_at=NOW, recipient_partner_ids=["cvi-1"]
+            consented_by="patient",
+            consented_at=NOW,
+            recipient_partner_ids=["cvi-1"],
+            scope=["contact", "injury"],
         ),
         "referring_contact": ReferringContact(name="Nurse Kim"),
         "referral_id": uuid.uuid4(),
@@ -69,11 +81,12 @@ def make_referral(**overrides: Any) -> ReferralSubmittedV1:
 
 
 def make_consent(**overrides: Any) -> Consent:
-    """A consent covering cvi-1."""
+    """A consent covering cvi-1 (contact and injury)."""
     values: dict[str, Any] = {
         "consented_by": "patient",
         "consented_at": NOW,
         "recipient_partner_ids": ["cvi-1"],
+        "scope": ["contact", "injury"],
     }
     values.update(overrides)
     return Consent(**values)
@@ -154,12 +167,21 @@ def grant(
 
 
 def subscription(
-    partner_id: str, stream: Stream, *, url: str, secret: str, box: SecretBox, sequence: int = 1
+    partner_id: str,
+    stream: Stream,
+    *,
+    url: str,
+    secret: str,
+    box: SecretBox,
+    sequence: int = 1,
+    subscription_id: str | None = None,
+    **channel: Any,
 ) -> KafkaRecord:
-    """A registry record: an active webhook subscription with its secret encrypted."""
+    """A registry record: an active subscription (a webhook unless `channel` says otherwise:
+    channel, zones, event_types) with its secret encrypted."""
     return record(
         SubscriptionChangedV1(
-            subscription_id=f"sub-{partner_id}-{stream.value}",
+            subscription_id=subscription_id or f"sub-{partner_id}-{stream.value}",
             partner_id=partner_id,
             stream=stream,
             url=url,
@@ -167,12 +189,13 @@ def subscription(
             sequence=sequence,
             changed_at=datetime.now(UTC),
             status=EntityStatus.ACTIVE,
+            **channel,
         )
     )
 
 
-def credential(partner_id: str) -> tuple[KafkaRecord, str]:
-    """A registry record of an active API key, and the key itself."""
+def credential(partner_id: str, scopes: list[Scope] | None = None) -> tuple[KafkaRecord, str]:
+    """A registry record of an active API key (scopes None = every scope), and the key."""
     credential_id = f"key{uuid.uuid4().hex[:8]}"
     api_key = f"cvh_{credential_id}_{uuid.uuid4().hex}"
     change = CredentialChangedV1(
@@ -182,5 +205,23 @@ def credential(partner_id: str) -> tuple[KafkaRecord, str]:
         sequence=1,
         changed_at=datetime.now(UTC),
         status=EntityStatus.ACTIVE,
+        scopes=scopes,
     )
     return record(change), api_key
+
+
+def consent_record(consent_id: str, **overrides: Any) -> KafkaRecord:
+    """A registry record: hospital-1's consent record covering cvi-1 (contact and injury)."""
+    values: dict[str, Any] = {
+        "consent_id": consent_id,
+        "custodian_partner_id": "hospital-1",
+        "recipient_partner_ids": ["cvi-1"],
+        "scope": ["contact", "injury"],
+        "purpose": "violence intervention referral",
+        "given_at": NOW - timedelta(days=1),
+        "sequence": 1,
+        "changed_at": datetime.now(UTC),
+        "status": EntityStatus.ACTIVE,
+    }
+    values.update(overrides)
+    return record(ConsentChangedV1(**values))

@@ -85,6 +85,14 @@ class Consent(_Part):
         C.INTERNAL, "What may be shared, e.g. contact, injury.", default_factory=lambda: ["contact"]
     )
     expires_at: datetime | None = classified(C.INTERNAL, "When consent lapses.", default=None)
+    consent_id: str | None = classified(
+        C.INTERNAL,
+        "The registry consent record this consent rests on (POST /v1/consents); the hub then "
+        "checks the record (in force, custodian, recipients, scope) as well. Revision 1.",
+        default=None,
+        min_length=1,
+        max_length=64,
+    )
 
 
 class ReferringContact(_Part):
@@ -116,10 +124,14 @@ class ReferralSubmission(_Part):
 
 
 class ReferralSubmittedV1(EventData, ReferralSubmission):
-    """A referring partner submitted a referral to a CVI organisation."""
+    """A referring partner submitted a referral to a CVI organisation.
+
+    Revision 1 adds `consent.consent_id`, the registry consent record the consent rests on.
+    Optional with a default, so revision 0 events read unchanged."""
 
     event_type: ClassVar[str] = EVENT_TYPE
     version: ClassVar[int] = 1
+    schema_revision: ClassVar[int] = 1
     topic: ClassVar[str] = topics.REFERRALS
     submission: ClassVar[type[BaseModel] | None] = ReferralSubmission
 

@@ -8,6 +8,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification, classified
 from cvihub_contracts.classification import Classification as C
+from cvihub_contracts.scopes import Scope
 from cvihub_contracts.streams import GrantAction, Stream
 
 
@@ -68,14 +69,24 @@ class PartnerChangedV1(_RegistryChange):
 
 
 class CredentialChangedV1(_RegistryChange):
-    """An API key was issued, rotated or revoked. Only its hash ever leaves the registry."""
+    """An API key was issued, rotated or revoked. Only its hash ever leaves the registry.
+
+    Revision 1 adds the key's scopes. Optional, default null = every scope, which is what a
+    revision 0 event means, so revision 0 events read unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.credential.changed"
+    schema_revision: ClassVar[int] = 1
 
     credential_id: str = classified(C.INTERNAL, "The key's id (its public prefix).")
     partner_id: str = classified(C.INTERNAL, "Whose key it is.")
     key_sha256: str = classified(C.INTERNAL, "SHA-256 of the key, hex.", pattern=r"^[0-9a-f]{64}$")
     expires_at: datetime | None = classified(C.INTERNAL, "When it stops working.", default=None)
+    scopes: list[Scope] | None = classified(
+        C.INTERNAL,
+        "What the key may be used for; null = every scope. Grants still decide what the "
+        "partner may do.",
+        default=None,
+    )
 
     def partition_key(self) -> str:
         return f"credential/{self.credential_id}"
@@ -130,17 +141,48 @@ class GrantChangedV1(_RegistryChange):
         return f"grants/{self.grant_id}"
 
 
+class Channel(StrEnum):
+    """How a subscription's events reach the partner."""
+
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+    INBOX = "inbox"
+
+
 class SubscriptionChangedV1(_RegistryChange):
-    """A partner's webhook endpoint for a stream was set, changed or removed."""
+    """A partner's delivery endpoint for a stream was set, changed or removed.
+
+    Revision 1 adds the channel (webhook, e-mail notice, web inbox) and the filters (zones,
+    event types). All optional with defaults (webhook, no filter), so revision 0 events read
+    unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.subscription.changed"
+    schema_revision: ClassVar[int] = 1
 
     subscription_id: str = classified(C.INTERNAL, "The subscription's id.")
     partner_id: str = classified(C.INTERNAL, "Whose endpoint it is.")
     stream: Stream = classified(C.INTERNAL, "Which stream it receives.")
-    url: str = classified(C.INTERNAL, "The webhook URL.")
+    url: str = classified(
+        C.INTERNAL,
+        "The endpoint URI: the webhook's https:// URL, mailto:<address> for e-mail, "
+        "cvihub:inbox for the web inbox.",
+    )
     secret_encrypted: str = classified(
-        C.INTERNAL, "The Standard Webhooks signing secret, Fernet-encrypted with the hub's key."
+        C.INTERNAL,
+        "The Standard Webhooks signing secret, Fernet-encrypted with the hub's key; empty for "
+        "channels that sign nothing.",
+    )
+    channel: Channel = classified(
+        C.INTERNAL, "How events reach the partner.", default=Channel.WEBHOOK
+    )
+    zones: list[str] | None = classified(
+        C.INTERNAL,
+        "Only events in these zones (narrows, never widens, the grant's zones); null = no "
+        "zone filter.",
+        default=None,
+    )
+    event_types: list[str] | None = classified(
+        C.INTERNAL, "Only these event types of the stream; null = all of them.", default=None
     )
 
     def partition_key(self) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Stream
+from cvihub_contracts import Scope, Stream
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
 from cvihub_contracts.bulletin.published_v1 import BulletinSubmission
@@ -22,12 +22,23 @@ from cvihub_intake.schemas import (
 )
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.problems import PROBLEM_JSON, Problem
-from cvihub_runtime.web import session_dependency
+from cvihub_runtime.refusal_audit import record_request_refusal
+from cvihub_runtime.refusals import RefusalRecorder
+from cvihub_runtime.replica import Principal
+from cvihub_runtime.web import Authenticator, check_scope, require_scope, session_dependency
 
 REFERRALS_PATH = "/v1/referrals"
 ALERTS_PATH = "/v1/incident-alerts"
 ALERTS_V2_PATH = "/v2/incident-alerts"
 BULLETINS_PATH = "/v1/bulletins"
+# Refusal kinds that say the patient's consent does not allow this referral (audited).
+CONSENT_REFUSAL_PREFIX = "consent-"
+_AUDIT_REASONS = {"consent-does-not-cover-recipient": "recipient not covered by consent"}
+_PUBLISH_SCOPE = {
+    Stream.REFERRALS: Scope.REFERRALS_SUBMIT,
+    Stream.INCIDENT_ALERTS: Scope.ALERTS_PUBLISH,
+    Stream.BULLETINS: Scope.BULLETINS_PUBLISH,
+}
 _KIND_BY_PATH = {
     REFERRALS_PATH: SubmissionKind.REFERRAL,
     ALERTS_PATH: SubmissionKind.INCIDENT_ALERT,
@@ -69,21 +80,26 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def build_router(
     *,
     sessions: SessionFactory,
-    authenticate: Callable[..., Awaitable[str]],
+    authenticate: Authenticator,
     wake_relay: Callable[[], None],
+    recorder: RefusalRecorder | None = None,
 ) -> APIRouter:
-    """Routes of the intake API; `authenticate` gives the caller's id, `wake_relay` sends now."""
+    """Routes of the intake API; `authenticate` gives the caller, `wake_relay` sends now."""
     router = APIRouter(prefix="/v1", tags=["intake"])
     v2 = APIRouter(prefix="/v2", tags=["intake"])
     get_session = session_dependency(sessions)
-    Partner = Annotated[str, Depends(authenticate)]
+    # Any key that may publish something may check on its submissions.
+    Submitter = Annotated[Principal, Depends(require_scope(authenticate, *_PUBLISH_SCOPE.values()))]
 
     def publisher_of(stream: Stream) -> Callable[..., Awaitable[str]]:
-        # A dependency, so the grant is checked before the body is validated: a partner that
-        # may not publish learns nothing from its body.
+        # A dependency, so scope and grant are checked before the body is validated: a partner
+        # that may not publish learns nothing from its body.
         async def granted_partner(
-            partner_id: Partner, session: Annotated[AsyncSession, Depends(get_session)]
+            principal: Annotated[Principal, Depends(authenticate)],
+            session: Annotated[AsyncSession, Depends(get_session)],
         ) -> str:
+            check_scope(principal, _PUBLISH_SCOPE[stream])
+            partner_id = principal.partner_id
             if not await service.may_publish(session=session, partner_id=partner_id, stream=stream):
                 raise Problem(403, "not-granted", f"you may not publish to the {stream} stream")
             return partner_id
@@ -98,6 +114,7 @@ def build_router(
         responses=_problems(401, 403, 413, 422),
     )
     async def post_referral(
+        request: Request,
         submission: ReferralSubmission,
         partner_id: Annotated[str, Depends(publisher_of(Stream.REFERRALS))],
         correlation_id: CorrelationId = None,
@@ -110,6 +127,15 @@ def build_router(
                 correlation_id=correlation_id,
             )
         except service.Refusal as refusal:
+            if recorder is not None and refusal.kind.startswith(CONSENT_REFUSAL_PREFIX):
+                # Consent decides who may receive the patient: its refusal is audited.
+                await record_request_refusal(
+                    recorder,
+                    request,
+                    reason=_AUDIT_REASONS.get(refusal.kind, refusal.kind.replace("-", " ")),
+                    status_code=422,
+                    resource=submission.recipient_partner_id,
+                )
             raise _unprocessable(refusal) from None
         wake_relay()
         metrics.ACCEPTED.labels(kind=SubmissionKind.REFERRAL.value).inc()
@@ -188,13 +214,13 @@ def build_router(
         "/submissions/{event_id}",
         summary="Check one of your submissions",
         description="Whether a submission of yours was accepted and has been published.",
-        responses=_problems(401, 404),
+        responses=_problems(401, 403, 404),
     )
     async def get_submission(
-        event_id: Annotated[str, Path(max_length=64)], partner_id: Partner
+        event_id: Annotated[str, Path(max_length=64)], principal: Submitter
     ) -> SubmissionState:
         found = await service.find_own_submission(
-            sessions=sessions, partner_id=partner_id, event_id=event_id
+            sessions=sessions, partner_id=principal.partner_id, event_id=event_id
         )
         if found is None:
             raise Problem(404, "not-found", "no submission of yours has this event id")

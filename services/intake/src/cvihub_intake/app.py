@@ -14,6 +14,8 @@ from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS, publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.refusal_audit import install_refusal_audit
+from cvihub_runtime.refusals import RefusalRecorder
 from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
 from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
 
@@ -30,6 +32,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         hosting.sessions, models.outbox, functools.partial(publish_records, hosting.broker)
     )
     hosting.add_loop(relay.run)
+    recorder = RefusalRecorder(
+        service=SERVICE_NAME, sessions=hosting.sessions, outbox=models.outbox, wake=relay.wake
+    )
+    hosting.add_loop(recorder.run)
 
     consumer = EventConsumer(
         name=SERVICE_NAME,
@@ -50,6 +56,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_refusal_counting(app, kind_of=api.submission_kind_of)
+    install_refusal_audit(app, recorder, reasons={"not-granted": "no publish grant"})
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, kind_of=api.submission_kind_of
     )
@@ -59,9 +66,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             sessions=hosting.sessions,
             authenticate=partner_authenticator(models.replica, hosting.sessions),
             wake_relay=relay.wake,
+            recorder=recorder,
         )
     )
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting
     app.state.relay = relay
+    app.state.refusals = recorder
     return app

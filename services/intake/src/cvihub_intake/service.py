@@ -13,6 +13,7 @@ from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1, Bulletin
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission, ReferralSubmittedV1
 from cvihub_intake import store
 from cvihub_intake.models import SubmissionKind, replica
+from cvihub_runtime import consent_copy
 from cvihub_runtime.db import SessionFactory, transaction
 
 log = structlog.get_logger(__name__)
@@ -113,6 +114,44 @@ def check_recipient(
         )
 
 
+_CONSENT_KINDS = {
+    consent_copy.CONSENT_UNKNOWN: "consent-record-unknown",
+    consent_copy.CONSENT_WITHDRAWN: "consent-withdrawn",
+    consent_copy.CONSENT_EXPIRED: "consent-record-expired",
+    consent_copy.CONSENT_OTHER_CUSTODIAN: "consent-record-not-yours",
+    consent_copy.RECIPIENT_NOT_COVERED: "consent-record-does-not-cover-recipient",
+}
+
+
+def check_consent_record(
+    *,
+    submission: ReferralSubmission,
+    partner_id: str,
+    record: consent_copy.ConsentRecord | None,
+    now: datetime,
+) -> None:
+    """Refuse a referral whose quoted consent record is unknown, withdrawn, expired, another
+    partner's, or does not cover the recipient or the scope the referral claims."""
+    pointer = "#/consent/consent_id"
+    reason = consent_copy.consent_refusal(
+        record,
+        custodian_partner_id=partner_id,
+        recipient_partner_id=submission.recipient_partner_id,
+        now=now,
+    )
+    if reason is not None:
+        detail = f"the quoted consent record: {reason}"
+        raise Refusal(_CONSENT_KINDS[reason], detail, pointer=pointer)
+    assert record is not None
+    beyond = sorted(set(submission.consent.scope) - record.scope)
+    if beyond:
+        raise Refusal(
+            "consent-scope-exceeds-record",
+            f"the consent record does not cover the scope {', '.join(beyond)}",
+            pointer="#/consent/scope",
+        )
+
+
 async def may_publish(*, session: AsyncSession, partner_id: str, stream: Stream) -> bool:
     """Whether the partner holds an active publish grant on the stream."""
     return await replica.is_granted(session, partner_id, stream, GrantAction.PUBLISH)
@@ -130,6 +169,12 @@ async def submit_referral(
     async with transaction(sessions) as session:
         active = await store.is_active_partner(session, submission.recipient_partner_id)
         check_recipient(submission=submission, recipient_is_active=active, now=now)
+        consent_id = submission.consent.consent_id
+        if consent_id is not None:
+            record = await replica.consent(session, consent_id)
+            check_consent_record(
+                submission=submission, partner_id=partner_id, record=record, now=now
+            )
         event = build_referral_event(
             submission=submission, partner_id=partner_id, now=now, correlation_id=correlation_id
         )

@@ -1,8 +1,10 @@
 """Composition root of the notifications service: the only place infrastructure is built."""
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,15 +17,23 @@ from cvihub_notifications import service
 from cvihub_notifications.api import deliveries_router
 from cvihub_notifications.delivery import RetryPolicy
 from cvihub_notifications.handlers import register_subscribers
-from cvihub_notifications.models import inbox, replica
+from cvihub_notifications.inbox_api import inbox_router
+from cvihub_notifications.mail_delivery import SMTP_ENV, email_progress
+from cvihub_notifications.models import inbox, outbox, replica
 from cvihub_notifications.settings import NotificationsSettings
 from cvihub_notifications.worker import DeliveryWorker
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer, EventHandler
+from cvihub_runtime.kafka import publish_records
+from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.refusal_audit import install_refusal_audit
+from cvihub_runtime.refusals import RefusalRecorder
 from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
+
+log = structlog.get_logger(__name__)
 
 NAME = "notifications"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -41,6 +51,9 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()  # the rest from NOTIFICATIONS_* env
     hosting = Hosting(name=NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
     box = SecretBox(settings.secret_key)
+    mailer = settings.mailer()
+    if mailer is None:
+        log.warning("e-mail is not configured: e-mail deliveries stay pending", setting=SMTP_ENV)
     worker = DeliveryWorker(
         sessions=hosting.sessions,
         box=box,
@@ -52,7 +65,22 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         http_timeout_seconds=settings.http_timeout_seconds,
         max_concurrent=settings.max_concurrent_deliveries,
         poll_seconds=settings.poll_seconds,
+        mailer=mailer,
     )
+
+    # The outbox carries only refusals (AccessRefusedV1) to the registry's audit log.
+    relay = OutboxRelay(
+        hosting.sessions, outbox, functools.partial(publish_records, hosting.broker)
+    )
+    hosting.add_loop(relay.run)
+    recorder = RefusalRecorder(
+        service=NAME, sessions=hosting.sessions, outbox=outbox, wake=relay.wake
+    )
+    hosting.add_loop(recorder.run)
+
+    def after_commit() -> None:
+        worker.wake()
+        relay.wake()
 
     async def plan(session: AsyncSession, event: Event[Any]) -> None:
         await service.plan_deliveries(session=session, event=event, box=box)
@@ -68,7 +96,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         broker=hosting.broker,
         handlers=handlers,
         # Deliveries are stored with the event; the worker sends them once they are committed.
-        after_commit=worker.wake,
+        after_commit=after_commit,
     )
     register_subscribers(hosting.broker, group_id=hosting.group_id, consumer=consumer)
     hosting.add_loop(worker.run)
@@ -77,16 +105,33 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         title="CVI hub notifications",
         version="0.1.0",
         description="Delivers hub events to entitled partners as signed webhooks (Standard "
-        "Webhooks, CloudEvents structured JSON) and lets partners inspect their deliveries.",
+        "Webhooks, CloudEvents structured JSON), into their web inbox, or as e-mail notices "
+        "without personal or case data, and lets partners inspect their deliveries.",
         lifespan=hosting.lifespan,
     )
     install_problem_handlers(app)
-    install_ops_routes(app, hosting, replica_progress(replica, hosting.sessions))
+    install_refusal_audit(app, recorder)
+    install_ops_routes(
+        app,
+        hosting,
+        email_progress(
+            replica_progress(replica, hosting.sessions), hosting.sessions, configured=bool(mailer)
+        ),
+    )
+    current_partner = partner_authenticator(replica, hosting.sessions)
     app.include_router(
         deliveries_router(
             sessions=hosting.sessions,
-            current_partner=partner_authenticator(replica, hosting.sessions),
+            current_partner=current_partner,
+            recorder=recorder,
+        )
+    )
+    app.include_router(
+        inbox_router(
+            sessions=hosting.sessions, box=box, current_partner=current_partner, recorder=recorder
         )
     )
     app.state.hosting = hosting
+    app.state.relay = relay
+    app.state.refusals = recorder
     return app

@@ -1,5 +1,6 @@
 """Use cases of sending: signing, back-off, claims and attempt records."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ from standardwebhooks.webhooks import Webhook
 from cvihub_contracts import GrantAction
 from cvihub_contracts.registry.changes_v1 import EntityStatus
 from cvihub_notifications import store
+from cvihub_notifications.consent import QuotedConsent, quoted_refusal
 from cvihub_notifications.models import replica
 from cvihub_notifications.service import CLOUDEVENTS_JSON, USER_AGENT, DeliveryStatus, stream_of
 from cvihub_notifications.store import Claimed
@@ -91,26 +93,47 @@ def after_attempt(
 
 
 async def claim_due(
-    *, sessions: SessionFactory, now: datetime, limit: int, lease_seconds: float
+    *,
+    sessions: SessionFactory,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    skip_channels: Collection[str] = (),
 ) -> list[Claimed]:
-    """Take due deliveries for this worker; a crashed worker's claims come due after the lease."""
+    """Take due deliveries for this worker; a crashed worker's claims come due after the lease.
+
+    `skip_channels`: channels it cannot send now (e-mail without SMTP); they stay pending."""
     async with transaction(sessions) as session:
         return await store.claim_due(
-            session, now=now, limit=limit, lease_until=now + timedelta(seconds=lease_seconds)
+            session,
+            now=now,
+            limit=limit,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            skip_channels=skip_channels,
         )
 
 
-async def signing_secret(*, sessions: SessionFactory, claimed: Claimed) -> str | None:
-    """The subscription's encrypted secret if the partner may still receive; else close it."""
+async def signing_secret(
+    *, sessions: SessionFactory, claimed: Claimed, consent: QuotedConsent | None = None
+) -> str | None:
+    """The subscription's encrypted secret if the partner may still receive; else close it.
+
+    `consent`: the consent record the delivery quotes, checked again in the registry copy."""
     stream = stream_of(event_type=claimed.event_type)
     async with transaction(sessions) as session:
         state = await store.subscription_state(session, claimed.subscription_id)
+        consent_reason = None
+        if consent is not None:
+            record = await replica.consent(session, consent.consent_id)
+            consent_reason = quoted_refusal(consent, record=record, now=datetime.now(UTC))
         if state is None or state.status != EntityStatus.ACTIVE.value:
             reason = "subscription no longer active"
         elif stream is None or not await replica.is_granted(
             session, claimed.partner_id, stream, GrantAction.SUBSCRIBE
         ):
             reason = "subscribe grant no longer active"
+        elif consent_reason is not None:
+            reason = consent_reason
         else:
             return state.secret_encrypted
         await store.close_delivery(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from cvihub_runtime.outbox import define_outbox
 from cvihub_runtime.replica import RegistryReplica
 
 metadata = MetaData()
@@ -29,6 +30,8 @@ inbox = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
 replica = RegistryReplica(metadata)
+# Only refusals go out (AccessRefusedV1 for the registry's audit log): deliveries are webhooks.
+outbox = define_outbox(metadata)
 
 deliveries = Table(
     "deliveries",
@@ -50,8 +53,13 @@ deliveries = Table(
     Column("last_error", String(200), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
+    # webhook | email | inbox (url is then mailto:… or cvihub:inbox); an inbox item is
+    # delivered when planned, and read_at is when its partner marked it read.
+    Column("channel", String(16), nullable=False, server_default="webhook"),
+    Column("read_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("event_id", "subscription_id", name="uq_deliveries_event_subscription"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_inbox", "partner_id", "channel", "created_at"),
 )
 
 delivery_attempts = Table(

@@ -8,13 +8,14 @@ from cvihub_notifications.service import DeliveryStatus
 
 
 class DeliveryOut(BaseModel):
-    """A webhook delivery of one event to one of the caller's subscriptions (no body)."""
+    """A delivery of one event to one of the caller's subscriptions (no body)."""
 
     delivery_id: str
     event_id: str = Field(description="The CloudEvents id; also the webhook-id header.")
     event_type: str
     subscription_id: str
-    url: str
+    channel: str = Field(description="webhook, email or inbox.")
+    url: str = Field(description="The endpoint URI: https://…, mailto:… or cvihub:inbox.")
     status: DeliveryStatus
     attempts: int = Field(description="How many attempts were made so far.")
     next_attempt_at: datetime | None = Field(description="When the next attempt is due (pending).")

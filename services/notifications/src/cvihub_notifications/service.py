@@ -17,9 +17,12 @@ from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.redaction import Redacted, redact
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
-from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_notifications import store
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_notifications import audit, store
+from cvihub_notifications.channels import channel_view, email_body, matches_filters
+from cvihub_notifications.consent import narrow_to_consent, referral_consent_refusal
 from cvihub_notifications.models import replica
+from cvihub_runtime.consent_copy import ConsentRecord
 from cvihub_runtime.replica import GrantTerms, Subscriber
 from cvihub_runtime.secretbox import SecretBox
 
@@ -64,10 +67,8 @@ class Routing:
     refusals: list[Refusal]
     terms: Mapping[str, GrantTerms] = field(default_factory=dict)
     """Each recipient partner's grant terms, for its field view."""
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    consent: ConsentRecord | None = None
+    """The registry consent record a referral quotes, for its scope."""
 
 
 def stream_of(*, event_type: str) -> Stream | None:
@@ -90,14 +91,12 @@ def named_parties(*, data: EventData) -> set[str] | None:
     return None
 
 
-def consent_refusal(*, data: ReferralSubmittedV1, now: datetime) -> str | None:
-    """Why the patient's consent does not cover delivery to the recipient, or None."""
-    consent = data.consent
-    if data.recipient_partner_id not in consent.recipient_partner_ids:
-        return "recipient not covered by consent"
-    if consent.expires_at is not None and _aware(consent.expires_at) <= now:
-        return "consent expired"
-    return None
+def consent_refusal(
+    *, data: ReferralSubmittedV1, now: datetime, record: ConsentRecord | None = None
+) -> str | None:
+    """Why the patient's consent (and its quoted registry record) does not cover delivery to
+    the recipient, or None; see consent.py."""
+    return referral_consent_refusal(data=data, now=now, record=record)
 
 
 def event_zone(*, data: EventData) -> str | None:
@@ -123,8 +122,11 @@ def select_recipients(
     granted: Set[str],
     now: datetime,
     terms: Mapping[str, GrantTerms] | None = None,
+    consent: ConsentRecord | None = None,
 ) -> Routing:
-    """Pick the subscriptions an event goes to; `granted` = partners with a subscribe grant."""
+    """Pick the subscriptions an event goes to; `granted` = partners with a subscribe grant.
+
+    `consent`: the consent record a referral quotes, from the registry copy (None = none)."""
     terms = terms or {}
     if isinstance(data, IncidentAlertV2 | BulletinPublishedV1):
         # Broadcast streams: every entitled subscriber but the publisher, within its zones.
@@ -139,14 +141,16 @@ def select_recipients(
         ]
         out = sorted({s.partner_id for s in granted_subscribers} - {s.partner_id for s in targets})
         return Routing(
-            targets=targets, refusals=[Refusal(p, OUT_OF_SCOPE) for p in out], terms=terms
+            targets=_filtered(targets, data=data),
+            refusals=[Refusal(p, OUT_OF_SCOPE) for p in out],
+            terms=terms,
         )
     parties = named_parties(data=data)
     if parties is None:
         return Routing(targets=[], refusals=[])
     refusals: list[Refusal] = []
     if isinstance(data, ReferralSubmittedV1):
-        reason = consent_refusal(data=data, now=now)
+        reason = consent_refusal(data=data, now=now, record=consent)
         if reason is not None:
             return Routing(targets=[], refusals=[Refusal(data.recipient_partner_id, reason)])
     for partner_id in sorted(parties - set(granted)):
@@ -155,7 +159,15 @@ def select_recipients(
     targets = [s for s in subscribers if s.partner_id in entitled]
     for partner_id in sorted(entitled - {s.partner_id for s in targets}):
         refusals.append(Refusal(partner_id, "no active subscription"))
-    return Routing(targets=targets, refusals=refusals, terms=terms)
+    return Routing(
+        targets=_filtered(targets, data=data), refusals=refusals, terms=terms, consent=consent
+    )
+
+
+def _filtered(targets: list[Subscriber], *, data: EventData) -> list[Subscriber]:
+    # A subscription's own filters narrow, after the grant decided: a miss is a routing fact.
+    zone = event_zone(data=data)
+    return [s for s in targets if matches_filters(s, event_type=data.event_type, zone=zone)]
 
 
 def default_view(*, data: EventData, recipient_kind: str | None) -> frozenset[Classification]:
@@ -206,9 +218,29 @@ async def route_event(*, session: AsyncSession, data: EventData, now: datetime) 
         found = await replica.grant_terms(session, partner_id, stream)
         if found is not None:  # None = no subscribe grant in force
             terms[partner_id] = found
+    consent = None
+    if isinstance(data, ReferralSubmittedV1) and data.consent.consent_id is not None:
+        consent = await replica.consent(session, data.consent.consent_id)
     return select_recipients(
-        data=data, subscribers=subscribers, granted=set(terms), now=now, terms=terms
+        data=data,
+        subscribers=subscribers,
+        granted=set(terms),
+        now=now,
+        terms=terms,
+        consent=consent,
     )
+
+
+def channel_columns(channel: Channel, *, now: datetime) -> dict[str, Any]:
+    """A delivery's channel, and for the inbox: delivered the moment it is stored."""
+    if channel is Channel.INBOX:
+        return {
+            "channel": channel.value,
+            "status": DeliveryStatus.DELIVERED.value,
+            "next_attempt_at": None,
+            "delivered_at": now,
+        }
+    return {"channel": channel.value}
 
 
 async def plan_deliveries(
@@ -226,6 +258,9 @@ async def plan_deliveries(
             partner_id=refusal.partner_id,
             reason=refusal.reason,
         )
+    # Named partners refused (consent, no subscribe grant) go to the audit log in this
+    # transaction; routing facts (out of scope, no subscription) are only counted: see audit.py.
+    await audit.stage_refusals(session, envelope=envelope, refusals=routing.refusals, now=now)
     kinds = await store.partner_kinds(session, {s.partner_id for s in routing.targets})
     added = 0
     for target in routing.targets:
@@ -235,8 +270,16 @@ async def plan_deliveries(
             recipient_kind=kinds.get(target.partner_id),
             grant_view=grant.field_view if grant is not None else None,
         )
+        view = narrow_to_consent(
+            view, data=event.data, recipient_partner_id=target.partner_id, record=routing.consent
+        )
+        view = channel_view(target.channel, view)
         redacted = redact(event.data, view)
-        body = build_body(envelope=envelope, redacted=redacted)
+        body = (
+            email_body(envelope=envelope, redacted=redacted)
+            if target.channel is Channel.EMAIL
+            else build_body(envelope=envelope, redacted=redacted).decode()
+        )
         added += await store.add_delivery(
             session,
             {
@@ -247,11 +290,12 @@ async def plan_deliveries(
                 "subscription_id": target.subscription_id,
                 "partner_id": target.partner_id,
                 "url": target.url,
-                "body": box.encrypt(body.decode()),
+                "body": box.encrypt(body),
                 "status": DeliveryStatus.PENDING.value,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                **channel_columns(target.channel, now=now),
             },
         )
     log.info("deliveries planned", event_id=envelope.id, event_type=envelope.type, count=added)
@@ -284,3 +328,8 @@ async def partner_delivery(
     if record is None:
         return None
     return record, await store.list_attempts(session, delivery_id)
+
+
+async def is_someone_elses_delivery(*, session: AsyncSession, delivery_id: str) -> bool:
+    """Whether a delivery the caller may not see exists (its 404 is then a refusal to audit)."""
+    return await store.delivery_exists(session, delivery_id)

@@ -1,8 +1,11 @@
 """Settings of the notifications service (env prefix NOTIFICATIONS_)."""
 
-from pydantic import Field, field_validator
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cvihub_runtime.mail import SmtpConfig, SmtpSender, check_sender
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.settings import ServiceSettings
 
@@ -24,8 +27,46 @@ class NotificationsSettings(ServiceSettings):
         default=0.5, gt=0, description="How often the worker looks for due retries unwoken."
     )
 
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="SMTP relay of e-mail subscriptions' notices: smtp://user:pass@host:587 "
+        "(STARTTLS) or smtps://user:pass@host:465 (TLS); ?starttls=false&timeout=30. Unset: "
+        "e-mail deliveries stay pending (and /health says so) until it is set.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="From address of the notices, e.g. hub@example.org."
+    )
+
     @field_validator("secret_key")
     @classmethod
     def _fernet_key(cls, value: str) -> str:
         SecretBox(value)  # fail at start-up, not at the first delivery
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None  # NOTIFICATIONS_SMTP_URL= (empty) means no relay, as when unset
+        if value is not None:
+            SmtpConfig.from_url(value.get_secret_value())
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        return check_sender(value) if value else None
+
+    @model_validator(mode="after")
+    def _sender_with_relay(self) -> Self:
+        if self.smtp_url is not None and self.mail_from is None:
+            raise ValueError(
+                "NOTIFICATIONS_MAIL_FROM is required when NOTIFICATIONS_SMTP_URL is set"
+            )
+        return self
+
+    def mailer(self) -> SmtpSender | None:
+        """The sender of e-mail notices, or None when SMTP is not configured."""
+        if self.smtp_url is None or self.mail_from is None:
+            return None
+        return SmtpSender(SmtpConfig.from_url(self.smtp_url.get_secret_value()), self.mail_from)

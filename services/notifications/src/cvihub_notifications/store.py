@@ -1,6 +1,6 @@
 """Every query of the notifications service."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +34,7 @@ class Claimed:
     url: str
     body_encrypted: str
     attempts: int
+    channel: str = "webhook"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class DeliveryRecord:
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    channel: str = "webhook"
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,23 @@ async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int, lease_until: datetime
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease_until: datetime,
+    skip_channels: Collection[str] = (),
 ) -> list[Claimed]:
-    """Take up to `limit` due pending deliveries, pushing them out of reach until the lease ends."""
+    """Take up to `limit` due pending deliveries, pushing them out of reach until the lease ends.
+
+    `skip_channels`: channels this worker cannot send (e-mail without SMTP): left pending."""
+    due = [deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now]
+    if skip_channels:
+        due.append(deliveries.c.channel.not_in(list(skip_channels)))
     rows = (
         await session.execute(
             select(deliveries)
-            .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
+            .where(*due)
             .order_by(deliveries.c.next_attempt_at, deliveries.c.created_at)
             .limit(limit)
             # Two replicas never take the same row; SQLite ignores this (one writer at a time).
@@ -127,6 +139,7 @@ async def claim_due(
             url=row.url,
             body_encrypted=row.body,
             attempts=row.attempts,
+            channel=row.channel,
         )
         for row in rows
     ]
@@ -213,6 +226,7 @@ def _record(row: Any) -> DeliveryRecord:
         last_error=row.last_error,
         created_at=aware(row.created_at) or row.created_at,
         delivered_at=aware(row.delivered_at),
+        channel=row.channel,
     )
 
 
@@ -250,6 +264,14 @@ async def get_delivery(
         )
     ).first()
     return None if row is None else _record(row)
+
+
+async def delivery_exists(session: AsyncSession, delivery_id: str) -> bool:
+    """Whether any partner has a delivery with this id."""
+    found = await session.scalar(
+        select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == delivery_id)
+    )
+    return found is not None
 
 
 async def list_attempts(session: AsyncSession, delivery_id: str) -> list[AttemptRecord]:

@@ -10,11 +10,16 @@ import httpx
 import structlog
 from prometheus_client import Counter, Histogram
 
+from cvihub_contracts.referral.submitted_v1 import EVENT_TYPE as REFERRAL_SUBMITTED
+from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications import delivery
+from cvihub_notifications.consent import QuotedConsent, quoted_consent
 from cvihub_notifications.delivery import RetryPolicy
+from cvihub_notifications.mail_delivery import send_notice
 from cvihub_notifications.service import DeliveryStatus
 from cvihub_notifications.store import Claimed
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.mail import SmtpSender
 from cvihub_runtime.secretbox import SecretBox
 
 log = structlog.get_logger(__name__)
@@ -43,8 +48,12 @@ class DeliveryWorker:
         http_timeout_seconds: float,
         max_concurrent: int,
         poll_seconds: float,
+        mailer: SmtpSender | None = None,
     ) -> None:
         self._sessions = sessions
+        # Without SMTP, e-mail deliveries are not claimed: they wait, pending, until it is set.
+        self._mailer = mailer
+        self._skip_channels = () if mailer is not None else (Channel.EMAIL.value,)
         self._box = box
         self._policy = policy
         self._timeout = http_timeout_seconds
@@ -98,6 +107,7 @@ class DeliveryWorker:
                 now=datetime.now(UTC),
                 limit=limit,
                 lease_seconds=self._lease_seconds,
+                skip_channels=self._skip_channels,
             )
         except Exception:
             log.exception("claiming deliveries failed; retrying")
@@ -112,10 +122,31 @@ class DeliveryWorker:
             # The claim stays; the delivery comes due again when its lease ends.
             log.exception("delivery attempt could not be recorded", delivery_id=claimed.delivery_id)
 
+    def _quoted_consent(self, claimed: Claimed) -> QuotedConsent | None:
+        if claimed.event_type != REFERRAL_SUBMITTED:
+            return None
+        try:
+            body = self._box.decrypt(claimed.body_encrypted)
+        except ValueError:
+            return None  # the attempt reports the unusable body
+        return quoted_consent(body=body, partner_id=claimed.partner_id)
+
     async def _attempt(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
-        secret_encrypted = await delivery.signing_secret(sessions=self._sessions, claimed=claimed)
+        secret_encrypted = await delivery.signing_secret(
+            sessions=self._sessions, claimed=claimed, consent=self._quoted_consent(claimed)
+        )
         if secret_encrypted is None:
             ATTEMPTS.labels(outcome="abandoned").inc()
+            return
+        if claimed.channel == Channel.EMAIL.value and self._mailer is not None:
+            outcome = await send_notice(
+                sessions=self._sessions,
+                box=self._box,
+                mailer=self._mailer,
+                claimed=claimed,
+                policy=self._policy,
+            )
+            ATTEMPTS.labels(outcome=_outcome_label(outcome.status)).inc()
             return
         at = datetime.now(UTC)
         started = time.perf_counter()

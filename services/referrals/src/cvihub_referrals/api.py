@@ -5,8 +5,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from cvihub_contracts import Scope
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, StatusReason
 from cvihub_referrals import service
 from cvihub_referrals.schemas import (
@@ -18,6 +19,10 @@ from cvihub_referrals.schemas import (
 )
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.problems import Problem
+from cvihub_runtime.refusal_audit import record_request_refusal
+from cvihub_runtime.refusals import RefusalRecorder
+from cvihub_runtime.replica import Principal
+from cvihub_runtime.web import Authenticator, require_scope
 
 
 class RoleFilter(StrEnum):
@@ -31,11 +36,15 @@ _ROLES = {RoleFilter.SENT: service.Role.REFERRER, RoleFilter.RECEIVED: service.R
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or unknown API key"},
+    403: {"description": "The API key lacks the scope referrals:read (insufficient-scope)"},
     404: {"description": "No such referral, or you are no party to it"},
 }
 _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
-    403: {"description": "Only the other party may make this change"},
+    403: {
+        "description": "The API key lacks the scope referrals:update (insufficient-scope), "
+        "or only the other party may make this change (forbidden)"
+    },
     409: {"description": "Not a move of the referral's life cycle, or a concurrent change"},
 }
 
@@ -43,14 +52,34 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 def referrals_router(
     *,
     sessions: SessionFactory,
-    current_partner: Callable[..., Awaitable[str]],
+    current_partner: Authenticator,
     on_committed: Callable[[], None],
+    recorder: RefusalRecorder | None = None,
 ) -> APIRouter:
     """Routes of /v1/referrals for the referring and the recipient partner."""
     router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
-    Partner = Annotated[str, Depends(current_partner)]
+
+    def partner_with(scope: Scope) -> Callable[..., Awaitable[str]]:
+        async def scoped_partner(
+            principal: Annotated[Principal, Depends(require_scope(current_partner, scope))],
+        ) -> str:
+            return principal.partner_id
+
+        return scoped_partner
+
+    Reader = Annotated[str, Depends(partner_with(Scope.REFERRALS_READ))]
+    Updater = Annotated[str, Depends(partner_with(Scope.REFERRALS_UPDATE))]
+
+    async def not_found(request: Request, exc: service.ReferralNotFound) -> Problem:
+        # Someone else's referral answers exactly like a missing one, but is audited.
+        if recorder is not None and isinstance(exc, service.NotAParty):
+            await record_request_refusal(
+                recorder, request, reason="not a party to this referral", status_code=404
+            )
+        return _not_found()
 
     async def change(
+        request: Request,
         referral_id: UUID,
         partner_id: str,
         target: ReferralStatus,
@@ -68,7 +97,7 @@ def referrals_router(
                 on_committed=on_committed,
             )
         except service.ReferralNotFound as exc:
-            raise _not_found() from exc
+            raise await not_found(request, exc) from exc
         except service.InvalidTransition as exc:
             # "from" is a keyword, so the extension members go in as a dict.
             extensions: dict[str, Any] = {"from": exc.current.value, "to": exc.target.value}
@@ -85,10 +114,10 @@ def referrals_router(
         "",
         summary="List your referrals",
         response_model=list[ReferralSummary],
-        responses={401: _ERRORS[401]},
+        responses={401: _ERRORS[401], 403: _ERRORS[403]},
     )
     async def list_referrals(
-        partner_id: Partner,
+        partner_id: Reader,
         role: Annotated[
             RoleFilter | None, Query(description="sent or received; both when omitted")
         ] = None,
@@ -111,14 +140,16 @@ def referrals_router(
         response_model=ReferralDetail,
         responses=_ERRORS,
     )
-    async def get_referral(referral_id: UUID, partner_id: Partner) -> ReferralDetail:
+    async def get_referral(
+        request: Request, referral_id: UUID, partner_id: Reader
+    ) -> ReferralDetail:
         """The referral as submitted, its status and history; only for its two parties."""
         try:
             view = await service.get_referral(
                 sessions=sessions, referral_id=str(referral_id), partner_id=partner_id
             )
         except service.ReferralNotFound as exc:
-            raise _not_found() from exc
+            raise await not_found(request, exc) from exc
         return ReferralDetail.of_view(view)
 
     @router.post(
@@ -128,11 +159,14 @@ def referrals_router(
         responses=_CHANGE_ERRORS,
     )
     async def accept(
-        referral_id: UUID, partner_id: Partner, body: AcceptRequest | None = None
+        request: Request,
+        referral_id: UUID,
+        partner_id: Updater,
+        body: AcceptRequest | None = None,
     ) -> ReferralDetail:
         """requested -> accepted, by the recipient."""
         note = body.note if body is not None else None
-        return await change(referral_id, partner_id, ReferralStatus.ACCEPTED, None, note)
+        return await change(request, referral_id, partner_id, ReferralStatus.ACCEPTED, None, note)
 
     @router.post(
         "/{referral_id}/decline",
@@ -141,11 +175,11 @@ def referrals_router(
         responses=_CHANGE_ERRORS,
     )
     async def decline(
-        referral_id: UUID, partner_id: Partner, body: DeclineRequest
+        request: Request, referral_id: UUID, partner_id: Updater, body: DeclineRequest
     ) -> ReferralDetail:
         """requested -> rejected, by the recipient, with a reason."""
         return await change(
-            referral_id, partner_id, ReferralStatus.REJECTED, body.reason, body.note
+            request, referral_id, partner_id, ReferralStatus.REJECTED, body.reason, body.note
         )
 
     @router.post(
@@ -155,10 +189,10 @@ def referrals_router(
         responses=_CHANGE_ERRORS,
     )
     async def set_status(
-        referral_id: UUID, partner_id: Partner, body: StatusChangeRequest
+        request: Request, referral_id: UUID, partner_id: Updater, body: StatusChangeRequest
     ) -> ReferralDetail:
         """Any move of the Gravity referral Task life cycle that your role may make."""
-        return await change(referral_id, partner_id, body.status, body.reason, body.note)
+        return await change(request, referral_id, partner_id, body.status, body.reason, body.note)
 
     return router
 

@@ -14,6 +14,8 @@ from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.refusal_audit import install_refusal_audit
+from cvihub_runtime.refusals import RefusalRecorder
 from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
 
 NAME = "referrals"
@@ -29,6 +31,10 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         hosting.sessions, outbox, functools.partial(publish_records, hosting.broker)
     )
     hosting.add_loop(relay.run)
+    recorder = RefusalRecorder(
+        service=NAME, sessions=hosting.sessions, outbox=outbox, wake=relay.wake
+    )
+    hosting.add_loop(recorder.run)
 
     consumer = EventConsumer(
         name=NAME,
@@ -46,13 +52,18 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         lifespan=hosting.lifespan,
     )
     install_problem_handlers(app)
+    # A party attempting the other party's move: the problem's detail says whose move it is.
+    install_refusal_audit(app, recorder, reasons={"forbidden": lambda problem: problem.detail})
     install_ops_routes(app, hosting, replica_progress(replica, hosting.sessions))
     app.include_router(
         referrals_router(
             sessions=hosting.sessions,
             current_partner=partner_authenticator(replica, hosting.sessions),
             on_committed=relay.wake,
+            recorder=recorder,
         )
     )
     app.state.hosting = hosting
+    app.state.relay = relay
+    app.state.refusals = recorder
     return app

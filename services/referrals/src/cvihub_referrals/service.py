@@ -75,6 +75,10 @@ class ReferralNotFound(LookupError):
     """No such referral, or the caller is no party to it (the two look the same)."""
 
 
+class NotAParty(ReferralNotFound):
+    """The referral exists, but the caller is no party to it: answered as not found, audited."""
+
+
 class InvalidTransition(ValueError):
     """The referral's life cycle has no such move."""
 
@@ -168,8 +172,10 @@ async def _visible(
     session: AsyncSession, referral_id: str, partner_id: str
 ) -> store.ReferralRecord:
     referral = await store.get_referral(session, referral_id)
-    if referral is None or not roles_of(referral, partner_id):
+    if referral is None:
         raise ReferralNotFound(referral_id)
+    if not roles_of(referral, partner_id):
+        raise NotAParty(referral_id)
     return referral
 
 

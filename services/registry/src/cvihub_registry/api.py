@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from cvihub_contracts import Scope
 from cvihub_registry import service
 from cvihub_registry.domain import ADMIN_ACTOR, IssuedKey, RegistryError
 from cvihub_registry.schemas import (
@@ -28,11 +29,16 @@ from cvihub_registry.schemas import (
 )
 from cvihub_registry.service import RegistryCore
 from cvihub_runtime.problems import Problem, problem_response
-from cvihub_runtime.web import UNAUTHORIZED_HEADERS
+from cvihub_runtime.replica import Principal
+from cvihub_runtime.web import UNAUTHORIZED_HEADERS, insufficient_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or refused credentials (problem+json)"},
     404: {"description": "Unknown id, or not yours (problem+json)"},
+}
+SCOPE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    403: {"description": "The API key lacks the scope the route needs (problem+json)"},
 }
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
@@ -48,6 +54,10 @@ PARTNER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="PartnerApiKey", description="cvh_<credential_id>_<secret>"
 )
 Credentials = HTTPAuthorizationCredentials | None
+
+
+OWN_READ_SCOPES = (Scope.DIRECTORY_READ, Scope.PROFILE_MANAGE)
+"""Scopes that may read the caller's own profile, grants and endpoints."""
 
 
 def token_of(credentials: Credentials) -> str | None:
@@ -75,18 +85,37 @@ def admin_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable
     return require_admin
 
 
-def partner_guard(core: RegistryCore) -> Callable[..., Awaitable[str]]:
-    """A dependency giving the calling partner's id from its API key, checked at the source."""
+def principal_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency giving the caller's principal from its API key, checked at the source.
 
-    async def current_partner(
+    With `scopes`, the key must hold one of them (403 insufficient-scope otherwise, audited).
+    The principal is also left in `request.state.principal` for the refusal audit."""
+
+    async def current_principal(
         request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
-    ) -> str:
-        partner_id = await service.authenticate_partner(
-            core=core, api_key=token_of(credentials), path=request.url.path
+    ) -> Principal:
+        path = request.url.path
+        principal = await service.authenticate_partner(
+            core=core, api_key=token_of(credentials), path=path
         )
-        if partner_id is None:
+        if principal is None:
             raise unauthenticated("the API key is missing, unknown, revoked or expired")
-        return partner_id
+        request.state.principal = principal
+        if scopes and not await service.authorize_scope(
+            core=core, principal=principal, scopes=scopes, path=path
+        ):
+            raise insufficient_scope(*scopes)
+        return principal
+
+    return current_principal
+
+
+def partner_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitable[str]]:
+    """A dependency giving the calling partner's id; see `principal_guard` for `scopes`."""
+    guard = principal_guard(core, *scopes)
+
+    async def current_partner(principal: Annotated[Principal, Depends(guard)]) -> str:
+        return principal.partner_id
 
     return current_partner
 
@@ -129,6 +158,7 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
             actor=ADMIN_ACTOR,
             partner_id=partner_id,
             expires_at=body.expires_at if body else None,
+            scopes=body.scopes if body else None,
         )
         return _issued(issued)
 
@@ -174,7 +204,9 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         await service.revoke_grant(core=core, actor=ADMIN_ACTOR, grant_id=grant_id)
 
     @router.post(
-        "/partners/{partner_id}/subscriptions", status_code=201, summary="Add a webhook endpoint"
+        "/partners/{partner_id}/subscriptions",
+        status_code=201,
+        summary="Add a delivery endpoint (webhook, e-mail notice or inbox) with its filters",
     )
     async def create_subscription(partner_id: str, body: SubscriptionCreate) -> SubscriptionCreated:
         created = await service.create_subscription(
@@ -182,19 +214,15 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
             actor=ADMIN_ACTOR,
             partner_id=partner_id,
             stream=body.stream,
-            url=str(body.url),
+            url=body.endpoint(),
             secret=body.secret,
+            channel=body.channel,
+            zones=body.zones,
+            event_types=body.event_types,
         )
-        sub = created.subscription
-        return SubscriptionCreated(
-            subscription_id=sub.subscription_id,
-            partner_id=sub.partner_id,
-            stream=sub.stream,
-            url=sub.url,
-            secret=created.secret,
-        )
+        return SubscriptionCreated.of(created.subscription, created.secret)
 
-    @router.get("/subscriptions", summary="List webhook subscriptions")
+    @router.get("/subscriptions", summary="List subscriptions")
     async def list_subscriptions(partner_id: str | None = None) -> list[SubscriptionOut]:
         subs = await service.list_subscriptions(core=core, partner_id=partner_id)
         return [SubscriptionOut.model_validate(s) for s in subs]
@@ -203,7 +231,7 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         "/subscriptions/{subscription_id}",
         status_code=204,
         response_class=Response,
-        summary="Remove a webhook endpoint",
+        summary="Remove a subscription",
     )
     async def revoke_subscription(subscription_id: str) -> None:
         await service.revoke_subscription(
@@ -211,8 +239,17 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         )
 
     @router.get("/audit", summary="The audit log, newest first")
-    async def audit(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditEntryOut]:
-        entries = await service.audit_entries(core=core, limit=limit)
+    async def audit(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        action: Annotated[
+            str | None,
+            Query(
+                max_length=64,
+                description='Only entries of this action, e.g. "access.refused" (every refusal).',
+            ),
+        ] = None,
+    ) -> list[AuditEntryOut]:
+        entries = await service.audit_entries(core=core, limit=limit, action=action)
         return [AuditEntryOut.model_validate(e) for e in entries]
 
     @router.get(
@@ -231,35 +268,51 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
 
 def partner_router(core: RegistryCore) -> APIRouter:
     """Routes a partner calls with its own API key; none shows another partner's data."""
-    router = APIRouter(responses=ERRORS)
+    router = APIRouter(responses=SCOPE_ERRORS)
     partner: list[str | Enum] = ["partner"]
-    Caller = Annotated[str, Depends(partner_guard(core))]
+    # Reading your own account: a directory key or a key that manages the account.
+    Reader = Annotated[str, Depends(partner_guard(core, *OWN_READ_SCOPES))]
+    Manager = Annotated[str, Depends(partner_guard(core, Scope.PROFILE_MANAGE))]
+    ManagerKey = Annotated[Principal, Depends(principal_guard(core, Scope.PROFILE_MANAGE))]
 
     @router.get("/v1/partners/me", tags=partner, summary="Your organisation's profile")
-    async def me(caller: Caller) -> PartnerOut:
+    async def me(caller: Reader) -> PartnerOut:
         return PartnerOut.model_validate(await service.get_partner(core=core, partner_id=caller))
 
     @router.get("/v1/partners/me/grants", tags=partner, summary="Your grants")
-    async def my_grants(caller: Caller) -> list[GrantOut]:
+    async def my_grants(caller: Reader) -> list[GrantOut]:
         grants = await service.list_grants(core=core, partner_id=caller)
         return [GrantOut.model_validate(g) for g in grants]
 
-    @router.get("/v1/partners/me/subscriptions", tags=partner, summary="Your webhook subscriptions")
-    async def my_subscriptions(caller: Caller) -> list[SubscriptionOut]:
+    @router.get("/v1/partners/me/subscriptions", tags=partner, summary="Your subscriptions")
+    async def my_subscriptions(caller: Reader) -> list[SubscriptionOut]:
         subs = await service.list_subscriptions(core=core, partner_id=caller)
         return [SubscriptionOut.model_validate(s) for s in subs]
 
     @router.get("/v1/partners/me/keys", tags=partner, summary="Your API keys (ids and dates only)")
-    async def my_keys(caller: Caller) -> list[KeyOut]:
+    async def my_keys(caller: Manager) -> list[KeyOut]:
         keys = await service.list_keys(core=core, partner_id=caller)
         return [KeyOut.model_validate(k) for k in keys]
 
     @router.post(
         "/v1/partners/me/keys", tags=partner, status_code=201, summary="Issue yourself a new key"
     )
-    async def rotate(caller: Caller, body: KeyCreate | None = None) -> KeyIssued:
+    async def rotate(
+        request: Request, caller: ManagerKey, body: KeyCreate | None = None
+    ) -> KeyIssued:
+        """Omit scopes for the calling key's own; never more than the calling key holds."""
+        scopes = await service.own_key_scopes(
+            core=core,
+            principal=caller,
+            requested=body.scopes if body else None,
+            path=request.url.path,
+        )
         issued = await service.issue_key(
-            core=core, actor=caller, partner_id=caller, expires_at=body.expires_at if body else None
+            core=core,
+            actor=caller.partner_id,
+            partner_id=caller.partner_id,
+            expires_at=body.expires_at if body else None,
+            scopes=scopes,
         )
         return _issued(issued)
 
@@ -270,7 +323,7 @@ def partner_router(core: RegistryCore) -> APIRouter:
         response_class=Response,
         summary="Revoke your key",
     )
-    async def revoke_mine(caller: Caller, credential_id: str) -> None:
+    async def revoke_mine(caller: Manager, credential_id: str) -> None:
         await service.revoke_key(core=core, actor=caller, credential_id=credential_id, owner=caller)
 
     return router
@@ -281,6 +334,7 @@ def _issued(issued: IssuedKey) -> KeyIssued:
         credential_id=issued.credential.credential_id,
         api_key=issued.api_key,
         expires_at=issued.credential.expires_at,
+        scopes=issued.credential.effective_scopes,
     )
 
 

@@ -4,23 +4,21 @@ from datetime import timedelta
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
+from cvihub_contracts import Scope
 from cvihub_registry.api import (
     ADMIN_ERRORS,
-    ERRORS,
-    PARTNER_SCHEME,
-    Credentials,
+    SCOPE_ERRORS,
     admin_guard,
-    partner_guard,
-    token_of,
+    principal_guard,
 )
-from cvihub_registry.domain import ADMIN_ACTOR, Credential, IssuedKey, NotFound
-from cvihub_registry.keys import credential_id_of
-from cvihub_registry.schemas import KafkaAclOut, KeyRotated
-from cvihub_registry.service import RegistryCore
+from cvihub_registry.domain import ADMIN_ACTOR, Credential, IssuedKey
+from cvihub_registry.schemas import KafkaAclOut, KeyRotate, KeyRotated
+from cvihub_registry.service import RegistryCore, own_key_scopes
 from cvihub_registry.service.acls import kafka_acls
 from cvihub_registry.service.rotation import rotate_key
+from cvihub_runtime.replica import Principal
 
 ROTATION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The key is revoked or expired (problem+json)"}
@@ -65,25 +63,36 @@ def rotation_router(core: RegistryCore, admin_token: str, *, grace: timedelta) -
     router = APIRouter()
     partner: list[str | Enum] = ["partner"]
     admin_only = Depends(admin_guard(core, admin_token))
-    Caller = Annotated[str, Depends(partner_guard(core))]
+    Caller = Annotated[Principal, Depends(principal_guard(core, Scope.PROFILE_MANAGE))]
 
     @router.post(
         "/v1/partners/me/keys/rotate",
         tags=partner,
         status_code=201,
         summary="Rotate the key you call with",
-        description="A new key (shown once); the calling key keeps working for the grace period.",
-        responses={**ERRORS, **ROTATION_ERRORS},
+        description="A new key (shown once); the calling key keeps working for the grace period. "
+        "The new key keeps the calling key's scopes unless the body names others (never more "
+        "than the calling key holds). Needs profile:manage.",
+        responses={**SCOPE_ERRORS, **ROTATION_ERRORS},
     )
     async def rotate_mine(
-        caller: Caller, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
+        request: Request, caller: Caller, body: KeyRotate | None = None
     ) -> KeyRotated:
-        token = token_of(credentials)
-        credential_id = credential_id_of(token) if token else None
-        if credential_id is None:  # unreachable once the guard let the key through
-            raise NotFound("key-not-found", "no such key")
+        requested = body.scopes if body else None
+        scopes = (
+            await own_key_scopes(
+                core=core, principal=caller, requested=requested, path=request.url.path
+            )
+            if requested is not None
+            else None
+        )
         issued, old = await rotate_key(
-            core=core, actor=caller, credential_id=credential_id, grace=grace, owner=caller
+            core=core,
+            actor=caller.partner_id,
+            credential_id=caller.credential_id,
+            grace=grace,
+            owner=caller.partner_id,
+            scopes=scopes,
         )
         return _rotated(issued, old)
 
@@ -92,13 +101,18 @@ def rotation_router(core: RegistryCore, admin_token: str, *, grace: timedelta) -
         tags=["admin"],
         status_code=201,
         summary="Rotate a partner's API key",
-        description="A new key (shown once); the old key keeps working for the grace period.",
+        description="A new key (shown once); the old key keeps working for the grace period. "
+        "The new key keeps the old key's scopes unless the body names others.",
         dependencies=[admin_only],
         responses={**ADMIN_ERRORS, **ROTATION_ERRORS},
     )
-    async def rotate_any(credential_id: str) -> KeyRotated:
+    async def rotate_any(credential_id: str, body: KeyRotate | None = None) -> KeyRotated:
         issued, old = await rotate_key(
-            core=core, actor=ADMIN_ACTOR, credential_id=credential_id, grace=grace
+            core=core,
+            actor=ADMIN_ACTOR,
+            credential_id=credential_id,
+            grace=grace,
+            scopes=body.scopes if body else None,
         )
         return _rotated(issued, old)
 
@@ -111,6 +125,7 @@ def _rotated(issued: IssuedKey, old: Credential) -> KeyRotated:
         credential_id=issued.credential.credential_id,
         api_key=issued.api_key,
         expires_at=issued.credential.expires_at,
+        scopes=issued.credential.effective_scopes,
         replaced_credential_id=old.credential_id,
         replaced_expires_at=old.expires_at,
     )

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from cvihub_contracts import Scope
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry import service
 from cvihub_registry.api import (
-    ERRORS,
     PARTNER_SCHEME,
+    SCOPE_ERRORS,
     Credentials,
     partner_guard,
     token_of,
@@ -24,17 +25,23 @@ from cvihub_registry.schemas import (
 )
 from cvihub_registry.self_schemas import PartnerSelfUpdate, StreamOut
 from cvihub_registry.service import RegistryCore
+from cvihub_runtime.web import insufficient_scope
 
 _SELF_ERRORS: dict[int | str, dict[str, Any]] = {
-    **ERRORS,
-    403: {"description": "No subscribe grant in force on the stream (problem+json)"},
-    409: {"description": "You already have this endpoint on this stream (problem+json)"},
+    **SCOPE_ERRORS,
+    403: {
+        "description": "The API key lacks profile:manage, or no subscribe grant in force on "
+        "the stream (problem+json)"
+    },
+    409: {
+        "description": "You already have this endpoint (or an inbox) on this stream (problem+json)"
+    },
     422: {"description": "Invalid body (problem+json)"},
 }
 
 
 def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable[str]]:
-    """A dependency letting the admin token or any partner's valid key through."""
+    """A dependency letting the admin token or a partner's valid directory:read key through."""
 
     async def current_member(
         request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
@@ -42,21 +49,26 @@ def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitabl
         token = token_of(credentials)
         if token is not None and await service.is_admin_token(token=token, admin_token=admin_token):
             return "admin"
-        partner_id = await service.authenticate_partner(
-            core=core, api_key=token, path=request.url.path
-        )
-        if partner_id is None:
+        path = request.url.path
+        principal = await service.authenticate_partner(core=core, api_key=token, path=path)
+        if principal is None:
             raise unauthenticated("send a partner API key or the admin token as a Bearer token")
-        return partner_id
+        request.state.principal = principal
+        if not await service.authorize_scope(
+            core=core, principal=principal, scopes=[Scope.DIRECTORY_READ], path=path
+        ):
+            raise insufficient_scope(Scope.DIRECTORY_READ)
+        return principal.partner_id
 
     return current_member
 
 
 def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
     """Routes where a partner changes its own profile and endpoints, and reads the streams."""
-    router = APIRouter(responses=ERRORS)
+    router = APIRouter(responses=SCOPE_ERRORS)
     partner: list[str | Enum] = ["partner"]
-    Caller = Annotated[str, Depends(partner_guard(core))]
+    Caller = Annotated[str, Depends(partner_guard(core, Scope.PROFILE_MANAGE))]
+    Reader = Annotated[str, Depends(partner_guard(core, Scope.DIRECTORY_READ))]
     Member = Annotated[str, Depends(member_guard(core, admin_token))]
 
     @router.patch(
@@ -75,22 +87,24 @@ def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
         "/v1/partners/me/subscriptions",
         tags=partner,
         status_code=201,
-        summary="Add a webhook endpoint for a stream you hold a subscribe grant on",
-        description="The signing secret is in this answer only; the hub keeps it encrypted.",
+        summary="Add a delivery endpoint (webhook, e-mail notice or inbox) for a stream you "
+        "hold a subscribe grant on",
+        description="A webhook's signing secret is in this answer only; the hub keeps it "
+        "encrypted. One inbox per stream (409 on a second).",
         responses=_SELF_ERRORS,
     )
     async def add_my_subscription(caller: Caller, body: SubscriptionCreate) -> SubscriptionCreated:
         created = await service.create_own_subscription(
-            core=core, partner_id=caller, stream=body.stream, url=str(body.url), secret=body.secret
+            core=core,
+            partner_id=caller,
+            stream=body.stream,
+            url=body.endpoint(),
+            secret=body.secret,
+            channel=body.channel,
+            zones=body.zones,
+            event_types=body.event_types,
         )
-        sub = created.subscription
-        return SubscriptionCreated(
-            subscription_id=sub.subscription_id,
-            partner_id=sub.partner_id,
-            stream=sub.stream,
-            url=sub.url,
-            secret=created.secret,
-        )
+        return SubscriptionCreated.of(created.subscription, created.secret)
 
     @router.delete(
         "/v1/partners/me/subscriptions/{subscription_id}",
@@ -110,7 +124,7 @@ def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
         summary="Active partners: who they are, what they offer, where, how to reach them",
     )
     async def directory(
-        caller: Caller,
+        caller: Reader,
         zone: Annotated[str | None, Query(max_length=64, description="Serves this zone")] = None,
         kind: Annotated[PartnerKind | None, Query(description="Of this kind")] = None,
         offered: Annotated[

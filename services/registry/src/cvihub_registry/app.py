@@ -8,9 +8,12 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
-from cvihub_registry import api, api_acls, api_self, people_api, service, store
+from cvihub_registry import api, api_acls, api_self, consents_api, people_api, service, store
 from cvihub_registry.acl_sync import AclInputs, AclSync
+from cvihub_registry.handlers import audit_consumer, subscribe_audit
 from cvihub_registry.kafka_acl_admin import KafkaPythonAclAdmin
+from cvihub_registry.mail_api import admin_mail_router
+from cvihub_registry.mail_relay import smtp_mail_relay
 from cvihub_registry.mailer import OutboxMailer
 from cvihub_registry.models import outbox
 from cvihub_registry.seed import load_seed
@@ -64,6 +67,12 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         await service.publish_snapshot(core=core)
 
     hosting.on_start(seed_and_snapshot)
+    # Refusals intake, referrals and notifications decided, appended to the chain once each.
+    subscribe_audit(
+        hosting.broker,
+        group_id=hosting.group_id,
+        consumer=audit_consumer(sessions=hosting.sessions, broker=hosting.broker),
+    )
     hosting.add_loop(relay.run)
 
     app = FastAPI(
@@ -91,13 +100,20 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app.include_router(api_acls.acl_admin_router(core, admin_token, direct_publish=direct_publish))
     grace = timedelta(seconds=settings.key_rotation_grace_seconds)
     app.include_router(api_acls.rotation_router(core, admin_token, grace=grace))
+    # Without REGISTRY_SMTP_URL no relay runs: mail waits in the outbox for the admin to read.
+    mail_relay = smtp_mail_relay(settings, hosting.sessions, core.box)
+    if mail_relay is not None:
+        hosting.add_loop(mail_relay.run)
     signin = SignIn(
-        mailer=OutboxMailer(hosting.sessions),
+        mailer=OutboxMailer(hosting.sessions, core.box, mail_relay.wake if mail_relay else None),
         email_key=email_key(settings.secret_key.get_secret_value()),
     )
     app.include_router(people_api.auth_router(core, signin))
     app.include_router(people_api.partner_people_router(core))
     app.include_router(people_api.admin_people_router(core, admin_token))
+    app.include_router(admin_mail_router(core, admin_token, reveal_bodies=mail_relay is None))
+    app.include_router(consents_api.consents_router(core))
+    app.include_router(consents_api.admin_consents_router(core, admin_token))
     app.state.hosting = hosting
     return app
 

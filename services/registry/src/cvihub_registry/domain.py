@@ -5,8 +5,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cvihub_contracts import Classification, GrantAction, Stream
-from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts import Classification, GrantAction, Scope, Stream
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_contracts.scopes import sorted_scopes
 
 ADMIN_ACTOR = "admin"
 SEED_ACTOR = "seed"
@@ -61,6 +62,12 @@ class Credential:
     expires_at: datetime | None
     revoked_at: datetime | None
     sequence: int
+    scopes: list[Scope] | None = None  # None = every scope
+
+    @property
+    def effective_scopes(self) -> list[Scope]:
+        """What the key may be used for, in vocabulary order."""
+        return list(Scope) if self.scopes is None else sorted_scopes(self.scopes)
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,10 @@ class Grant:
 
 @dataclass(frozen=True)
 class Subscription:
-    """A partner's webhook endpoint for one stream; the secret is stored encrypted."""
+    """A partner's delivery endpoint for one stream, with its filters.
+
+    `url` is the endpoint URI (https: webhook, mailto: e-mail, cvihub:inbox); a webhook's
+    secret is stored encrypted, other channels have none (empty)."""
 
     subscription_id: str
     partner_id: str
@@ -99,6 +109,9 @@ class Subscription:
     updated_at: datetime
     revoked_at: datetime | None
     sequence: int
+    channel: Channel = Channel.WEBHOOK
+    zones: list[str] | None = None
+    event_types: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,10 +138,10 @@ class IssuedKey:
 
 @dataclass(frozen=True)
 class CreatedSubscription:
-    """A newly created subscription and its plain secret, shown once."""
+    """A newly created subscription and its plain secret (webhooks only), shown once."""
 
     subscription: Subscription
-    secret: str
+    secret: str | None
 
 
 class RegistryError(Exception):

@@ -40,6 +40,7 @@ def change_of(entity: Entity) -> ChangeEvent:
             partner_id=entity.partner_id,
             key_sha256=entity.key_sha256,
             expires_at=entity.expires_at,
+            scopes=list(entity.scopes) if entity.scopes is not None else None,
         )
     if isinstance(entity, Grant):
         return GrantChangedV1(
@@ -67,6 +68,9 @@ def change_of(entity: Entity) -> ChangeEvent:
         stream=entity.stream,
         url=entity.url,
         secret_encrypted=entity.secret_encrypted,
+        channel=entity.channel,
+        zones=entity.zones,
+        event_types=entity.event_types,
     )
 
 

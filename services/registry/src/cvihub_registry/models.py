@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from cvihub_runtime.outbox import define_outbox
+from cvihub_runtime.tables import define_inbox
 
 metadata = MetaData(
     naming_convention={
@@ -69,6 +70,8 @@ credentials = Table(
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("sequence", BigInteger, nullable=False),
+    # Scope names the key may be used for; null = every scope (keys from before scopes).
+    Column("scopes", JSON, nullable=True),
 )
 
 grants = Table(
@@ -117,6 +120,10 @@ subscriptions = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("sequence", BigInteger, nullable=False),
+    # webhook | email | inbox; url is the endpoint URI (https:, mailto:, cvihub:inbox).
+    Column("channel", String(16), nullable=False, server_default="webhook"),
+    Column("zones", JSON, nullable=True),
+    Column("event_types", JSON, nullable=True),
 )
 
 # Append-only: rows are inserted, never updated or deleted (on PostgreSQL a trigger refuses
@@ -146,6 +153,8 @@ audit_head = Table(
 )
 
 outbox = define_outbox(metadata)
+# Audit events (refusals other services decided) applied once each: see handlers.py.
+inbox = define_inbox(metadata)
 
 # People inside partners (user accounts). The email is stored lower-cased and is unique.
 people = Table(
@@ -189,13 +198,43 @@ device_sessions = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
-# What the default Mailer "sends": real delivery (SMTP) is later work.
+# Mail waiting for the SMTP relay (mail_relay.py), or kept for the admin when none is set.
+# The body is Fernet-encrypted (it holds a live sign-in code) and wiped once sent or failed;
+# a relay claims a row by setting lease_until, so two registry replicas never both send it.
 mail_outbox = Table(
     "mail_outbox",
     metadata,
     Column("message_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     Column("to_address", String(254), nullable=False),
     Column("subject", String(200), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_mail_outbox_due", mail_outbox.c.status, mail_outbox.c.next_attempt_at)
+
+# Patients' consent records, without the patient: who recorded it (the custodian), whom it
+# covers, what may be shared and until when. Referrals quote the id (ConsentChangedV1).
+consents = Table(
+    "consents",
+    metadata,
+    Column("consent_id", String(64), primary_key=True),
+    Column("custodian_partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
+    Column("recipient_partner_ids", JSON, nullable=False),
+    Column("scope", JSON, nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("given_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawal_reason", String(500), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
 )

@@ -68,22 +68,36 @@ class SignInCode:
 
 @dataclass(frozen=True)
 class MailMessage:
-    """An email to send (or, by default, to keep in the mail outbox)."""
+    """An email to send; `expires_at`: not worth delivering after (a code's own expiry)."""
 
     to: str
     subject: str
     body: str
+    expires_at: datetime | None = None
+
+
+class MailStatus(StrEnum):
+    """Where a message of the mail outbox is: waiting (or being retried), sent, given up."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class StoredMail:
-    """A message in the mail outbox."""
+    """A message in the mail outbox; body None once sent or failed (or when withheld)."""
 
     message_id: int
     to: str
     subject: str
-    body: str
+    body: str | None
     created_at: datetime
+    status: MailStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,16 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from cvihub_contracts import Scope
 from cvihub_registry import service
 from cvihub_registry.api import ADMIN_ERRORS, ERRORS, admin_guard
 from cvihub_registry.domain import ADMIN_ACTOR
 from cvihub_registry.people import Forbidden, PersonRole, SessionCaller
 from cvihub_registry.people_schemas import (
     CodeRequest,
-    MailOut,
     MeOut,
     PersonCreate,
     PersonOut,
@@ -29,7 +29,7 @@ from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.signin import SignIn
 from cvihub_registry.signin import is_session_token
 from cvihub_runtime.problems import Problem
-from cvihub_runtime.web import UNAUTHORIZED_HEADERS
+from cvihub_runtime.web import UNAUTHORIZED_HEADERS, insufficient_scope
 
 _SESSION_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="SessionToken", description="cvs_… from POST /v1/auth/session"
@@ -46,7 +46,10 @@ SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 MANAGER_ERRORS: dict[int | str, dict[str, Any]] = {
     **ADMIN_ERRORS,
-    403: {"description": "Signed in, but not a partner_admin (problem+json)"},
+    403: {
+        "description": "Signed in, but not a partner_admin; or an API key without "
+        "profile:manage (problem+json)"
+    },
 }
 NO_CONTENT: dict[str, Any] = {"status_code": 204, "response_class": Response}
 
@@ -91,9 +94,16 @@ def manager_guard(core: RegistryCore) -> Any:
     ) -> Manager:
         token, path = _token(credentials), request.url.path
         if token is None or not is_session_token(token):
-            partner_id = await service.authenticate_partner(core=core, api_key=token, path=path)
-            if partner_id is None:
+            principal = await service.authenticate_partner(core=core, api_key=token, path=path)
+            if principal is None:
                 raise _unauthenticated("send a partner_admin session token or an API key")
+            request.state.principal = principal
+            # Managing people is account self-service: an API key needs profile:manage.
+            if not await service.authorize_scope(
+                core=core, principal=principal, scopes=[Scope.PROFILE_MANAGE], path=path
+            ):
+                raise insufficient_scope(Scope.PROFILE_MANAGE)
+            partner_id = principal.partner_id
             return Manager(partner_id=partner_id, actor=partner_id)
         caller = await signin_service.authenticate_session(core=core, token=token, path=path)
         if caller is None:
@@ -227,7 +237,7 @@ def partner_people_router(core: RegistryCore) -> APIRouter:
 
 
 def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
-    """The hub admin's view of people, sessions and the mail outbox."""
+    """The hub admin's view of people and sessions (the mail outbox: mail_api.py)."""
     router = APIRouter(
         prefix="/v1/admin",
         tags=["admin"],
@@ -261,10 +271,5 @@ def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
         await signin_service.revoke_session(
             core=core, actor=ADMIN_ACTOR, session_id=session_id, partner_id=None
         )
-
-    @router.get("/mail-outbox", summary="Mail the registry has 'sent', newest first (dev/demo)")
-    async def mail_outbox(limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[MailOut]:
-        messages = await signin_service.mail_outbox(core=core, limit=limit)
-        return [MailOut.model_validate(m) for m in messages]
 
     return router

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cvihub_registry.people import PersonRole, PersonStatus
+from cvihub_registry.people import MailStatus, PersonRole, PersonStatus
 from cvihub_registry.schemas import PartnerOut
 from cvihub_registry.seed import EMAIL_PATTERN
 
@@ -104,10 +104,18 @@ class PersonUpdate(_Request):
 
 
 class MailOut(_Response):
-    """A message in the mail outbox (development and demos: real delivery is later work)."""
+    """A message in the mail outbox and how its delivery stands."""
 
     message_id: int
     to: str
     subject: str
-    body: str
+    body: str | None = Field(
+        description="Only while no SMTP relay is set (development): then codes are read here. "
+        "With a relay, never shown; wiped once sent or failed."
+    )
     created_at: datetime
+    status: MailStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None = Field(description="Why the last attempt failed (no addresses).")
+    sent_at: datetime | None

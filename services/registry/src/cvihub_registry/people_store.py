@@ -1,4 +1,4 @@
-"""Every query on people, sign-in codes, device sessions and the mail outbox."""
+"""Every query on people, sign-in codes and device sessions (mail: mail_store.py)."""
 
 import dataclasses
 from datetime import UTC, datetime
@@ -7,15 +7,13 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_registry.models import device_sessions, mail_outbox, people, sign_in_codes
+from cvihub_registry.models import device_sessions, people, sign_in_codes
 from cvihub_registry.people import (
     DeviceSession,
-    MailMessage,
     Person,
     PersonRole,
     PersonStatus,
     SignInCode,
-    StoredMail,
 )
 
 
@@ -199,32 +197,3 @@ async def touch_session(session: AsyncSession, *, session_id: str, at: datetime)
         .where(device_sessions.c.session_id == session_id)
         .values(last_seen_at=at)
     )
-
-
-async def add_mail(session: AsyncSession, message: MailMessage) -> None:
-    """Put a message in the mail outbox."""
-    await session.execute(
-        mail_outbox.insert().values(
-            to_address=message.to,
-            subject=message.subject,
-            body=message.body,
-            created_at=datetime.now(UTC),
-        )
-    )
-
-
-async def list_mail(session: AsyncSession, *, limit: int) -> list[StoredMail]:
-    """The newest messages of the mail outbox first."""
-    rows = await session.execute(
-        select(mail_outbox).order_by(mail_outbox.c.message_id.desc()).limit(limit)
-    )
-    return [
-        StoredMail(
-            message_id=row.message_id,
-            to=row.to_address,
-            subject=row.subject,
-            body=row.body,
-            created_at=_aware(row.created_at),
-        )
-        for row in rows
-    ]

@@ -14,15 +14,20 @@ from pydantic import (
     model_validator,
 )
 
-from cvihub_contracts import Classification, GrantAction, Stream
-from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_registry.domain import PartnerStatus, RevocableStatus
+from cvihub_contracts import Classification, GrantAction, Scope, Stream
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_registry.domain import PartnerStatus, RevocableStatus, Subscription
 from cvihub_registry.seed import (
     EMAIL_PATTERN,
     PARTNER_ID_PATTERN,
     AreaNames,
     ServiceNames,
     Website,
+)
+from cvihub_registry.subscription_rules import (
+    ZONED_STREAMS,
+    endpoint_uri,
+    unknown_event_types,
 )
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -31,6 +36,17 @@ Description = Annotated[str, Field(max_length=4000)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
 Zones = Annotated[list[Zone], Field(min_length=1, max_length=100)]
 FieldView = Annotated[list[Classification], Field(max_length=len(Classification))]
+EventTypes = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)
+]
+Scopes = Annotated[
+    list[Scope],
+    Field(
+        min_length=1,
+        max_length=len(Scope),
+        description="What the key may be used for; omit for every scope. At least one.",
+    ),
+]
 
 
 class _Request(BaseModel):
@@ -126,6 +142,15 @@ class KeyCreate(_Request):
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the key stops working (with a timezone); none = never."
     )
+    scopes: Scopes | None = None
+
+
+class KeyRotate(_Request):
+    """Options of a key rotation."""
+
+    scopes: Scopes | None = Field(
+        default=None, description="The successor's scopes; omit to keep the old key's."
+    )
 
 
 class KeyIssued(BaseModel):
@@ -134,6 +159,7 @@ class KeyIssued(BaseModel):
     credential_id: str
     api_key: str
     expires_at: datetime | None
+    scopes: list[Scope] = Field(description="What the key may be used for.")
 
 
 class KeyOut(_Response):
@@ -145,6 +171,9 @@ class KeyOut(_Response):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[Scope] = Field(
+        validation_alias="effective_scopes", description="What the key may be used for."
+    )
 
 
 class GrantCreate(_Request):
@@ -220,25 +249,114 @@ class GrantOut(_Response):
 
 
 class SubscriptionCreate(_Request):
-    """A webhook endpoint for one stream."""
+    """A delivery endpoint for one stream: a webhook, an e-mail notice or the web inbox."""
 
     stream: Stream
-    url: AnyHttpUrl = Field(description="http or https URL the hub POSTs events to.")
+    channel: Channel = Field(
+        default=Channel.WEBHOOK,
+        description="webhook: signed POSTs to `url`; email: a short notice without personal "
+        "or case data to `email`; inbox: kept for you to read at GET /v1/inbox on the "
+        "notifications API (one per stream).",
+    )
+    url: AnyHttpUrl | None = Field(
+        default=None,
+        validate_default=True,
+        description="webhook only: the http or https URL the hub POSTs events to.",
+    )
+    email: Email | None = Field(
+        default=None, validate_default=True, description="email only: where notices go."
+    )
     secret: str | None = Field(
         default=None,
         max_length=200,
-        description="Standard Webhooks secret (whsec_ + base64); generated when omitted.",
+        description="webhook only: Standard Webhooks secret (whsec_ + base64); generated when "
+        "omitted.",
     )
+    zones: Zones | None = Field(
+        default=None,
+        description="Only events in these zones; narrows, never widens, your grant's zones. "
+        "None = no zone filter.",
+    )
+    event_types: EventTypes | None = Field(
+        default=None, description="Only these event types of the stream; none = all of them."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url_for_webhook(cls, value: AnyHttpUrl | None, info: ValidationInfo) -> Any:
+        return _only_for(Channel.WEBHOOK, "url", value, info)
+
+    @field_validator("email")
+    @classmethod
+    def _email_for_email(cls, value: str | None, info: ValidationInfo) -> Any:
+        return _only_for(Channel.EMAIL, "email", value, info)
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_for_webhook(cls, value: str | None, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("channel", Channel.WEBHOOK) is not Channel.WEBHOOK:
+            raise ValueError("only the webhook channel takes a secret")
+        return value
+
+    @field_validator("zones")
+    @classmethod
+    def _zoned_stream(cls, value: list[str] | None, info: ValidationInfo) -> Any:
+        stream = info.data.get("stream")
+        if value is not None and stream is not None and stream not in ZONED_STREAMS:
+            raise ValueError(f"{stream.value} events have no zone to filter on")
+        return value
+
+    @field_validator("event_types")
+    @classmethod
+    def _types_of_stream(cls, value: list[str] | None, info: ValidationInfo) -> Any:
+        stream = info.data.get("stream")
+        if stream is not None and unknown_event_types(stream, value):
+            raise ValueError(f"an event type {stream.value} does not carry")
+        return value
+
+    def endpoint(self) -> str:
+        """The endpoint URI the hub stores: the URL, mailto:<email>, or cvihub:inbox."""
+        return endpoint_uri(
+            channel=self.channel, url=str(self.url) if self.url else None, email=self.email
+        )
+
+
+def _only_for(channel: Channel, name: str, value: Any, info: ValidationInfo) -> Any:
+    chosen = info.data.get("channel")
+    if chosen is None:  # the channel itself is invalid; that error is reported
+        return value
+    if chosen is channel and value is None:
+        raise ValueError(f"the {channel.value} channel needs {name}")
+    if chosen is not channel and value is not None:
+        raise ValueError(f"only the {channel.value} channel takes {name}")
+    return value
 
 
 class SubscriptionCreated(BaseModel):
-    """A new subscription. `secret` is shown this once."""
+    """A new subscription. A webhook's `secret` is shown this once (null for other channels)."""
 
     subscription_id: str
     partner_id: str
     stream: Stream
-    url: str
-    secret: str
+    channel: Channel
+    url: str = Field(description="The endpoint URI: https://…, mailto:…, or cvihub:inbox.")
+    zones: list[str] | None
+    event_types: list[str] | None
+    secret: str | None
+
+    @classmethod
+    def of(cls, subscription: Subscription, secret: str | None) -> Self:
+        """The answer to a create request."""
+        return cls(
+            subscription_id=subscription.subscription_id,
+            partner_id=subscription.partner_id,
+            stream=subscription.stream,
+            channel=subscription.channel,
+            url=subscription.url,
+            zones=subscription.zones,
+            event_types=subscription.event_types,
+            secret=secret,
+        )
 
 
 class SubscriptionOut(_Response):
@@ -247,7 +365,10 @@ class SubscriptionOut(_Response):
     subscription_id: str
     partner_id: str
     stream: Stream
-    url: str
+    channel: Channel
+    url: str = Field(description="The endpoint URI: https://…, mailto:…, or cvihub:inbox.")
+    zones: list[str] | None
+    event_types: list[str] | None
     status: RevocableStatus
     created_at: datetime
     revoked_at: datetime | None

@@ -1,10 +1,12 @@
 """The registry's settings, from REGISTRY_* environment variables."""
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cvihub_runtime.mail import SmtpConfig, check_sender
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.settings import ServiceSettings
 
@@ -42,9 +44,49 @@ class RegistrySettings(ServiceSettings):
         default=86400, ge=0, description="How long a rotated-out API key keeps working."
     )
 
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="SMTP relay of sign-in codes: smtp://user:pass@host:587 (STARTTLS) or "
+        "smtps://user:pass@host:465 (TLS); ?starttls=false&timeout=30. Unset: mail stays in "
+        "the mail outbox (GET /v1/admin/mail-outbox), for development.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="From address of the registry's mail, e.g. hub@example.org."
+    )
+    smtp_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="Delivery attempts of one message before it fails."
+    )
+    smtp_retry_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; it doubles per attempt (to 5 min)."
+    )
+
     @field_validator("secret_key")
     @classmethod
     def _fernet_key(cls, value: SecretStr) -> SecretStr:
         # Fail at startup, not at the first subscription: SecretBox raises on a bad key.
         SecretBox(value.get_secret_value())
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None  # REGISTRY_SMTP_URL= (empty) means no relay, as when unset
+        if value is not None:
+            SmtpConfig.from_url(value.get_secret_value())
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        return check_sender(value) if value else None
+
+    @model_validator(mode="after")
+    def _sender_with_relay(self) -> Self:
+        if self.smtp_url is not None and self.mail_from is None:
+            raise ValueError("REGISTRY_MAIL_FROM is required when REGISTRY_SMTP_URL is set")
+        return self
+
+    def smtp(self) -> SmtpConfig | None:
+        """The SMTP relay, or None when mail stays in the outbox."""
+        return SmtpConfig.from_url(self.smtp_url.get_secret_value()) if self.smtp_url else None

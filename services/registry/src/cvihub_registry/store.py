@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Classification, GrantAction, KafkaRecord, Stream
-from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts import Classification, GrantAction, KafkaRecord, Scope, Stream
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_registry.chain import AuditHead, entry_hash
 from cvihub_registry.domain import (
     AuditEntry,
@@ -25,6 +25,7 @@ from cvihub_registry.models import (
     audit_head,
     audit_log,
     change_sequence,
+    consents,
     credentials,
     grants,
     outbox,
@@ -70,7 +71,16 @@ def _partner(row: Row[Any]) -> Partner:
 def _credential(row: Row[Any]) -> Credential:
     values = _row_values(row)
     values["status"] = RevocableStatus(values["status"])
+    values["scopes"] = stored_scopes(values["scopes"])
     return Credential(**values)
+
+
+def stored_scopes(names: list[str] | None) -> list[Scope] | None:
+    """Scopes as stored (null = every scope); a name this version does not know is dropped."""
+    if names is None:
+        return None
+    known = {scope.value for scope in Scope}
+    return [Scope(name) for name in names if name in known]
 
 
 def _grant(row: Row[Any]) -> Grant:
@@ -87,6 +97,7 @@ def _subscription(row: Row[Any]) -> Subscription:
     values = _row_values(row)
     values["stream"] = Stream(values["stream"])
     values["status"] = RevocableStatus(values["status"])
+    values["channel"] = Channel(values["channel"])
     return Subscription(**values)
 
 
@@ -302,9 +313,14 @@ async def get_audit_head(session: AsyncSession) -> AuditHead | None:
     return AuditHead(last_id=int(row.last_id), last_hash=row.last_hash) if row else None
 
 
-async def list_audit(session: AsyncSession, *, limit: int) -> list[AuditEntry]:
-    """The newest audit rows first."""
-    rows = await session.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+async def list_audit(
+    session: AsyncSession, *, limit: int, action: str | None = None
+) -> list[AuditEntry]:
+    """The newest audit rows first, optionally only those of one action."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
+    rows = await session.execute(query)
     return [AuditEntry(**_row_values(row)) for row in rows]
 
 
@@ -323,9 +339,9 @@ async def enqueue(session: AsyncSession, record: KafkaRecord) -> None:
 
 async def newest_published_state(session: AsyncSession) -> int:
     """The newest sequence among the entities every registry copy holds (partners, keys,
-    grants, subscriptions); copies have caught up when they report at least this."""
+    grants, subscriptions, consents); copies have caught up when they report at least this."""
     newest = 0
-    for table in (partners, credentials, grants, subscriptions):
+    for table in (partners, credentials, grants, subscriptions, consents):
         value = await session.scalar(select(func.max(table.c.sequence)))
         newest = max(newest, int(value or 0))
     return newest

@@ -18,7 +18,9 @@ from cvihub_registry.service.auth import (
     audit_entries,
     authenticate_partner,
     authorize_admin,
+    authorize_scope,
     is_admin_token,
+    own_key_scopes,
 )
 from cvihub_registry.service.bootstrap import SeedReport, apply_seed, publish_snapshot
 from cvihub_registry.service.core import RegistryCore
@@ -48,6 +50,7 @@ __all__ = [
     "audit_entries",
     "authenticate_partner",
     "authorize_admin",
+    "authorize_scope",
     "create_grant",
     "create_own_subscription",
     "create_partner",
@@ -60,6 +63,7 @@ __all__ = [
     "list_keys",
     "list_partners",
     "list_subscriptions",
+    "own_key_scopes",
     "publish_snapshot",
     "revoke_grant",
     "revoke_key",

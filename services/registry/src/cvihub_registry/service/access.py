@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification, GrantAction, Stream
+from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_registry import store
 from cvihub_registry.domain import (
     Conflict,
@@ -19,6 +20,7 @@ from cvihub_registry.domain import (
     Subscription,
 )
 from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
+from cvihub_registry.subscription_rules import check_endpoint
 from cvihub_registry.webhooks import webhook_secret
 from cvihub_runtime.db import transaction
 from cvihub_runtime.secretbox import SecretBox
@@ -187,12 +189,12 @@ async def create_subscription(
     stream: Stream,
     url: str,
     secret: str | None = None,
+    channel: Channel = Channel.WEBHOOK,
+    zones: list[str] | None = None,
+    event_types: list[str] | None = None,
 ) -> CreatedSubscription:
-    """Register a webhook endpoint; the plain secret is returned once and stored encrypted."""
-    try:
-        plain = webhook_secret(secret)
-    except ValueError as exc:
-        raise Invalid("invalid-webhook-secret", str(exc)) from exc
+    """Register an endpoint; a webhook's plain secret is returned once and stored encrypted."""
+    plain = channel_secret(channel, secret)
     async with transaction(core.sessions) as session:
         await partner_or_404(session, partner_id)
         subscription = await new_subscription(
@@ -204,9 +206,24 @@ async def create_subscription(
             stream=stream,
             url=url,
             secret=plain,
+            channel=channel,
+            zones=zones,
+            event_types=event_types,
         )
     core.wake()
     return CreatedSubscription(subscription=subscription, secret=plain)
+
+
+def channel_secret(channel: Channel, given: str | None) -> str | None:
+    """A webhook's signing secret (the given one, checked, or a fresh one); None otherwise."""
+    if channel is not Channel.WEBHOOK:
+        if given is not None:
+            raise Invalid("invalid-subscription", f"the {channel.value} channel takes no secret")
+        return None
+    try:
+        return webhook_secret(given)
+    except ValueError as exc:
+        raise Invalid("invalid-webhook-secret", str(exc)) from exc
 
 
 async def new_subscription(
@@ -218,12 +235,19 @@ async def new_subscription(
     partner_id: str,
     stream: Stream,
     url: str,
-    secret: str,
+    secret: str | None,
+    channel: Channel = Channel.WEBHOOK,
+    zones: list[str] | None = None,
+    event_types: list[str] | None = None,
 ) -> Subscription:
-    """Insert a subscription in the caller's transaction; Conflict on the same stream and URL."""
+    """Insert a subscription in the caller's transaction; Conflict on the same stream and URL
+    (so also on a second inbox: every inbox has the same URI)."""
+    check_endpoint(stream=stream, channel=channel, url=url, event_types=event_types, zones=zones)
     sequence = await store.next_sequence(session)
     found = await store.active_subscription(session, partner_id=partner_id, stream=stream, url=url)
     if found is not None:
+        if channel is Channel.INBOX:
+            raise Conflict("inbox-exists", "you already have an inbox for this stream")
         raise Conflict(
             "subscription-exists", "an active subscription for this stream and URL exists"
         )
@@ -235,15 +259,18 @@ async def new_subscription(
             partner_id=partner_id,
             stream=stream,
             url=url,
-            secret_encrypted=box.encrypt(secret),
+            secret_encrypted=box.encrypt(secret) if secret is not None else "",
             status=RevocableStatus.ACTIVE,
             created_at=now,
             updated_at=now,
             revoked_at=None,
             sequence=sequence,
+            channel=channel,
+            zones=zones,
+            event_types=event_types,
         ),
     )
-    detail = {"partner_id": partner_id, "stream": stream.value}
+    detail = {"partner_id": partner_id, "stream": stream.value, "channel": channel.value}
     await record_change(
         session, subscription, actor=actor, action="subscription.created", detail=detail
     )

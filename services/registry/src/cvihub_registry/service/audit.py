@@ -10,9 +10,13 @@ kept elsewhere (log archive, SIEM).
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from cvihub_contracts import Event
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_registry import store
 from cvihub_registry.chain import AuditHead, ChainVerifier, VerifyResult
+from cvihub_registry.domain import AuditEntry
 from cvihub_registry.service.core import RegistryCore
 from cvihub_runtime.db import SessionFactory, transaction
 
@@ -66,3 +70,43 @@ async def record_refusal(
         await store.add_audit(
             session, actor=actor, action=action, entity_id=entity_id, detail=detail
         )
+
+
+ACCESS_REFUSED = "access.refused"
+
+
+async def append_service_refusal(
+    *, session: AsyncSession, event: Event[AccessRefusedV1]
+) -> AuditEntry:
+    """Chain a refusal another service decided, in the caller's (inbox) transaction."""
+    data = event.data
+    detail: dict[str, Any] = {
+        "service": data.service,
+        "partner_id": data.partner_id,
+        "credential_id": data.credential_id,
+        "action": data.action,
+        "resource": data.resource,
+        "reason": data.reason,
+        "status_code": data.status_code,
+        "decided_at": data.decided_at.isoformat(),
+        "count": data.count,
+        "event_id": event.envelope.id,
+    }
+    if data.first_decided_at is not None:
+        detail["first_decided_at"] = data.first_decided_at.isoformat()
+    entry = await store.add_audit(
+        session,
+        actor=f"service:{data.service}",
+        action=ACCESS_REFUSED,
+        entity_id=data.partner_id,
+        detail=detail,
+    )
+    log.info(
+        "service refusal audited",
+        audit_id=entry.id,
+        service=data.service,
+        partner_id=data.partner_id,
+        reason=data.reason,
+        count=data.count,
+    )
+    return entry

@@ -1,13 +1,17 @@
 """Authentication of admins and partners against the registry's own tables, and the audit."""
 
 import hmac
+from collections.abc import Collection
 from datetime import UTC, datetime
 
+from cvihub_contracts import ALL_SCOPES, Scope
+from cvihub_contracts.scopes import sorted_scopes
 from cvihub_registry import store
 from cvihub_registry.domain import (
     UNKNOWN_ACTOR,
     AuditEntry,
     Credential,
+    Forbidden,
     Partner,
     PartnerStatus,
     RevocableStatus,
@@ -15,12 +19,15 @@ from cvihub_registry.domain import (
 from cvihub_registry.keys import credential_id_of, key_matches
 from cvihub_registry.service.core import RegistryCore
 from cvihub_runtime.db import transaction
+from cvihub_runtime.replica import Principal
 
 
-async def audit_entries(*, core: RegistryCore, limit: int = 100) -> list[AuditEntry]:
-    """The newest audit entries first."""
+async def audit_entries(
+    *, core: RegistryCore, limit: int = 100, action: str | None = None
+) -> list[AuditEntry]:
+    """The newest audit entries first, optionally only those of one action."""
     async with core.sessions() as session:
-        return await store.list_audit(session, limit=limit)
+        return await store.list_audit(session, limit=limit, action=action)
 
 
 async def is_admin_token(*, token: str, admin_token: str) -> bool:
@@ -46,8 +53,10 @@ async def authorize_admin(
     return False
 
 
-async def authenticate_partner(*, core: RegistryCore, api_key: str | None, path: str) -> str | None:
-    """The partner whose active, unexpired key this is, from the registry's own tables."""
+async def authenticate_partner(
+    *, core: RegistryCore, api_key: str | None, path: str
+) -> Principal | None:
+    """The partner and scopes of this active, unexpired key, from the registry's own tables."""
     if api_key is None:
         await _refuse(core, scope="partner", reason="missing-credentials", path=path)
         return None
@@ -77,7 +86,57 @@ async def authenticate_partner(*, core: RegistryCore, api_key: str | None, path:
             credential_id=credential_id,
         )
         return None
-    return credential.partner_id
+    return Principal(
+        partner_id=credential.partner_id,
+        credential_id=credential.credential_id,
+        scopes=frozenset(credential.effective_scopes),
+    )
+
+
+async def authorize_scope(
+    *, core: RegistryCore, principal: Principal, scopes: Collection[Scope], path: str
+) -> bool:
+    """Whether the key holds one of `scopes`; a refusal is audited."""
+    if principal.allows(*scopes):
+        return True
+    await _refuse_scope(core, principal=principal, scopes=scopes, path=path)
+    return False
+
+
+async def _refuse_scope(
+    core: RegistryCore, *, principal: Principal, scopes: Collection[Scope], path: str
+) -> None:
+    # Its own transaction: the request fails, the record of the refusal must stay.
+    async with transaction(core.sessions) as session:
+        await store.add_audit(
+            session,
+            actor=principal.partner_id,
+            action="access.refused",
+            entity_id=principal.credential_id,
+            detail={
+                "scope": "partner",
+                "reason": "insufficient-scope",
+                "required_scopes": [scope.value for scope in scopes],
+                "path": path,
+            },
+        )
+
+
+async def own_key_scopes(
+    *, core: RegistryCore, principal: Principal, requested: Collection[Scope] | None, path: str
+) -> Collection[Scope] | None:
+    """Scopes for a key a partner issues itself: never more than the calling key holds.
+
+    Omitted = the calling key's scopes (None, every scope, when it holds them all). Asking for
+    more is refused (403 insufficient-scope) and audited: a narrow key cannot mint a wide one."""
+    if requested is None:
+        return None if principal.scopes == ALL_SCOPES else sorted_scopes(principal.scopes)
+    beyond = [scope for scope in sorted_scopes(requested) if scope not in principal.scopes]
+    if not beyond:
+        return requested
+    await _refuse_scope(core, principal=principal, scopes=beyond, path=path)
+    names = ", ".join(scope.value for scope in beyond)
+    raise Forbidden("insufficient-scope", f"this API key lacks the scope {names}")
 
 
 def refusal_reason(credential: Credential, partner: Partner | None) -> str | None:

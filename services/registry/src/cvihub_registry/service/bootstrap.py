@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_registry import people_store, store
+from cvihub_registry import consent_store, people_store, store
+from cvihub_registry.consents import consent_record
 from cvihub_registry.domain import SEED_ACTOR
 from cvihub_registry.events import Entity, change_record
 from cvihub_registry.keys import key_from_text
@@ -162,13 +163,17 @@ async def publish_snapshot(*, core: RegistryCore) -> int:
         ]
         for entity in entities:
             await store.enqueue(session, change_record(entity, correlation_id=correlation_id))
+        consents = await consent_store.list_consents(session)
+        for consent in consents:
+            await store.enqueue(session, consent_record(consent, correlation_id=correlation_id))
+        count = len(entities) + len(consents)
         await store.add_audit(
             session,
             actor="registry",
             action="snapshot.published",
             entity_id=None,
-            detail={"count": len(entities), "correlation_id": correlation_id},
+            detail={"count": count, "correlation_id": correlation_id},
         )
-    log.info("registry snapshot enqueued", count=len(entities), correlation_id=correlation_id)
+    log.info("registry snapshot enqueued", count=count, correlation_id=correlation_id)
     core.wake()
-    return len(entities)
+    return count

@@ -1,12 +1,15 @@
 """Use cases on partners and their API keys."""
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cvihub_contracts import Scope
 from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts.scopes import sorted_scopes
 from cvihub_registry import store
 from cvihub_registry.domain import (
     Conflict,
@@ -174,16 +177,27 @@ async def list_directory(
 
 
 async def issue_key(
-    *, core: RegistryCore, actor: str, partner_id: str, expires_at: datetime | None = None
+    *,
+    core: RegistryCore,
+    actor: str,
+    partner_id: str,
+    expires_at: datetime | None = None,
+    scopes: Collection[Scope] | None = None,
 ) -> IssuedKey:
-    """Issue a new API key; the plain key is returned here and nowhere else."""
+    """Issue a new API key (scopes None = every scope); the plain key is returned only here."""
     if expires_at is not None and expires_at <= datetime.now(UTC):
         raise Invalid("expiry-in-past", "expires_at must be in the future")
+    chosen = key_scopes(scopes)
     key = generate_key()
     async with transaction(core.sessions) as session:
         await partner_or_404(session, partner_id)
         credential = await new_credential(
-            session, actor=actor, partner_id=partner_id, key=key, expires_at=expires_at
+            session,
+            actor=actor,
+            partner_id=partner_id,
+            key=key,
+            expires_at=expires_at,
+            scopes=chosen,
         )
     core.wake()
     return IssuedKey(credential=credential, api_key=key.api_key)
@@ -196,8 +210,9 @@ async def new_credential(
     partner_id: str,
     key: NewKey,
     expires_at: datetime | None,
+    scopes: list[Scope] | None = None,
 ) -> Credential:
-    """Insert a credential (hash only) in the caller's transaction."""
+    """Insert a credential (hash only; scopes None = every scope) in the caller's transaction."""
     sequence = await store.next_sequence(session)
     now = datetime.now(UTC)
     credential = await store.insert(
@@ -212,16 +227,29 @@ async def new_credential(
             expires_at=expires_at,
             revoked_at=None,
             sequence=sequence,
+            scopes=scopes,
         ),
     )
     detail = {
         "partner_id": partner_id,
         "expires_at": expires_at.isoformat() if expires_at else None,
+        "scopes": [scope.value for scope in scopes] if scopes is not None else None,
     }
     await record_change(
         session, credential, actor=actor, action="credential.created", detail=detail
     )
     return credential
+
+
+def key_scopes(scopes: Collection[Scope] | None) -> list[Scope] | None:
+    """Scopes to store for a new key, in vocabulary order; None = every scope.
+
+    An empty list is refused: a key that may do nothing is a mistake, not a policy."""
+    if scopes is None:
+        return None
+    if not scopes:
+        raise Invalid("empty-scopes", "a key needs at least one scope; omit scopes for all")
+    return sorted_scopes(scopes)
 
 
 async def revoke_key(

@@ -1,12 +1,14 @@
 """Key rotation: a new key now, the old one kept for a grace period, then refused everywhere."""
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
+from cvihub_contracts import Scope
 from cvihub_registry import store
 from cvihub_registry.domain import Conflict, Credential, IssuedKey, NotFound, RevocableStatus
 from cvihub_registry.keys import generate_key
 from cvihub_registry.service.core import RegistryCore, record_change
-from cvihub_registry.service.partners import new_credential
+from cvihub_registry.service.partners import key_scopes, new_credential
 from cvihub_runtime.db import transaction
 
 
@@ -17,8 +19,12 @@ async def rotate_key(
     credential_id: str,
     grace: timedelta,
     owner: str | None = None,
+    scopes: Collection[Scope] | None = None,
 ) -> tuple[IssuedKey, Credential]:
-    """Issue a successor key; the old one expires after `grace` unless it expires sooner."""
+    """Issue a successor key; the old one expires after `grace` unless it expires sooner.
+
+    The successor keeps the old key's scopes unless `scopes` names new ones."""
+    chosen = key_scopes(scopes)
     key = generate_key()
     async with transaction(core.sessions) as session:
         sequence = await store.next_sequence(session)
@@ -35,7 +41,12 @@ async def rotate_key(
             deadline = old.expires_at
         old = await store.save(session, old, expires_at=deadline, updated_at=now, sequence=sequence)
         credential = await new_credential(
-            session, actor=actor, partner_id=old.partner_id, key=key, expires_at=None
+            session,
+            actor=actor,
+            partner_id=old.partner_id,
+            key=key,
+            expires_at=None,
+            scopes=chosen if scopes is not None else old.scopes,
         )
         detail = {
             "partner_id": old.partner_id,

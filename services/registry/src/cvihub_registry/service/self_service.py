@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_registry import store
 from cvihub_registry.acl import grant_in_force
 from cvihub_registry.domain import (
@@ -16,10 +17,9 @@ from cvihub_registry.domain import (
     RevocableStatus,
     Subscription,
 )
-from cvihub_registry.service.access import new_subscription, revoke_subscription
+from cvihub_registry.service.access import channel_secret, new_subscription, revoke_subscription
 from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
-from cvihub_registry.webhooks import webhook_secret
 from cvihub_runtime.db import transaction
 
 SELF_EDITABLE_PARTNER_FIELDS = frozenset(
@@ -29,13 +29,18 @@ SELF_EDITABLE_PARTNER_FIELDS = frozenset(
 
 
 async def create_own_subscription(
-    *, core: RegistryCore, partner_id: str, stream: Stream, url: str, secret: str | None = None
+    *,
+    core: RegistryCore,
+    partner_id: str,
+    stream: Stream,
+    url: str,
+    secret: str | None = None,
+    channel: Channel = Channel.WEBHOOK,
+    zones: list[str] | None = None,
+    event_types: list[str] | None = None,
 ) -> CreatedSubscription:
     """Add the caller's own endpoint; Forbidden unless it holds a subscribe grant in force."""
-    try:
-        plain = webhook_secret(secret)
-    except ValueError as exc:
-        raise Invalid("invalid-webhook-secret", str(exc)) from exc
+    plain = channel_secret(channel, secret)
     # An endpoint without a grant would never receive anything, and it reveals intent: refuse.
     async with transaction(core.sessions) as session:
         grant = await store.active_grant(
@@ -52,6 +57,9 @@ async def create_own_subscription(
                 stream=stream,
                 url=url,
                 secret=plain,
+                channel=channel,
+                zones=zones,
+                event_types=event_types,
             )
     if not granted:
         await record_refusal(

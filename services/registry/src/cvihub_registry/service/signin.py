@@ -1,13 +1,14 @@
 """Sign-in by emailed one-time code, device sessions, sign-out and lost-phone revocation."""
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_registry import people_store
+from cvihub_registry import mail_store, people_store
 from cvihub_registry import store as registry_store
 from cvihub_registry.domain import UNKNOWN_ACTOR, NotFound, Partner, PartnerStatus
 from cvihub_registry.mailer import Mailer
@@ -98,6 +99,7 @@ async def request_code(*, core: RegistryCore, signin: SignIn, email: str) -> Non
                 to=email,
                 subject="Your CVI hub sign-in code",
                 body=f"Your sign-in code is {code}. It works once, for 10 minutes.",
+                expires_at=now + CODE_TTL,
             )
         )
 
@@ -320,7 +322,20 @@ async def revoke_session(
     return device
 
 
-async def mail_outbox(*, core: RegistryCore, limit: int) -> list[StoredMail]:
-    """The newest messages of the mail outbox (what the default mailer 'sent')."""
+async def mail_outbox(*, core: RegistryCore, limit: int, reveal_bodies: bool) -> list[StoredMail]:
+    """The newest messages of the mail outbox; bodies decrypted only when `reveal_bodies`."""
     async with core.sessions() as session:
-        return await people_store.list_mail(session, limit=limit)
+        messages = await mail_store.list_mail(session, limit=limit)
+    return [
+        dataclasses.replace(m, body=_readable(core, m.body) if reveal_bodies else None)
+        for m in messages
+    ]
+
+
+def _readable(core: RegistryCore, encrypted: str | None) -> str | None:
+    if encrypted is None:
+        return None
+    try:
+        return core.box.decrypt(encrypted)
+    except ValueError:  # queued under another key: nothing to show
+        return None

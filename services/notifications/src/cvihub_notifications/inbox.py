@@ -1,0 +1,123 @@
+"""Use cases of the web inbox: a partner pages, reads and marks its own inbox items.
+
+An inbox subscription's delivery is stored like a webhook's (the body Fernet-encrypted, cut to
+the partner's view) and is delivered the moment it is stored: the partner fetches it here.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_notifications import channel_store
+from cvihub_notifications.channel_store import StoredItem
+from cvihub_runtime.secretbox import SecretBox
+
+
+class BadCursor(ValueError):
+    """A cursor this service did not hand out."""
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One inbox item with its event (the CloudEvent as the partner may see it)."""
+
+    item_id: str
+    event_id: str
+    event_type: str
+    event_time: datetime
+    subscription_id: str
+    received_at: datetime
+    read_at: datetime | None
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of items, newest first, and the cursor of the next (older) page, if any."""
+
+    items: list[InboxItem]
+    next_cursor: str | None
+
+
+def encode_cursor(received_at: datetime, item_id: str) -> str:
+    """An opaque cursor pointing just past an item."""
+    raw = json.dumps([received_at.astimezone(UTC).isoformat(), item_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position a cursor points past; BadCursor if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, item_id = json.loads(raw)
+        parsed = datetime.fromisoformat(at)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise BadCursor("not a cursor of this inbox") from exc
+    if parsed.tzinfo is None or not isinstance(item_id, str):
+        raise BadCursor("not a cursor of this inbox")
+    return parsed.astimezone(UTC), item_id
+
+
+def _open(stored: StoredItem, box: SecretBox) -> InboxItem:
+    return InboxItem(
+        item_id=stored.item_id,
+        event_id=stored.event_id,
+        event_type=stored.event_type,
+        event_time=stored.event_time,
+        subscription_id=stored.subscription_id,
+        received_at=stored.received_at,
+        read_at=stored.read_at,
+        event=json.loads(box.decrypt(stored.body_encrypted)),
+    )
+
+
+async def inbox_page(
+    *,
+    session: AsyncSession,
+    box: SecretBox,
+    partner_id: str,
+    limit: int,
+    cursor: str | None = None,
+    unread_only: bool = False,
+) -> InboxPage:
+    """The partner's items, newest first, after `cursor` (from the previous page)."""
+    before = decode_cursor(cursor) if cursor is not None else None
+    stored = await channel_store.page(
+        session, partner_id=partner_id, limit=limit + 1, before=before, unread_only=unread_only
+    )
+    items = [_open(s, box) for s in stored[:limit]]
+    more = len(stored) > limit
+    last = stored[limit - 1] if more else None
+    return InboxPage(
+        items=items,
+        next_cursor=encode_cursor(last.received_at, last.item_id) if last is not None else None,
+    )
+
+
+async def inbox_item(
+    *, session: AsyncSession, box: SecretBox, partner_id: str, item_id: str
+) -> InboxItem | None:
+    """One of the partner's items; None when there is none (or it is someone else's)."""
+    stored = await channel_store.item(session, partner_id=partner_id, item_id=item_id)
+    return None if stored is None else _open(stored, box)
+
+
+async def mark_read(
+    *, session: AsyncSession, box: SecretBox, partner_id: str, item_id: str
+) -> InboxItem | None:
+    """Mark one of the partner's items read (idempotent: the first read time stays)."""
+    await channel_store.mark_read(
+        session, partner_id=partner_id, item_id=item_id, at=datetime.now(UTC)
+    )
+    return await inbox_item(session=session, box=box, partner_id=partner_id, item_id=item_id)
+
+
+async def is_someone_elses(*, session: AsyncSession, partner_id: str, item_id: str) -> bool:
+    """Whether the id is another partner's inbox item (its 404 is then a refusal to audit)."""
+    owner = await channel_store.owner(session, item_id)
+    return owner is not None and owner != partner_id

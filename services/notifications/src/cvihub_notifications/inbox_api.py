@@ -1,0 +1,151 @@
+"""HTTP routes of the web inbox: a partner reads the events its inbox subscriptions received."""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Scope
+from cvihub_notifications import inbox
+from cvihub_notifications.inbox import BadCursor, InboxItem
+from cvihub_runtime.db import SessionFactory, transaction
+from cvihub_runtime.problems import Problem
+from cvihub_runtime.refusal_audit import record_request_refusal
+from cvihub_runtime.refusals import RefusalRecorder
+from cvihub_runtime.replica import Principal
+from cvihub_runtime.secretbox import SecretBox
+from cvihub_runtime.web import Authenticator, require_scope, session_dependency
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such inbox item of yours."}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, unknown, revoked or expired API key."},
+    403: {"description": "The API key lacks the scope deliveries:read (insufficient-scope)."},
+}
+
+
+class InboxItemOut(BaseModel):
+    """One event your inbox subscription received, as your grant lets you see it."""
+
+    item_id: str = Field(description="The inbox item's id (its delivery id).")
+    event_id: str = Field(description="The CloudEvents id.")
+    event_type: str
+    event_time: datetime
+    subscription_id: str
+    received_at: datetime = Field(description="When it arrived in your inbox.")
+    read_at: datetime | None = Field(description="When you marked it read; null = unread.")
+    event: dict[str, Any] = Field(
+        description="The CloudEvent (structured JSON) with its data cut to your view and "
+        "`redacted` listing the JSON pointers removed."
+    )
+
+
+class InboxPageOut(BaseModel):
+    """Your inbox items, newest first."""
+
+    items: list[InboxItemOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null = no more."
+    )
+
+
+def _out(item: InboxItem) -> InboxItemOut:
+    return InboxItemOut.model_validate(asdict(item))
+
+
+def inbox_router(
+    *,
+    sessions: SessionFactory,
+    box: SecretBox,
+    current_partner: Authenticator,
+    recorder: RefusalRecorder | None = None,
+) -> APIRouter:
+    """Routes under /v1/inbox; every one answers for the calling partner only."""
+    router = APIRouter(prefix="/v1/inbox", tags=["inbox"], responses=ERRORS)
+    get_session = session_dependency(sessions)
+
+    async def reader(
+        principal: Annotated[
+            Principal, Depends(require_scope(current_partner, Scope.DELIVERIES_READ))
+        ],
+    ) -> str:
+        return principal.partner_id
+
+    Partner = Annotated[str, Depends(reader)]
+    Session = Annotated[AsyncSession, Depends(get_session)]
+
+    async def not_yours(
+        request: Request, session: AsyncSession, partner_id: str, item_id: str
+    ) -> Problem:
+        # Another partner's item answers exactly like a missing one, but is audited.
+        if recorder is not None and await inbox.is_someone_elses(
+            session=session, partner_id=partner_id, item_id=item_id
+        ):
+            await record_request_refusal(
+                recorder, request, reason="not the owner of this inbox item", status_code=404
+            )
+        return Problem(404, "not-found", "no such inbox item")
+
+    @router.get(
+        "",
+        summary="Your inbox, newest first",
+        response_model=InboxPageOut,
+        responses={422: {"description": "Bad limit or cursor (problem+json)."}},
+    )
+    async def list_inbox(
+        partner_id: Partner,
+        session: Session,
+        limit: Annotated[int, Query(ge=1, le=200, description="At most this many.")] = 50,
+        cursor: Annotated[
+            str | None, Query(max_length=400, description="next_cursor of the previous page.")
+        ] = None,
+        unread: Annotated[bool, Query(description="Only items not marked read.")] = False,
+    ) -> InboxPageOut:
+        try:
+            page = await inbox.inbox_page(
+                session=session,
+                box=box,
+                partner_id=partner_id,
+                limit=limit,
+                cursor=cursor,
+                unread_only=unread,
+            )
+        except BadCursor:
+            raise Problem(422, "invalid-cursor", "the cursor is not one this inbox gave") from None
+        return InboxPageOut(items=[_out(i) for i in page.items], next_cursor=page.next_cursor)
+
+    @router.get(
+        "/{item_id}",
+        summary="One of your inbox items",
+        response_model=InboxItemOut,
+        responses=NOT_FOUND,
+    )
+    async def get_item(
+        request: Request, item_id: str, partner_id: Partner, session: Session
+    ) -> InboxItemOut:
+        found = await inbox.inbox_item(
+            session=session, box=box, partner_id=partner_id, item_id=item_id
+        )
+        if found is None:
+            raise await not_yours(request, session, partner_id, item_id)
+        return _out(found)
+
+    @router.post(
+        "/{item_id}/read",
+        summary="Mark one of your inbox items read",
+        description="Idempotent: the time of the first call stays.",
+        response_model=InboxItemOut,
+        responses=NOT_FOUND,
+    )
+    async def mark_read(request: Request, item_id: str, partner_id: Partner) -> InboxItemOut:
+        async with transaction(sessions) as session:
+            found = await inbox.mark_read(
+                session=session, box=box, partner_id=partner_id, item_id=item_id
+            )
+            if found is None:
+                raise await not_yours(request, session, partner_id, item_id)
+        return _out(found)
+
+    return router

@@ -1,0 +1,43 @@
+"""Kafka subscribers of the registry: refusals other services decided join the audit chain."""
+
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_contracts import Event, topics
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
+from cvihub_registry.models import inbox
+from cvihub_registry.service.audit import append_service_refusal
+from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.inbox import EventConsumer
+from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS
+
+CONSUMER = "registry-audit"
+
+
+async def on_access_refused(session: AsyncSession, event: Event[Any]) -> None:
+    """Append one refusal to the audit chain, in the inbox's transaction: once per event id."""
+    await append_service_refusal(session=session, event=event)
+
+
+def audit_consumer(*, sessions: SessionFactory, broker: KafkaBroker) -> EventConsumer:
+    """The idempotent consumer of topics.AUDIT; a record breaking the contract is dead-lettered."""
+    return EventConsumer(
+        name=CONSUMER,
+        sessions=sessions,
+        inbox=inbox,
+        broker=broker,
+        handlers={AccessRefusedV1: on_access_refused},
+    )
+
+
+def subscribe_audit(broker: KafkaBroker, *, group_id: str, consumer: EventConsumer) -> None:
+    """Subscribe the audit consumer to topics.AUDIT (offsets committed after the commit)."""
+
+    @broker.subscriber(  # type: ignore[untyped-decorator]  # FastStream types it loosely
+        topics.AUDIT, group_id=group_id, **SUBSCRIBER_DEFAULTS
+    )
+    async def on_audit_event(message: KafkaMessage) -> None:
+        await consumer(message)
