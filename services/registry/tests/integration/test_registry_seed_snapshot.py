@@ -47,13 +47,17 @@ async def test_seed_is_idempotent_and_startup_snapshots_everything(
         assert len(seed_changes) == 2 * ENTITIES_PER_PARTNER
         assert sum(e["action"] == "snapshot.published" for e in audit) == 2
 
-    total = 2 * ENTITIES_PER_PARTNER
-    records = await consume_until(
-        kafka_bootstrap,
-        topics.REGISTRY,
-        once_each(lambda r: dict(r.headers).get("ce_correlationid", b"").startswith(b"snapshot-")),
-        count=2 * total,
-    )
+        # Read while the registry runs: its outbox relay may still be publishing the snapshot.
+        total = 2 * ENTITIES_PER_PARTNER
+        records = await consume_until(
+            kafka_bootstrap,
+            topics.REGISTRY,
+            once_each(
+                lambda r: dict(r.headers).get("ce_correlationid", b"").startswith(b"snapshot-")
+            ),
+            count=2 * total,
+            timeout=40.0,
+        )
     snapshots: dict[bytes, list[Any]] = defaultdict(list)
     for record in records:
         headers = dict(record.headers)
