@@ -217,12 +217,20 @@ def build_router(
         responses=_problems(401, 403, 404),
     )
     async def get_submission(
-        event_id: Annotated[str, Path(max_length=64)], principal: Submitter
+        request: Request, event_id: Annotated[str, Path(max_length=64)], principal: Submitter
     ) -> SubmissionState:
         found = await service.find_own_submission(
             sessions=sessions, partner_id=principal.partner_id, event_id=event_id
         )
         if found is None:
+            # Reaching for another partner's submission is a refused authorisation: audited.
+            # The answer stays the same 404 as for an id that exists nowhere.
+            if recorder is not None and await service.submission_exists(
+                sessions=sessions, event_id=event_id
+            ):
+                await record_request_refusal(
+                    recorder, request, reason="not the submitter", status_code=404
+                )
             raise Problem(404, "not-found", "no submission of yours has this event id")
         return SubmissionState(
             event_id=found.event_id,

@@ -243,6 +243,12 @@ async def find_own_submission(
         return await store.find_submission(session, event_id=event_id, partner_id=partner_id)
 
 
+async def submission_exists(*, sessions: SessionFactory, event_id: str) -> bool:
+    """Whether any partner made a submission with this event id."""
+    async with sessions() as session:
+        return await store.submission_exists(session, event_id=event_id)
+
+
 async def _stage(
     session: AsyncSession,
     event: Event[ReferralSubmittedV1]

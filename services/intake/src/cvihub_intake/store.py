@@ -49,6 +49,14 @@ async def stage_submission(
     await add_to_outbox(session, outbox, record)
 
 
+async def submission_exists(session: AsyncSession, *, event_id: str) -> bool:
+    """Whether a submission with this event id exists, whoever made it."""
+    found = await session.execute(
+        select(submissions.c.event_id).where(submissions.c.event_id == event_id)
+    )
+    return found.first() is not None
+
+
 async def find_submission(
     session: AsyncSession, *, event_id: str, partner_id: str
 ) -> SubmissionRecord | None:

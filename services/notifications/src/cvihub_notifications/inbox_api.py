@@ -144,7 +144,11 @@ def inbox_router(
             found = await inbox.mark_read(
                 session=session, box=box, partner_id=partner_id, item_id=item_id
             )
-            if found is None:
+        if found is None:
+            # Decided after the transaction, not in it: on SQLite the UPDATE's write lock (taken
+            # even when it matches nothing) would block the refusal's own transaction for the
+            # 30 s busy timeout, and then the audit record would be lost.
+            async with sessions() as session:
                 raise await not_yours(request, session, partner_id, item_id)
         return _out(found)
 

@@ -1,0 +1,201 @@
+"""Every intake route that takes an object id answers 404 to a partner who may not see it.
+
+The table below lists each partner route with a path parameter; a route the app has and the
+table lacks fails the suite, so a new route cannot slip in untested. For each one, partner A
+makes the object through the real API, partner B (same grants, a full-scope key) calls the
+route with its id and must get the same 404 problem as for an id that exists nowhere, the
+object unchanged and the refusal audited; then A succeeds on the same route.
+"""
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from intake_builders import RECIPIENT, TestPartner, make_partner, referral_body
+from intake_harness import IntakeHarness
+from starlette.routing import Mount
+
+from cvihub_contracts import Stream
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_intake.app import create_app
+from cvihub_intake.settings import IntakeSettings
+from cvihub_runtime.problems import PROBLEM_BASE, PROBLEM_JSON
+from cvihub_runtime.testing import broker_for_tests, databases_for_tests, eventually, running
+
+pytestmark = pytest.mark.integration
+
+ADMIN_PREFIX = "/v1/admin"
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+ALL_STREAMS = (Stream.REFERRALS, Stream.INCIDENT_ALERTS, Stream.BULLETINS)
+
+
+@dataclass(frozen=True)
+class World:
+    """Intake running for this module's tests, with two hospitals granted on every stream."""
+
+    intake: IntakeHarness
+    a: TestPartner
+    b: TestPartner
+
+    async def call(self, method: str, path: str, partner: TestPartner) -> httpx.Response:
+        """Call a route as a partner."""
+        return await self.intake.client.request(method, path, headers=partner.auth)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A partner route taking an object id: how A makes one, and A's status on the route."""
+
+    method: str
+    path: str
+    param: str
+    create: Callable[[World], Awaitable[str]]
+    owner_status: int
+
+
+async def submitted_referral(world: World) -> str:
+    """A submits a referral; its event id, once the relay has published it (a settled state)."""
+    accepted = await world.intake.client.post(
+        "/v1/referrals", json=referral_body(), headers=world.a.auth
+    )
+    assert accepted.status_code == 202, accepted.text
+    event_id = str(accepted.json()["event_id"])
+
+    async def published() -> bool:
+        state = await world.call("GET", f"/v1/submissions/{event_id}", world.a)
+        return state.status_code == 200 and state.json()["published"] is True
+
+    await eventually(published, timeout=20)
+    return event_id
+
+
+TABLE = [
+    Case("GET", "/v1/submissions/{event_id}", "event_id", submitted_referral, owner_status=200),
+]
+
+
+@pytest.fixture(scope="module")
+async def world(
+    _external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    """One broker, database and running intake for every test of this module."""
+    base = tmp_path_factory.mktemp("intake-cross-partner")
+    with broker_for_tests(_external_kafka, base) as kafka, databases_for_tests(base) as databases:
+        db = databases("intake")
+        settings = IntakeSettings(
+            kafka_bootstrap_servers=kafka,
+            database_url=db.url,
+            database_schema=db.schema,
+            log_json=False,
+            log_level="WARNING",
+        )
+        app = create_app(settings)
+        async with running(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                intake = IntakeHarness(app=app, client=client, bootstrap=kafka)
+                a = make_partner("hospital-a", publishes=ALL_STREAMS)
+                b = make_partner("hospital-b", publishes=ALL_STREAMS)
+                recipient = make_partner(RECIPIENT, kind=PartnerKind.CVI_ORG)
+                await intake.announce(a, b, recipient, recipients=(RECIPIENT,))
+                yield World(intake=intake, a=a, b=b)
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route the app serves, included routers flattened."""
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        assert not isinstance(route.original_route, Mount), f"unlisted mount {route.path}"
+        methods = route.methods or {"WEBSOCKET"}
+        found |= {(method, str(route.path)) for method in methods if method != "HEAD"}
+    # The enumeration leans on FastAPI internals that have changed before: cross-check it
+    # with the OpenAPI document, so a blind enumeration fails instead of passing empty.
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if method.upper() in HTTP_METHODS
+    }
+    assert documented and documented <= found, documented - found
+    return found
+
+
+def takes_an_id(path: str) -> bool:
+    """Whether a path template has a path parameter."""
+    return re.search(r"\{[^}]+\}", path) is not None
+
+
+def is_admin(path: str) -> bool:
+    """Whether a path is on the admin API."""
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def assert_hidden(refused: httpx.Response, missing: httpx.Response) -> None:
+    """A 404 problem, word for word the answer for an id that exists nowhere."""
+    assert refused.status_code == 404, refused.text
+    assert refused.headers["content-type"] == PROBLEM_JSON
+    problem = refused.json()
+    assert problem["status"] == 404 and problem["type"].startswith(PROBLEM_BASE)
+    assert missing.status_code == 404, missing.text
+    unlike = {"instance"}  # the path, which holds the id asked for
+    assert {k: v for k, v in problem.items() if k not in unlike} == {
+        k: v for k, v in missing.json().items() if k not in unlike
+    }
+
+
+async def test_intake_every_partner_route_with_an_id_is_in_the_table(world: World) -> None:
+    table = {(case.method, case.path) for case in TABLE}
+    partner_routes = {
+        (method, path)
+        for method, path in served_routes(world.intake.app)
+        if takes_an_id(path) and not is_admin(path)
+    }
+    assert partner_routes - table == set(), "partner routes with an id not in TABLE"
+    assert table - partner_routes == set(), "TABLE names routes the app no longer has"
+
+
+async def test_intake_has_no_admin_routes(world: World) -> None:
+    # An admin route here would need its own check that partner keys are refused.
+    assert {route for route in served_routes(world.intake.app) if is_admin(route[1])} == set()
+
+
+@pytest.mark.parametrize("case", TABLE, ids=lambda case: f"{case.method} {case.path}")
+async def test_intake_another_partners_object_is_a_404_and_stays_as_it_was(
+    world: World, case: Case
+) -> None:
+    object_id = await case.create(world)
+    path = case.path.format(**{case.param: object_id})
+    before = await world.call(case.method, path, world.a)
+    assert before.status_code == case.owner_status, before.text
+    outbox = await world.intake.outbox_count()
+    audited = await refusals_of(world, world.b.partner_id)
+
+    refused = await world.call(case.method, path, world.b)
+    missing = await world.call(
+        case.method, case.path.format(**{case.param: uuid.uuid4().hex}), world.b
+    )
+
+    assert_hidden(refused, missing)
+    after = await world.call(case.method, path, world.a)
+    assert after.status_code == case.owner_status, after.text
+    assert after.json() == before.json()
+    assert after.json()["event_id"] == object_id
+    assert await world.intake.outbox_count() == outbox
+    # One refusal audited for B's reach into A's object; the unknown id is no refusal.
+    [refusal] = (await refusals_of(world, world.b.partner_id))[len(audited) :]
+    assert (refusal.resource, refusal.status_code) == (object_id, 404)
+    assert refusal.action == f"{case.method} {case.path}"
+    assert refusal.reason == "not the submitter"
+    assert refusal.credential_id == world.b.credential_id
+
+
+async def refusals_of(world: World, partner_id: str) -> list[AccessRefusedV1]:
+    """The refusals of a partner intake published for the audit chain, oldest first."""
+    events = await world.intake.audit_events(seconds=0.5)
+    return [event.data for event in events if event.data.partner_id == partner_id]

@@ -1,0 +1,282 @@
+"""Every notifications route that takes an object id answers 404 to a partner who may not see it.
+
+The table below lists each partner route with a path parameter; a route the app has and the
+table lacks fails the suite, so a new route cannot slip in untested. For each one, an alert
+reaches partner A the real way (an event on the broker, planned into A's webhook delivery and
+inbox item); partner B, holding the same grant, the same endpoints and a full-scope key, calls
+the route with A's id and must get the same 404 problem as for an id that exists nowhere, A's
+object unchanged and the refusal audited; then A succeeds on the same route.
+"""
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from notifications_builders import make_alert, subscription
+from notifications_hub import Hub, running_hub
+from notifications_receiver import WebhookReceiver
+from sqlalchemy import select
+from starlette.routing import Mount
+
+from cvihub_contracts import (
+    GrantAction,
+    Stream,
+    from_kafka,
+    new_event,
+    partner_source,
+    to_kafka,
+    topics,
+)
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_notifications.models import outbox
+from cvihub_runtime.problems import PROBLEM_BASE, PROBLEM_JSON
+from cvihub_runtime.testing import (
+    broker_for_tests,
+    databases_for_tests,
+    eventually,
+    produce,
+)
+
+pytestmark = pytest.mark.integration
+
+ADMIN_PREFIX = "/v1/admin"
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+ALERTS = Stream.INCIDENT_ALERTS
+POLICE, A, B = "police-1", "cvi-a", "cvi-b"
+
+
+@dataclass(frozen=True)
+class World:
+    """The running service for this module's tests: police publish, A and B receive."""
+
+    hub: Hub
+
+    async def call(self, method: str, path: str, partner_id: str) -> httpx.Response:
+        """Call a route as a partner (full-scope key)."""
+        headers = {"Authorization": f"Bearer {self.hub.keys[partner_id]}"}
+        return await self.hub.client.request(method, path, headers=headers)
+
+    async def published_alert(self) -> str:
+        """The police publish an alert (as intake would); its event id."""
+        event = new_event(make_alert(), source=partner_source(POLICE))
+        await produce(self.hub.kafka, to_kafka(event))
+        return event.envelope.id
+
+    async def delivery_of(self, partner_id: str, event_id: str, channel: Channel) -> str:
+        """The id of the partner's delivery of an event on a channel, once it is delivered."""
+
+        async def delivered() -> str | None:
+            listed = await self.call("GET", f"/v1/deliveries?event_id={event_id}", partner_id)
+            assert listed.status_code == 200, listed.text
+            for item in listed.json()["items"]:
+                if item["channel"] == channel.value and item["status"] == "delivered":
+                    return str(item["delivery_id"])
+            return None
+
+        found: str = await eventually(delivered, timeout=20)
+        return found
+
+    async def refusals_of(self, partner_id: str) -> list[AccessRefusedV1]:
+        """The refusals of a partner the service stored for the audit chain, oldest first."""
+        query = select(outbox.c.headers, outbox.c.key, outbox.c.value)
+        query = query.where(outbox.c.topic == topics.AUDIT).order_by(outbox.c.id)
+        async with self.hub.app.state.hosting.sessions() as session:
+            rows = (await session.execute(query)).all()
+        found = []
+        for row in rows:
+            headers = {name: value.encode() for name, value in row.headers.items()}
+            data = from_kafka(headers, row.key, row.value).data
+            assert isinstance(data, AccessRefusedV1)
+            if data.partner_id == partner_id:
+                found.append(data)
+        return found
+
+
+async def webhook_delivery(world: World) -> str:
+    """A's webhook delivery of a new alert, delivered (a settled state)."""
+    event_id = await world.published_alert()
+    return await world.delivery_of(A, event_id, Channel.WEBHOOK)
+
+
+async def inbox_item(world: World) -> str:
+    """A's inbox item of a new alert, unread."""
+    event_id = await world.published_alert()
+    return await world.delivery_of(A, event_id, Channel.INBOX)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A partner route taking an object id, how A comes to own one, and how to read it back."""
+
+    method: str
+    path: str
+    param: str
+    create: Callable[[World], Awaitable[str]]
+    state_path: str  # where A reads the object back
+    changes: bool  # whether A's own call changes the object
+
+
+TABLE = [
+    Case(
+        "GET",
+        "/v1/deliveries/{delivery_id}",
+        "delivery_id",
+        webhook_delivery,
+        state_path="/v1/deliveries/{id}",
+        changes=False,
+    ),
+    Case(
+        "GET",
+        "/v1/inbox/{item_id}",
+        "item_id",
+        inbox_item,
+        state_path="/v1/inbox/{id}",
+        changes=False,
+    ),
+    Case(
+        "POST",
+        "/v1/inbox/{item_id}/read",
+        "item_id",
+        inbox_item,
+        state_path="/v1/inbox/{id}",
+        changes=True,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+async def world(
+    _external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    """One broker, database, webhook receiver and running service for this module's tests."""
+    base = tmp_path_factory.mktemp("notifications-cross-partner")
+    receiver = WebhookReceiver()
+    await receiver.start()
+    try:
+        with (
+            broker_for_tests(_external_kafka, base) as kafka,
+            databases_for_tests(base) as databases,
+        ):
+            async with running_hub(kafka, databases("notifications"), receiver) as hub:
+                subscribe = (ALERTS, GrantAction.SUBSCRIBE)
+                await hub.onboard(
+                    POLICE, PartnerKind.POLICE, grants=[(ALERTS, GrantAction.PUBLISH)]
+                )
+                for partner_id in (A, B):
+                    # A webhook (from onboard) and an inbox each, on the granted stream.
+                    await hub.onboard(
+                        partner_id, PartnerKind.CVI_ORG, grants=[subscribe], endpoints=[ALERTS]
+                    )
+                    await hub.produce_applied(
+                        subscription(
+                            partner_id,
+                            ALERTS,
+                            url="cvihub:inbox",
+                            secret="",
+                            box=hub.box,
+                            channel=Channel.INBOX,
+                            subscription_id=f"inbox-{partner_id}",
+                        )
+                    )
+                yield World(hub=hub)
+    finally:
+        await receiver.stop()
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route the app serves, included routers flattened."""
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        assert not isinstance(route.original_route, Mount), f"unlisted mount {route.path}"
+        methods = route.methods or {"WEBSOCKET"}
+        found |= {(method, str(route.path)) for method in methods if method != "HEAD"}
+    # The enumeration leans on FastAPI internals that have changed before: cross-check it
+    # with the OpenAPI document, so a blind enumeration fails instead of passing empty.
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if method.upper() in HTTP_METHODS
+    }
+    assert documented and documented <= found, documented - found
+    return found
+
+
+def takes_an_id(path: str) -> bool:
+    """Whether a path template has a path parameter."""
+    return re.search(r"\{[^}]+\}", path) is not None
+
+
+def is_admin(path: str) -> bool:
+    """Whether a path is on the admin API."""
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def assert_hidden(refused: httpx.Response, missing: httpx.Response) -> None:
+    """A 404 problem, word for word the answer for an id that exists nowhere."""
+    assert refused.status_code == 404, refused.text
+    assert refused.headers["content-type"] == PROBLEM_JSON
+    problem = refused.json()
+    assert problem["status"] == 404 and problem["type"].startswith(PROBLEM_BASE)
+    assert missing.status_code == 404, missing.text
+    unlike = {"instance"}  # the path, which holds the id asked for
+    assert {k: v for k, v in problem.items() if k not in unlike} == {
+        k: v for k, v in missing.json().items() if k not in unlike
+    }
+
+
+async def test_notifications_every_partner_route_with_an_id_is_in_the_table(
+    world: World,
+) -> None:
+    table = {(case.method, case.path) for case in TABLE}
+    partner_routes = {
+        (method, path)
+        for method, path in served_routes(world.hub.app)
+        if takes_an_id(path) and not is_admin(path)
+    }
+    assert partner_routes - table == set(), "partner routes with an id not in TABLE"
+    assert table - partner_routes == set(), "TABLE names routes the app no longer has"
+
+
+async def test_notifications_has_no_admin_routes(world: World) -> None:
+    # An admin route here would need its own check that partner keys are refused.
+    assert {route for route in served_routes(world.hub.app) if is_admin(route[1])} == set()
+
+
+@pytest.mark.parametrize("case", TABLE, ids=lambda case: f"{case.method} {case.path}")
+async def test_notifications_another_partners_object_is_a_404_and_stays_as_it_was(
+    world: World, case: Case
+) -> None:
+    object_id = await case.create(world)
+    path = case.path.format(**{case.param: object_id})
+
+    async def state() -> dict[str, Any]:
+        found = await world.call("GET", case.state_path.format(id=object_id), A)
+        assert found.status_code == 200, found.text
+        body: dict[str, Any] = found.json()
+        return body
+
+    before = await state()
+    audited = len(await world.refusals_of(B))
+    refused = await world.call(case.method, path, B)
+    missing = await world.call(case.method, case.path.format(**{case.param: uuid.uuid4()}), B)
+
+    assert_hidden(refused, missing)
+    assert await state() == before
+    # Audited, as another partner's object is (an id that exists nowhere is not).
+    [refusal] = (await world.refusals_of(B))[audited:]
+    assert (refusal.resource, refusal.status_code) == (object_id, 404)
+    assert refusal.action == f"{case.method} {case.path}"
+    allowed = await world.call(case.method, path, A)
+    assert allowed.status_code == 200, allowed.text
+    assert object_id in {allowed.json().get("delivery_id"), allowed.json().get("item_id")}
+    # A's own call does change an object that changing routes change: so the unchanged
+    # state above is no artefact of a state that never moves.
+    assert (await state() != before) is case.changes

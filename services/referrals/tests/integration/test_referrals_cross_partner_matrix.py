@@ -1,0 +1,274 @@
+"""Every referrals route that takes an object id answers 404 to a partner who may not see it.
+
+The table below lists each partner route with a path parameter; a route the app has and the
+table lacks fails the suite, so a new route cannot slip in untested. For each one, a referral
+reaches the service the real way (a submitted event on the broker), an unrelated partner with a
+full-scope key and the same grants calls the route with its id and must get the same 404
+problem as for an id that exists nowhere, the referral unchanged and the refusal audited; then
+the party the route is for succeeds on it.
+"""
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from referrals_builders import (
+    CVI_ORG,
+    HOSPITAL,
+    OTHER_ORG,
+    auth,
+    make_settings,
+    standard_partners,
+    submitted_event,
+)
+from sqlalchemy import select
+from starlette.routing import Mount
+
+from cvihub_contracts import (
+    GrantAction,
+    KafkaRecord,
+    Stream,
+    from_kafka,
+    new_event,
+    service_source,
+    to_kafka,
+    topics,
+)
+from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
+from cvihub_contracts.registry.changes_v1 import EntityStatus, GrantChangedV1
+from cvihub_referrals.app import create_app
+from cvihub_referrals.models import outbox
+from cvihub_runtime.problems import PROBLEM_BASE, PROBLEM_JSON
+from cvihub_runtime.testing import (
+    broker_for_tests,
+    databases_for_tests,
+    eventually,
+    produce,
+    running,
+)
+
+pytestmark = pytest.mark.integration
+
+ADMIN_PREFIX = "/v1/admin"
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
+@dataclass(frozen=True)
+class Case:
+    """A partner route taking a referral id, the party it is for, and a legitimate body."""
+
+    method: str
+    path: str
+    party: str
+    body: dict[str, Any] | None
+    changes: bool  # whether the party's own call changes the referral
+
+
+TABLE = [
+    Case("GET", "/v1/referrals/{referral_id}", CVI_ORG, None, changes=False),
+    Case("POST", "/v1/referrals/{referral_id}/accept", CVI_ORG, {"note": "on it"}, changes=True),
+    Case(
+        "POST",
+        "/v1/referrals/{referral_id}/decline",
+        CVI_ORG,
+        {"reason": "declined-by-client"},
+        changes=True,
+    ),
+    Case(
+        "POST", "/v1/referrals/{referral_id}/status", HOSPITAL, {"status": "canceled"}, changes=True
+    ),
+]
+
+
+@dataclass(frozen=True)
+class World:
+    """The running service, shared by this module's tests, its three partners known."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    kafka: str
+
+    async def call(
+        self, method: str, path: str, partner_id: str, body: dict[str, Any] | None
+    ) -> httpx.Response:
+        """Call a route as a partner (full-scope key)."""
+        return await self.client.request(method, path, json=body, headers=auth(partner_id))
+
+    async def new_referral(self) -> str:
+        """A fresh referral from HOSPITAL to CVI_ORG, submitted as intake would; its id."""
+        submitted = submitted_event()
+        referral_id = str(submitted.data.referral_id)
+        await produce(self.kafka, to_kafka(submitted))
+
+        async def stored() -> bool:
+            found = await self.call("GET", f"/v1/referrals/{referral_id}", CVI_ORG, None)
+            return found.status_code == 200
+
+        await eventually(stored, timeout=20)
+        return referral_id
+
+    async def state(self, referral_id: str) -> dict[str, Any]:
+        """The referral as its referrer reads it: status, version and history."""
+        found = await self.call("GET", f"/v1/referrals/{referral_id}", HOSPITAL, None)
+        assert found.status_code == 200, found.text
+        body: dict[str, Any] = found.json()
+        return body
+
+    async def refusals_of(self, partner_id: str) -> list[AccessRefusedV1]:
+        """The refusals of a partner the service stored for the audit chain, oldest first."""
+        query = select(outbox.c.headers, outbox.c.key, outbox.c.value)
+        query = query.where(outbox.c.topic == topics.AUDIT).order_by(outbox.c.id)
+        async with self.app.state.hosting.sessions() as session:
+            rows = (await session.execute(query)).all()
+        found = []
+        for row in rows:
+            headers = {name: value.encode() for name, value in row.headers.items()}
+            data = from_kafka(headers, row.key, row.value).data
+            assert isinstance(data, AccessRefusedV1)
+            if data.partner_id == partner_id:
+                found.append(data)
+        return found
+
+
+def referral_grants() -> list[KafkaRecord]:
+    """The hospital publishes referrals; both CVI organisations may receive them."""
+    grants = [(HOSPITAL, GrantAction.PUBLISH)]
+    grants += [(partner, GrantAction.SUBSCRIBE) for partner in (CVI_ORG, OTHER_ORG)]
+    return [
+        to_kafka(
+            new_event(
+                GrantChangedV1(
+                    grant_id=f"grant-{partner}-{action.value}",
+                    partner_id=partner,
+                    stream=Stream.REFERRALS,
+                    action=action,
+                    sequence=1,
+                    changed_at=datetime.now(UTC),
+                    status=EntityStatus.ACTIVE,
+                ),
+                source=service_source("registry"),
+            )
+        )
+        for partner, action in grants
+    ]
+
+
+@pytest.fixture(scope="module")
+async def world(
+    _external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    """One broker, database and running service for every test of this module."""
+    base = tmp_path_factory.mktemp("referrals-cross-partner")
+    with broker_for_tests(_external_kafka, base) as kafka, databases_for_tests(base) as databases:
+        db = databases("referrals")
+        app = create_app(make_settings(kafka, db.url, db.schema))
+        await produce(kafka, *standard_partners(), *referral_grants())
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            running(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        ):
+            world = World(app=app, client=client, kafka=kafka)
+
+            async def all_keys_work() -> bool:
+                for partner in (HOSPITAL, CVI_ORG, OTHER_ORG):
+                    listed = await world.call("GET", "/v1/referrals", partner, None)
+                    if listed.status_code != 200:
+                        return False
+                return True
+
+            await eventually(all_keys_work, timeout=30)
+            yield world
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route the app serves, included routers flattened."""
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        assert not isinstance(route.original_route, Mount), f"unlisted mount {route.path}"
+        methods = route.methods or {"WEBSOCKET"}
+        found |= {(method, str(route.path)) for method in methods if method != "HEAD"}
+    # The enumeration leans on FastAPI internals that have changed before: cross-check it
+    # with the OpenAPI document, so a blind enumeration fails instead of passing empty.
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if method.upper() in HTTP_METHODS
+    }
+    assert documented and documented <= found, documented - found
+    return found
+
+
+def takes_an_id(path: str) -> bool:
+    """Whether a path template has a path parameter."""
+    return re.search(r"\{[^}]+\}", path) is not None
+
+
+def is_admin(path: str) -> bool:
+    """Whether a path is on the admin API."""
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def assert_hidden(refused: httpx.Response, missing: httpx.Response) -> None:
+    """A 404 problem, word for word the answer for an id that exists nowhere."""
+    assert refused.status_code == 404, refused.text
+    assert refused.headers["content-type"] == PROBLEM_JSON
+    problem = refused.json()
+    assert problem["status"] == 404 and problem["type"].startswith(PROBLEM_BASE)
+    assert missing.status_code == 404, missing.text
+    unlike = {"instance"}  # the path, which holds the id asked for
+    assert {k: v for k, v in problem.items() if k not in unlike} == {
+        k: v for k, v in missing.json().items() if k not in unlike
+    }
+
+
+async def test_referrals_every_partner_route_with_an_id_is_in_the_table(world: World) -> None:
+    table = {(case.method, case.path) for case in TABLE}
+    partner_routes = {
+        (method, path)
+        for method, path in served_routes(world.app)
+        if takes_an_id(path) and not is_admin(path)
+    }
+    assert partner_routes - table == set(), "partner routes with an id not in TABLE"
+    assert table - partner_routes == set(), "TABLE names routes the app no longer has"
+
+
+async def test_referrals_has_no_admin_routes(world: World) -> None:
+    # An admin route here would need its own check that partner keys are refused.
+    assert {route for route in served_routes(world.app) if is_admin(route[1])} == set()
+
+
+@pytest.mark.parametrize("case", TABLE, ids=lambda case: f"{case.method} {case.path}")
+async def test_referrals_another_partners_referral_is_a_404_and_stays_as_it_was(
+    world: World, case: Case
+) -> None:
+    referral_id = await world.new_referral()
+    before = await world.state(referral_id)
+    audited = len(await world.refusals_of(OTHER_ORG))
+    path = case.path.format(referral_id=referral_id)
+
+    refused = await world.call(case.method, path, OTHER_ORG, case.body)
+    missing = await world.call(
+        case.method, case.path.format(referral_id=uuid.uuid4()), OTHER_ORG, case.body
+    )
+
+    assert_hidden(refused, missing)
+    assert await world.state(referral_id) == before
+    # Audited, as another partner's referral is (an id that exists nowhere is not).
+    [refusal] = (await world.refusals_of(OTHER_ORG))[audited:]
+    assert (refusal.resource, refusal.status_code) == (referral_id, 404)
+    assert refusal.action == f"{case.method} {case.path}"
+    allowed = await world.call(case.method, path, case.party, case.body)
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["referral_id"] == referral_id
+    # The party's own call does change a referral that changing routes change: so the
+    # unchanged state above is no artefact of a state that never moves.
+    assert (await world.state(referral_id) != before) is case.changes
