@@ -32,7 +32,11 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
         connect_args["timeout"] = 30
     elif schema:
         connect_args["server_settings"] = {"search_path": schema}
-    engine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    # hide_parameters: a database error's message (and so its logged traceback) names the
+    # statement but not the bound values, which may be an address, a number or patient data.
+    engine = create_async_engine(
+        url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+    )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
