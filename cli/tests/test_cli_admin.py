@@ -1,5 +1,6 @@
 """`cvihub admin` against a real registry served by uvicorn (real broker, real database)."""
 
+import json
 import re
 import sqlite3
 import threading
@@ -7,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -187,6 +189,33 @@ def test_optional_terms_are_sent_only_when_given(registry: Registry) -> None:
     assert "expires at:    2031-01-02T03:04:05Z" in issued
 
 
+def test_an_sms_subscription_takes_a_phone_number(registry: Registry) -> None:
+    ok(admin(registry, "partners", "create", "sms-cvi", "--name", "SMS", "--kind", "cvi_org"))
+    ok(admin(registry, "grants", "create", "sms-cvi", "incident-alerts", "subscribe"))
+
+    added = ok(
+        admin(
+            registry, "subscriptions", "add", "sms-cvi", "incident-alerts",
+            "--channel", "sms", "--phone", "+15551234567", "--zone", "north",
+        )
+    )  # fmt: skip
+    subscription_id = field(added, "subscription_id")
+    assert field(added, "channel") == "sms"
+    assert field(added, "url") == "sms:+15551234567"
+    assert "signing secret" not in added  # only webhooks have one
+    listed = row(ok(admin(registry, "subscriptions", "list", "--partner", "sms-cvi")), "sms-cvi")
+    assert subscription_id in listed and "sms" in listed
+
+    bad = admin(
+        registry, "subscriptions", "add", "sms-cvi", "incident-alerts",
+        "--channel", "sms", "--phone", "555-0100",
+    )  # fmt: skip
+    assert bad.exit_code == 1
+    assert "(422)" in bad.output
+    assert "#/phone: " in bad.output
+    assert "555-0100" not in bad.output  # the API does not echo the number back
+
+
 def test_keys_carry_scopes_through_issue_list_and_rotate(registry: Registry) -> None:
     ok(admin(registry, "partners", "create", "scoped-cvi", "--name", "Scoped", "--kind", "cvi_org"))
 
@@ -228,6 +257,88 @@ def test_a_validation_error_prints_each_pointer(registry: Registry) -> None:
     for pointer in ("#/partner_id: ", "#/kind: ", "#/contact_email: "):
         assert pointer in result.output
     assert "Not An Id!" not in result.output  # the API does not echo values back
+
+
+def _geojson(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def _square(west: float, south: float, east: float, north: float) -> list[list[float]]:
+    """A closed ring, clockwise (GIS tools often draw them so; the registry turns them)."""
+    return [[west, south], [west, north], [east, north], [east, south], [west, south]]
+
+
+def test_a_service_area_is_drawn_from_a_geojson_file_and_summed_up(
+    registry: Registry, tmp_path: Path
+) -> None:
+    humboldt = {"type": "Polygon", "coordinates": [_square(-87.74, 41.89, -87.69, 41.92)]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"name": "HP"}, "geometry": humboldt}],
+    }
+    created = ok(
+        admin(
+            registry, "partners", "create", "area-cvi", "--name", "Area CVI", "--kind", "cvi_org",
+            "--service-area-file", str(_geojson(tmp_path / "hp.geojson", collection)),
+        )
+    )  # fmt: skip
+    summary = "Polygon: 1 ring, 5 positions, bbox -87.74,41.89 to -87.69,41.92 (lon,lat)"
+    assert field(created, "service_area") == summary
+    assert field(ok(admin(registry, "partners", "show", "area-cvi")), "service_area") == summary
+
+    squares = [_square(-87.74, 41.89, -87.69, 41.92), _square(-87.79, 41.87, -87.75, 41.91)]
+    two = {"type": "MultiPolygon", "coordinates": [[square] for square in squares]}
+    feature = {"type": "Feature", "geometry": two, "properties": None}
+    updated = ok(
+        admin(
+            registry, "partners", "update", "area-cvi",
+            "--service-area-file", str(_geojson(tmp_path / "two.geojson", feature)),
+        )
+    )  # fmt: skip
+    assert field(updated, "service_area") == (
+        "MultiPolygon: 2 polygons, 2 rings, 10 positions, bbox -87.79,41.87 to -87.69,41.92 "
+        "(lon,lat)"
+    )
+    stored = httpx.get(
+        f"{registry.url}/v1/admin/partners/area-cvi",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    ).json()["service_area"]
+    assert stored["type"] == "MultiPolygon" and len(stored["coordinates"]) == 2
+
+    cleared = ok(admin(registry, "partners", "update", "area-cvi", "--clear-service-area"))
+    assert field(cleared, "service_area") == "none"
+
+
+def test_a_bad_service_area_file_exits_1_saying_why(registry: Registry, tmp_path: Path) -> None:
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [[[-87.74, 41.89], [-87.69, 41.92], [-87.69, 41.89], [-87.74, 41.92],
+                         [-87.74, 41.89]]],
+    }  # fmt: skip
+    crossing = admin(
+        registry, "partners", "create", "bowtie-org", "--name", "B", "--kind", "cvi_org",
+        "--service-area-file", str(_geojson(tmp_path / "bow.geojson", bow_tie)),
+    )  # fmt: skip
+    assert crossing.exit_code == 1
+    assert "(422)" in crossing.output
+    assert "#/service_area/coordinates/0: not a valid shape: self-intersection" in crossing.output
+
+    several = {"type": "FeatureCollection", "features": [{}, {}]}
+    collection = admin(
+        registry, "partners", "create", "bowtie-org", "--name", "B", "--kind", "cvi_org",
+        "--service-area-file", str(_geojson(tmp_path / "two.geojson", several)),
+    )  # fmt: skip
+    assert collection.exit_code == 1
+    assert "FeatureCollection of 2 features" in collection.output
+    assert admin(registry, "partners", "show", "bowtie-org").exit_code == 1  # nothing created
+
+    missing = admin(
+        registry, "partners", "update", "area-cvi", "--service-area-file", str(tmp_path / "no")
+    )
+    assert missing.exit_code == 1 and "cannot read" in missing.output
+    neither = admin(registry, "partners", "update", "area-cvi")
+    assert neither.exit_code == 1 and "--service-area-file PATH or --clear" in neither.output
 
 
 def test_an_unknown_id_prints_the_problem(registry: Registry) -> None:
@@ -355,3 +466,42 @@ def test_audit_lists_refusals_and_filters_by_action(registry: Registry) -> None:
     assert "refused-org" in created
     assert "access.refused" not in created
     assert "credential.issued" not in created
+
+
+def test_named_administrators_work_with_their_own_keys(registry: Registry) -> None:
+    created = ok(
+        admin(
+            registry, "administrators", "create", "m.okafor", "--name", "Mo Okafor",
+            "--role", "auditor", "--expires-in-days", "30",
+        )
+    )  # fmt: skip
+    assert "administrator m.okafor (auditor)" in created
+    auditor_key = created.strip().splitlines()[-1]
+    assert auditor_key.startswith("cva_")
+    assert field(ok(admin(registry, "administrators", "whoami", token=auditor_key)), "actor") == (
+        "admin:m.okafor"
+    )
+    ok(admin(registry, "partners", "list", token=auditor_key))
+    refused = admin(
+        registry, "partners", "create", "nope-org", "--name", "Nope", "--kind", "cvi_org",
+        token=auditor_key,
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "auditor role may not" in refused.output
+
+    ok(admin(registry, "administrators", "set-role", "m.okafor", "admin"))
+    made = ok(
+        admin(
+            registry, "partners", "create", "okafor-org", "--name", "Okafor", "--kind", "cvi_org",
+            token=auditor_key,
+        )
+    )  # fmt: skip
+    assert field(made, "status") == "active"
+    shown = ok(admin(registry, "administrators", "show", "m.okafor"))
+    assert field(shown, "role") == "admin"
+    assert auditor_key not in shown
+    assert "m.okafor" in row(ok(admin(registry, "administrators", "list")), "m.okafor")
+    assert "admin:m.okafor" in row(ok(admin(registry, "audit", "--limit", "5")), "okafor-org")
+
+    ok(admin(registry, "administrators", "disable", "m.okafor"))
+    assert admin(registry, "partners", "list", token=auditor_key).exit_code == 1

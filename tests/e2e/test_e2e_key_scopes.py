@@ -89,3 +89,43 @@ def test_a_scoped_key_is_held_to_its_scopes_in_every_service(hub: Stack) -> None
     )
     verified = httpx.get(f"{urls['registry']}/v1/admin/audit/verify", headers=admin).json()
     assert verified["ok"] is True
+
+
+def test_a_revoked_key_is_refused_by_every_service_within_seconds(hub: Stack) -> None:
+    assert hub.info is not None
+    urls = hub.info.urls
+    admin = {"Authorization": f"Bearer {hub.info.admin_token}"}
+    issued = httpx.post(
+        f"{urls['registry']}/v1/admin/partners/mercy-hospital/keys", headers=admin
+    ).json()
+    key = {"Authorization": f"Bearer {issued['api_key']}"}
+    # One authenticated read per service: 401 only while (or once) the key is not accepted.
+    probes = {
+        "registry": f"{urls['registry']}/v1/partners/me",
+        "intake": f"{urls['intake']}/v1/submissions/00000000-0000-4000-8000-000000000000",
+        "referrals": f"{urls['referrals']}/v1/referrals",
+        "notifications": f"{urls['notifications']}/v1/deliveries",
+    }
+    for url in probes.values():
+        assert _answer_once_known(url, key).status_code in {200, 404}
+
+    revoke_started = time.monotonic()
+    revoked = httpx.delete(
+        f"{urls['registry']}/v1/admin/keys/{issued['credential_id']}", headers=admin
+    )
+    assert revoked.status_code == 204
+    refused_after: dict[str, float] = {}
+    while len(refused_after) < len(probes) and time.monotonic() - revoke_started < 10:
+        for name, url in probes.items():
+            if name not in refused_after and httpx.get(url, headers=key).status_code == 401:
+                refused_after[name] = time.monotonic() - revoke_started
+        time.sleep(0.02)
+    print(
+        "\nkey revocation refused after: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(refused_after.items()))
+    )
+    assert set(refused_after) == set(probes), f"still accepted 10 s after revoking: {probes}"
+    assert max(refused_after.values()) < 5.0
+    # Refused for good: no service takes it back.
+    for url in probes.values():
+        assert httpx.get(url, headers=key).status_code == 401

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cvihub_cli.service_area_file import AreaFileError, area_summary, read_service_area
 from cvihub_cli.stack import REPO_ROOT, StackInfo
 from cvihub_contracts import Classification, GrantAction, Scope, Stream
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
@@ -182,10 +183,33 @@ def list_partners(ctx: typer.Context) -> None:
     _table("Partners", _call(ctx, "GET", "/partners"), PARTNER_COLUMNS)
 
 
+def _partner(item: dict[str, Any]) -> dict[str, Any]:
+    """A partner to print: its service area as a one-line summary, not thousands of numbers."""
+    if "service_area" not in item:
+        return item
+    return {**item, "service_area": area_summary(item["service_area"])}
+
+
+AreaFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="A .geojson file: a Polygon or MultiPolygon, [longitude, latitude] in WGS 84, "
+        "bare or as a Feature or a FeatureCollection of one Feature."
+    ),
+]
+
+
+def _area_from(path: Path) -> dict[str, Any]:
+    try:
+        return read_service_area(path)
+    except AreaFileError as exc:
+        _fail(str(exc))
+
+
 @partners_app.command("show")
 def show_partner(ctx: typer.Context, partner_id: str) -> None:
-    """One partner."""
-    _object(f"Partner {partner_id}", _call(ctx, "GET", f"/partners/{partner_id}"))
+    """One partner; its drawn service area summed up (type, rings, positions, bounding box)."""
+    _object(f"Partner {partner_id}", _partner(_call(ctx, "GET", f"/partners/{partner_id}")))
 
 
 @partners_app.command("create")
@@ -196,19 +220,39 @@ def create_partner(
     kind: Annotated[str, typer.Option(help=_choices(PartnerKind))],
     email: Annotated[str | None, typer.Option(help="Contact e-mail.")] = None,
     description: Annotated[str | None, typer.Option()] = None,
+    service_area_file: AreaFile = None,
 ) -> None:
     """Register a partner."""
-    body = {"partner_id": partner_id, "name": name, "kind": kind}
+    body: dict[str, Any] = {"partner_id": partner_id, "name": name, "kind": kind}
     if email is not None:
         body["contact_email"] = email
     if description is not None:
         body["description"] = description
-    _object("Partner created", _call(ctx, "POST", "/partners", body=body))
+    if service_area_file is not None:
+        body["service_area"] = _area_from(service_area_file)
+    _object("Partner created", _partner(_call(ctx, "POST", "/partners", body=body)))
+
+
+@partners_app.command("update")
+def update_partner(
+    ctx: typer.Context,
+    partner_id: str,
+    service_area_file: AreaFile = None,
+    clear_service_area: Annotated[
+        bool, typer.Option("--clear-service-area", help="Remove the drawn service area.")
+    ] = False,
+) -> None:
+    """Draw a partner's service area from a file, or remove it."""
+    if clear_service_area == (service_area_file is not None):
+        _fail("give either --service-area-file PATH or --clear-service-area")
+    area = _area_from(service_area_file) if service_area_file is not None else None
+    partner = _call(ctx, "PATCH", f"/partners/{partner_id}", body={"service_area": area})
+    _object(f"Partner {partner_id} updated", _partner(partner))
 
 
 def _set_status(ctx: typer.Context, partner_id: str, status: str) -> None:
     partner = _call(ctx, "PATCH", f"/partners/{partner_id}", body={"status": status})
-    _object(f"Partner {partner_id} is {partner['status']}", partner)
+    _object(f"Partner {partner_id} is {partner['status']}", _partner(partner))
 
 
 @partners_app.command("suspend")
@@ -352,7 +396,7 @@ SUBSCRIPTION_COLUMNS = [
 def list_subscriptions(
     ctx: typer.Context, partner: Annotated[str | None, typer.Option()] = None
 ) -> None:
-    """Subscriptions (webhook, e-mail, inbox), of one partner or all."""
+    """Subscriptions (webhook, e-mail, SMS, inbox), of one partner or all."""
     subs = _call(ctx, "GET", "/subscriptions", params={"partner_id": partner})
     _table("Subscriptions", subs, SUBSCRIPTION_COLUMNS)
 
@@ -366,9 +410,12 @@ def add_subscription(
         str | None, typer.Argument(help="webhook: the http(s) URL the hub POSTs events to.")
     ] = None,
     channel: Annotated[
-        str, typer.Option(help=f"{_choices(Channel)}: e-mail carries a notice only.")
+        str, typer.Option(help=f"{_choices(Channel)}: e-mail and SMS carry a notice only.")
     ] = Channel.WEBHOOK.value,
     email: Annotated[str | None, typer.Option(help="email: where notices go.")] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="sms: the mobile number notices go to, E.164 (+1555…).")
+    ] = None,
     secret: Annotated[
         str | None,
         typer.Option(help="webhook: Standard Webhooks secret (whsec_…); generated if omitted."),
@@ -382,11 +429,12 @@ def add_subscription(
         typer.Option("--event-type", help="Only these event types of the stream (repeat)."),
     ] = None,
 ) -> None:
-    """Add a webhook, e-mail or inbox endpoint; a webhook's secret is printed this once."""
+    """Add a webhook, e-mail, SMS or inbox endpoint; a webhook's secret is printed this once."""
     body: dict[str, Any] = {"stream": stream, "channel": channel}
     optional = {
         "url": url,
         "email": email,
+        "phone": phone,
         "secret": secret,
         "zones": zone or None,
         "event_types": event_type or None,

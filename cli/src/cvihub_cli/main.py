@@ -11,6 +11,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from cvihub_cli.admin_administrators_cli import administrators_app
 from cvihub_cli.admin_cli import admin_app
 from cvihub_cli.admin_consents_cli import consents_app
 from cvihub_cli.contracts_cli import contracts_app
@@ -22,6 +23,7 @@ app = typer.Typer(help="The CVI interoperability hub.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(consents_app, name="consents")
+admin_app.add_typer(administrators_app, name="administrators")
 console = Console()
 DATA_DIR = REPO_ROOT / "var"
 

@@ -117,15 +117,25 @@ def bulletin_published() -> BulletinPublishedV1:
 
 
 def partner_changed() -> PartnerChangedV1:
-    """A CVI organisation joins the network."""
-    return PartnerChangedV1(
-        sequence=1,
-        changed_at=AT,
-        status="active",
-        partner_id="safe-streets",
-        name="Safe Streets Outreach",
-        kind="cvi_org",
-    )
+    """A CVI organisation joins the network, with the area it serves drawn as a polygon."""
+    return PartnerChangedV1.model_validate(
+        {
+            "sequence": 1,
+            "changed_at": AT.isoformat(),
+            "status": "active",
+            "partner_id": "safe-streets",
+            "name": "Safe Streets Outreach",
+            "kind": "cvi_org",
+            "zones": ["north", "east"],
+            "service_area": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-87.74, 41.88], [-87.68, 41.88], [-87.68, 41.92], [-87.74, 41.92],
+                     [-87.74, 41.88]],
+                ],
+            },
+        }
+    )  # fmt: skip
 
 
 def credential_changed() -> CredentialChangedV1:

@@ -187,6 +187,21 @@ INVALID_EXAMPLES: dict[type[EventData], list[InvalidExample]] = {
             {"/sequence": 0, "/name": _DROP},
             [("#/sequence", "greater_than_equal"), ("#/name", "missing")],
         ),
+        _invalid(
+            PartnerChangedV1,
+            "service area ring not closed, a latitude beyond 90",
+            {
+                "/service_area/coordinates": [
+                    [[-87.74, 41.88], [-87.68, 41.88], [-87.68, 41.92], [-87.74, 41.92]],
+                    [[-87.72, 91.0], [-87.70, 41.89], [-87.70, 41.90], [-87.72, 91.0]],
+                ]
+            },
+            [
+                ("#/service_area/coordinates/0", "ring_not_closed"),
+                ("#/service_area/coordinates/1/0/1", "less_than_equal"),
+                ("#/service_area/coordinates/1/3/1", "less_than_equal"),
+            ],
+        ),
     ],
     CredentialChangedV1: [
         _invalid(
@@ -231,9 +246,15 @@ INVALID_EXAMPLES: dict[type[EventData], list[InvalidExample]] = {
         ),
         _invalid(
             SubscriptionChangedV1,
-            "a channel the hub does not deliver (SMS)",
-            {"/channel": "sms"},
+            "a channel the hub does not deliver (fax)",
+            {"/channel": "fax"},
             [("#/channel", "enum")],
+        ),
+        _invalid(
+            SubscriptionChangedV1,
+            "an SMS endpoint that is not an E.164 number",
+            {"/channel": "sms", "/url": "sms:555-0100", "/secret_encrypted": ""},
+            [("#", "value_error")],
         ),
     ],
     ConsentChangedV1: [

@@ -1,4 +1,5 @@
-"""Test helpers of the notifications service: builders and a real webhook receiver."""
+"""Test helpers of the notifications service: builders, a real webhook receiver and a real
+SMS gateway (Twilio's Messages API)."""
 
 import sys
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from notifications_receiver import WebhookReceiver
+from notifications_twilio import TwilioTestGateway
 
 
 @pytest.fixture
@@ -21,3 +23,14 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
         yield receiver
     finally:
         await receiver.stop()
+
+
+@pytest.fixture
+async def sms_gateway() -> AsyncIterator[TwilioTestGateway]:
+    """A real HTTP server on a free loopback port speaking Twilio's Messages API."""
+    gateway = TwilioTestGateway()
+    await gateway.start()
+    try:
+        yield gateway
+    finally:
+        await gateway.stop()

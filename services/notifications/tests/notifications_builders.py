@@ -15,6 +15,7 @@ from cvihub_contracts import (
 )
 from cvihub_contracts.alert.incident_alert_v1 import IncidentType, Location
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2, Verification, Victim
+from cvihub_contracts.bulletin.published_v1 import BulletinKind, BulletinPublishedV1, Venue
 from cvihub_contracts.envelope import partner_source, service_source
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import (
@@ -57,6 +58,22 @@ def make_alert(**overrides: Any) -> IncidentAlertV2:
     }
     values.update(overrides)
     return IncidentAlertV2(**values)
+
+
+def make_bulletin(**overrides: Any) -> BulletinPublishedV1:
+    """A community bulletin (a vigil in zone north) shared by police-1."""
+    values: dict[str, Any] = {
+        "kind": BulletinKind.EVENT,
+        "title": "Peace walk and vigil",
+        "summary": "Community walk from the park to the corner of Example and 12th.",
+        "starts_at": NOW + timedelta(days=2),
+        "venue": Venue(name="Example Park", zone="north"),
+        "bulletin_id": uuid.uuid4(),
+        "publisher_partner_id": "police-1",
+        "published_at": NOW,
+    }
+    values.update(overrides)
+    return BulletinPublishedV1(**values)
 
 
 def make_referral(**overrides: Any) -> ReferralSubmittedV1:
@@ -121,11 +138,15 @@ def make_subscriber(partner_id: str, **overrides: Any) -> Subscriber:
 
 
 def record(
-    data: EventData, *, partner_id: str | None = None, event_id: str | None = None
+    data: EventData,
+    *,
+    partner_id: str | None = None,
+    event_id: str | None = None,
+    time: datetime | None = None,
 ) -> KafkaRecord:
     """A Kafka record of an event, from a partner or else from the registry."""
     source = partner_source(partner_id) if partner_id else service_source("registry")
-    return to_kafka(new_event(data, source=source, event_id=event_id))
+    return to_kafka(new_event(data, source=source, event_id=event_id, time=time))
 
 
 def partner(partner_id: str, kind: PartnerKind, *, sequence: int = 1) -> KafkaRecord:

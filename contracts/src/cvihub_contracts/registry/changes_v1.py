@@ -1,13 +1,17 @@
 """org.cvihub.registry.*.changed, version 1: the registry's state, entity by entity."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
+
+from pydantic import model_validator
 
 from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification, classified
 from cvihub_contracts.classification import Classification as C
+from cvihub_contracts.geo import ServiceArea
 from cvihub_contracts.scopes import Scope
 from cvihub_contracts.streams import GrantAction, Stream
 
@@ -19,6 +23,7 @@ class PartnerKind(StrEnum):
     POLICE = "police"
     CVI_ORG = "cvi_org"
     CITY = "city"
+    FUNDER = "funder"
     OTHER = "other"
 
 
@@ -43,10 +48,12 @@ class PartnerChangedV1(_RegistryChange):
     """A partner organisation was created or changed.
 
     Revision 1 adds its service area (zones, beats, community areas). All optional with
-    defaults, so revision 0 events read unchanged."""
+    defaults, so revision 0 events read unchanged. Revision 2 adds the area drawn as a GeoJSON
+    Polygon or MultiPolygon (optional, default null), so earlier events read unchanged, and
+    the `funder` kind (funders receive aggregates only: no grant on any event stream)."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
-    schema_revision: ClassVar[int] = 1
+    schema_revision: ClassVar[int] = 2
 
     partner_id: str = classified(C.PUBLIC, "The partner's id.")
     name: str = classified(C.PUBLIC, "The organisation's name.")
@@ -59,6 +66,13 @@ class PartnerChangedV1(_RegistryChange):
     )
     community_areas: list[str] = classified(
         C.PUBLIC, "Community areas the partner serves.", default_factory=list
+    )
+    service_area: ServiceArea | None = classified(
+        C.PUBLIC,
+        "The area the partner serves, drawn: a GeoJSON (RFC 7946) Polygon or MultiPolygon, "
+        "positions [longitude, latitude] in WGS 84, valid (no ring crossing itself or another); "
+        "null = not drawn.",
+        default=None,
     )
 
     def partition_key(self) -> str:
@@ -147,6 +161,14 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     EMAIL = "email"
     INBOX = "inbox"
+    SMS = "sms"
+
+
+E164_PATTERN = r"^\+[1-9]\d{6,14}$"
+"""A phone number in E.164 form: +, country code, subscriber number, 8 to 15 digits."""
+SMS_URI_PREFIX = "sms:"
+SMS_URI_PATTERN = r"^sms:\+[1-9]\d{6,14}$"
+"""The endpoint URI of an SMS subscription: sms:<E.164 number>."""
 
 
 class SubscriptionChangedV1(_RegistryChange):
@@ -154,10 +176,11 @@ class SubscriptionChangedV1(_RegistryChange):
 
     Revision 1 adds the channel (webhook, e-mail notice, web inbox) and the filters (zones,
     event types). All optional with defaults (webhook, no filter), so revision 0 events read
-    unchanged."""
+    unchanged. Revision 2 adds the sms channel (a text-message notice to sms:<E.164 number>):
+    an added enum value, so every earlier event reads unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.subscription.changed"
-    schema_revision: ClassVar[int] = 1
+    schema_revision: ClassVar[int] = 2
 
     subscription_id: str = classified(C.INTERNAL, "The subscription's id.")
     partner_id: str = classified(C.INTERNAL, "Whose endpoint it is.")
@@ -165,7 +188,8 @@ class SubscriptionChangedV1(_RegistryChange):
     url: str = classified(
         C.INTERNAL,
         "The endpoint URI: the webhook's https:// URL, mailto:<address> for e-mail, "
-        "cvihub:inbox for the web inbox.",
+        "cvihub:inbox for the web inbox, sms:<E.164 number> for SMS (a staff member's "
+        "number: personal data, never logged).",
     )
     secret_encrypted: str = classified(
         C.INTERNAL,
@@ -184,6 +208,13 @@ class SubscriptionChangedV1(_RegistryChange):
     event_types: list[str] | None = classified(
         C.INTERNAL, "Only these event types of the stream; null = all of them.", default=None
     )
+
+    @model_validator(mode="after")
+    def _sms_endpoint(self) -> Self:
+        # Checked only for the new channel: earlier events of other channels read unchanged.
+        if self.channel is Channel.SMS and not re.fullmatch(SMS_URI_PATTERN, self.url):
+            raise ValueError("an sms endpoint URI is sms:+<E.164 number>")
+        return self
 
     def partition_key(self) -> str:
         return f"subscription/{self.subscription_id}"

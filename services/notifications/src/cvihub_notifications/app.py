@@ -21,6 +21,8 @@ from cvihub_notifications.inbox_api import inbox_router
 from cvihub_notifications.mail_delivery import SMTP_ENV, email_progress
 from cvihub_notifications.models import inbox, outbox, replica
 from cvihub_notifications.settings import NotificationsSettings
+from cvihub_notifications.sms_delivery import SMS_ENV, sms_progress
+from cvihub_notifications.sms_notice import read_hint
 from cvihub_notifications.worker import DeliveryWorker
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer, EventHandler
@@ -54,6 +56,10 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     mailer = settings.mailer()
     if mailer is None:
         log.warning("e-mail is not configured: e-mail deliveries stay pending", setting=SMTP_ENV)
+    sms = settings.sms_gateway()
+    if sms is None:
+        log.warning("SMS is not configured: SMS deliveries stay pending", setting=SMS_ENV)
+    sms_hint = read_hint(settings.public_url)
     worker = DeliveryWorker(
         sessions=hosting.sessions,
         box=box,
@@ -66,6 +72,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         max_concurrent=settings.max_concurrent_deliveries,
         poll_seconds=settings.poll_seconds,
         mailer=mailer,
+        sms=sms,
     )
 
     # The outbox carries only refusals (AccessRefusedV1) to the registry's audit log.
@@ -83,7 +90,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         relay.wake()
 
     async def plan(session: AsyncSession, event: Event[Any]) -> None:
-        await service.plan_deliveries(session=session, event=event, box=box)
+        await service.plan_deliveries(session=session, event=event, box=box, sms_hint=sms_hint)
 
     handlers: dict[type[EventData], EventHandler] = {
         model: replica.apply for model in REGISTRY_EVENT_TYPES
@@ -105,19 +112,16 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         title="CVI hub notifications",
         version="0.1.0",
         description="Delivers hub events to entitled partners as signed webhooks (Standard "
-        "Webhooks, CloudEvents structured JSON), into their web inbox, or as e-mail notices "
-        "without personal or case data, and lets partners inspect their deliveries.",
+        "Webhooks, CloudEvents structured JSON), into their web inbox, or as e-mail or SMS "
+        "notices without personal or case data, and lets partners inspect their deliveries.",
         lifespan=hosting.lifespan,
     )
     install_problem_handlers(app)
     install_refusal_audit(app, recorder)
-    install_ops_routes(
-        app,
-        hosting,
-        email_progress(
-            replica_progress(replica, hosting.sessions), hosting.sessions, configured=bool(mailer)
-        ),
-    )
+    progress = replica_progress(replica, hosting.sessions)
+    progress = email_progress(progress, hosting.sessions, configured=mailer is not None)
+    progress = sms_progress(progress, hosting.sessions, configured=sms is not None)
+    install_ops_routes(app, hosting, progress)
     current_partner = partner_authenticator(replica, hosting.sessions)
     app.include_router(
         deliveries_router(

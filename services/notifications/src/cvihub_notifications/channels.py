@@ -1,4 +1,5 @@
-"""Per-subscription rules of each channel: filters, the e-mail view cap and the e-mail notice.
+"""Per-subscription rules of each channel: filters, the e-mail and SMS view cap and the e-mail
+notice (the SMS notice is in sms_notice.py).
 
 Pure: no I/O. A subscription's filters (zones, event types) only narrow what its grant lets
 through; an event they do not match is a routing fact (no refusal, no audit entry).
@@ -6,21 +7,27 @@ through; an event they do not match is a routing fact (no refusal, no audit entr
 E-mail is not a safe carrier for patient or criminal-justice data (it crosses servers nobody
 here controls and sits in mailboxes for years), so an e-mail carries a notice only: its view is
 capped to PUBLIC fields whatever the grant says, and the text names the kind of event, its
-time and zone, and where to read it.
+time and zone, and where to read it. A text message is even less safe (carriers, gateways and
+lock screens show it), so SMS gets the same cap and a shorter notice.
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from cvihub_contracts import Classification, Envelope
 from cvihub_contracts.redaction import Redacted
-from cvihub_contracts.registry.changes_v1 import Channel
+from cvihub_contracts.registry.changes_v1 import SMS_URI_PATTERN, SMS_URI_PREFIX, Channel
 from cvihub_runtime.replica import Subscriber
 
 EMAIL_VIEW = frozenset({Classification.PUBLIC})
 """The most an e-mail may carry, whatever the recipient's grant allows."""
+SMS_VIEW = frozenset({Classification.PUBLIC})
+"""The most a text message may carry, whatever the recipient's grant allows."""
+NOTICE_CHANNELS = {Channel.EMAIL: EMAIL_VIEW, Channel.SMS: SMS_VIEW}
+"""Channels that carry a notice only, each with its view cap."""
 MAILTO = "mailto:"
 INBOX_URI = "cvihub:inbox"
 
@@ -43,9 +50,8 @@ def matches_filters(subscriber: Subscriber, *, event_type: str, zone: str | None
 
 def channel_view(channel: Channel, view: frozenset[Classification]) -> frozenset[Classification]:
     """The recipient's view cut to what the channel may carry (never widened)."""
-    if channel is Channel.EMAIL:
-        return view & EMAIL_VIEW
-    return view
+    cap = NOTICE_CHANNELS.get(channel)
+    return view if cap is None else view & cap
 
 
 def mail_address(url: str) -> str:
@@ -53,6 +59,13 @@ def mail_address(url: str) -> str:
     if not url.startswith(MAILTO) or len(url) == len(MAILTO):
         raise ValueError("not a mailto: endpoint")
     return url[len(MAILTO) :]
+
+
+def sms_number(url: str) -> str:
+    """The E.164 number of an sms: endpoint URI (the error never quotes it)."""
+    if not re.fullmatch(SMS_URI_PATTERN, url):
+        raise ValueError("not an sms: endpoint with an E.164 number")
+    return url[len(SMS_URI_PREFIX) :]
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,13 @@ class EmailNotice:
         return cls(subject=str(document["subject"]), text=str(document["text"]))
 
 
-def _zone_of(data: dict[str, Any]) -> str | None:
+def event_label(event_type: str) -> str:
+    """What a notice calls this kind of event ("incident alert", "referral", ...)."""
+    return _LABELS.get(event_type, "event")
+
+
+def zone_of(data: dict[str, Any]) -> str | None:
+    """The zone (a PUBLIC field) of an alert's location or a bulletin's venue, cleaned."""
     for container in ("location", "venue"):
         part = data.get(container)
         if isinstance(part, dict) and isinstance(part.get("zone"), str):
@@ -101,8 +120,8 @@ def render_email(
 
     Only the kind of event, its time, zone (a PUBLIC field) and id are used: nothing else of
     the data reaches the text, even if the cap let more through."""
-    label = _LABELS.get(event_type, "event")
-    zone = _zone_of(capped_data)
+    label = event_label(event_type)
+    zone = zone_of(capped_data)
     at = event_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     subject = f"CVI hub: new {label}" + (f" in zone {zone}" if zone else "")
     lines = [

@@ -14,8 +14,8 @@ class DeliveryOut(BaseModel):
     event_id: str = Field(description="The CloudEvents id; also the webhook-id header.")
     event_type: str
     subscription_id: str
-    channel: str = Field(description="webhook, email or inbox.")
-    url: str = Field(description="The endpoint URI: https://…, mailto:… or cvihub:inbox.")
+    channel: str = Field(description="webhook, email, sms or inbox.")
+    url: str = Field(description="The endpoint URI: https://…, mailto:…, sms:+… or cvihub:inbox.")
     status: DeliveryStatus
     attempts: int = Field(description="How many attempts were made so far.")
     next_attempt_at: datetime | None = Field(description="When the next attempt is due (pending).")
@@ -26,11 +26,14 @@ class DeliveryOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
-    """One HTTP attempt of a delivery."""
+    """One attempt of a delivery (an HTTP request, an SMTP session, an SMS gateway call)."""
 
     attempt_no: int
     at: datetime
-    status_code: int | None = Field(description="The HTTP status, or null when none came back.")
+    status_code: int | None = Field(
+        description="The HTTP status (250 for a message the SMTP relay took), or null when "
+        "none came back."
+    )
     error: str | None = Field(description="A short reason; never the response body.")
     duration_ms: int
 

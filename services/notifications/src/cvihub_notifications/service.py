@@ -3,8 +3,8 @@
 import json
 import uuid
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +22,7 @@ from cvihub_notifications import audit, store
 from cvihub_notifications.channels import channel_view, email_body, matches_filters
 from cvihub_notifications.consent import narrow_to_consent, referral_consent_refusal
 from cvihub_notifications.models import replica
+from cvihub_notifications.sms_notice import NO_LINK_HINT, sms_body
 from cvihub_runtime.consent_copy import ConsentRecord
 from cvihub_runtime.replica import GrantTerms, Subscriber
 from cvihub_runtime.secretbox import SecretBox
@@ -41,6 +42,7 @@ PARTY_VIEW = frozenset({C.PUBLIC, C.INTERNAL, C.PII, C.PHI})
 NEVER_TO_NON_POLICE = frozenset({C.CJI})
 NEVER_TO_POLICE = frozenset({C.PHI, C.PART2})
 OUT_OF_SCOPE = "out of scope"
+FUNDER_REFUSAL = "funders receive aggregates only"
 
 
 class DeliveryStatus(StrEnum):
@@ -231,6 +233,40 @@ async def route_event(*, session: AsyncSession, data: EventData, now: datetime) 
     )
 
 
+class ConsentNotYetCopied(Exception):
+    """A fresh referral quotes a consent record this copy has not applied yet: retry later."""
+
+
+CONSENT_COPY_GRACE = timedelta(minutes=5)
+"""How long a referral may wait for its consent record to reach this copy before it is
+refused as unknown. Intake accepted it only once its own copy knew the record, so an unknown
+id in a fresh referral means this copy lags behind the registry's stream."""
+
+
+async def _consent_copied(session: AsyncSession, *, event: Event[Any], now: datetime) -> None:
+    data = event.data
+    if not isinstance(data, ReferralSubmittedV1) or data.consent.consent_id is None:
+        return
+    if now - event.envelope.time > CONSENT_COPY_GRACE:
+        return
+    if await replica.consent(session, data.consent.consent_id) is None:
+        raise ConsentNotYetCopied("the referral's consent record has not reached this copy yet")
+
+
+def without_funders(routing: Routing, kinds: Mapping[str, str]) -> Routing:
+    """The routing less any funder: a funder receives aggregates only, never a single event.
+
+    The registry grants funders nothing; this holds even if a grant slipped through."""
+    funders = {p for p, kind in kinds.items() if kind == PartnerKind.FUNDER.value}
+    if not funders:
+        return routing
+    return replace(
+        routing,
+        targets=[t for t in routing.targets if t.partner_id not in funders],
+        refusals=[*routing.refusals, *(Refusal(p, FUNDER_REFUSAL) for p in sorted(funders))],
+    )
+
+
 def channel_columns(channel: Channel, *, now: datetime) -> dict[str, Any]:
     """A delivery's channel, and for the inbox: delivered the moment it is stored."""
     if channel is Channel.INBOX:
@@ -244,12 +280,22 @@ def channel_columns(channel: Channel, *, now: datetime) -> dict[str, Any]:
 
 
 async def plan_deliveries(
-    *, session: AsyncSession, event: Event[Any], box: SecretBox, now: datetime | None = None
+    *,
+    session: AsyncSession,
+    event: Event[Any],
+    box: SecretBox,
+    now: datetime | None = None,
+    sms_hint: str = NO_LINK_HINT,
 ) -> int:
-    """Store one pending delivery per recipient subscription; return how many were added."""
+    """Store one pending delivery per recipient subscription; return how many were added.
+
+    `sms_hint`: where an SMS notice says to read the event (see sms_notice.read_hint)."""
     now = now or datetime.now(UTC)
     envelope = event.envelope
+    await _consent_copied(session, event=event, now=now)
     routing = await route_event(session=session, data=event.data, now=now)
+    kinds = await store.partner_kinds(session, {s.partner_id for s in routing.targets})
+    routing = without_funders(routing, kinds)
     for refusal in routing.refusals:
         log.info(
             "delivery refused",
@@ -261,7 +307,6 @@ async def plan_deliveries(
     # Named partners refused (consent, no subscribe grant) go to the audit log in this
     # transaction; routing facts (out of scope, no subscription) are only counted: see audit.py.
     await audit.stage_refusals(session, envelope=envelope, refusals=routing.refusals, now=now)
-    kinds = await store.partner_kinds(session, {s.partner_id for s in routing.targets})
     added = 0
     for target in routing.targets:
         grant = routing.terms.get(target.partner_id)
@@ -275,11 +320,12 @@ async def plan_deliveries(
         )
         view = channel_view(target.channel, view)
         redacted = redact(event.data, view)
-        body = (
-            email_body(envelope=envelope, redacted=redacted)
-            if target.channel is Channel.EMAIL
-            else build_body(envelope=envelope, redacted=redacted).decode()
-        )
+        if target.channel is Channel.EMAIL:
+            body = email_body(envelope=envelope, redacted=redacted)
+        elif target.channel is Channel.SMS:
+            body = sms_body(envelope=envelope, redacted=redacted, hint=sms_hint)
+        else:
+            body = build_body(envelope=envelope, redacted=redacted).decode()
         added += await store.add_delivery(
             session,
             {

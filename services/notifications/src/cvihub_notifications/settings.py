@@ -1,19 +1,24 @@
 """Settings of the notifications service (env prefix NOTIFICATIONS_)."""
 
 from typing import Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from cvihub_notifications.sms_gateway import SmsGateway, check_sms_url, gateway_from_url
 from cvihub_runtime.mail import SmtpConfig, SmtpSender, check_sender
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.settings import ServiceSettings
 
 
 class NotificationsSettings(ServiceSettings):
-    """Broker, database, webhook signing and retry settings."""
+    """Broker, database, webhook signing, retry, e-mail and SMS settings."""
 
-    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+    # Errors name the setting, never its value: the SMTP and SMS URLs hold credentials.
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFICATIONS_", extra="ignore", hide_input_in_errors=True
+    )
 
     secret_key: str = Field(
         description="The hub's Fernet key: decrypts webhook secrets, encrypts stored bodies."
@@ -36,6 +41,19 @@ class NotificationsSettings(ServiceSettings):
     mail_from: str | None = Field(
         default=None, description="From address of the notices, e.g. hub@example.org."
     )
+    sms_url: SecretStr | None = Field(
+        default=None,
+        description="SMS gateway of sms subscriptions' notices, speaking Twilio's Messages "
+        "API: twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B15551230000 (https; "
+        "&insecure_http=true only to 127.0.0.1 or localhost). Unset: SMS deliveries stay "
+        "pending (and /health says so) until it is set.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        max_length=200,
+        description="This API as partners reach it, e.g. https://hub.example.org: SMS notices "
+        "link to its /v1/inbox. Unset: they name GET /v1/inbox without a link.",
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -52,6 +70,33 @@ class NotificationsSettings(ServiceSettings):
             SmtpConfig.from_url(value.get_secret_value())
         return value
 
+    @field_validator("sms_url")
+    @classmethod
+    def _sms_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None  # NOTIFICATIONS_SMS_URL= (empty) means no gateway, as when unset
+        if value is not None:
+            check_sms_url(value.get_secret_value())  # its errors never quote the URL
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("https", "http")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or not value.isascii()
+            or any(c.isspace() for c in value)
+        ):
+            raise ValueError("give the http(s) origin (and path) partners reach this API at")
+        return value.rstrip("/")
+
     @field_validator("mail_from")
     @classmethod
     def _mail_from(cls, value: str | None) -> str | None:
@@ -64,6 +109,12 @@ class NotificationsSettings(ServiceSettings):
                 "NOTIFICATIONS_MAIL_FROM is required when NOTIFICATIONS_SMTP_URL is set"
             )
         return self
+
+    def sms_gateway(self) -> SmsGateway | None:
+        """The sender of SMS notices, or None when no gateway is configured."""
+        if self.sms_url is None:
+            return None
+        return gateway_from_url(self.sms_url.get_secret_value(), timeout=self.http_timeout_seconds)
 
     def mailer(self) -> SmtpSender | None:
         """The sender of e-mail notices, or None when SMTP is not configured."""

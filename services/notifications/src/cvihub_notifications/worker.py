@@ -1,4 +1,5 @@
-"""The delivery worker: claims due deliveries and POSTs them, a bounded number at once."""
+"""The delivery worker: claims due deliveries and sends them (webhook POSTs, e-mail and SMS
+notices), a bounded number at once."""
 
 import asyncio
 import random
@@ -17,6 +18,8 @@ from cvihub_notifications.consent import QuotedConsent, quoted_consent
 from cvihub_notifications.delivery import RetryPolicy
 from cvihub_notifications.mail_delivery import send_notice
 from cvihub_notifications.service import DeliveryStatus
+from cvihub_notifications.sms_delivery import send_sms_notice
+from cvihub_notifications.sms_gateway import SmsGateway
 from cvihub_notifications.store import Claimed
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.mail import SmtpSender
@@ -49,11 +52,18 @@ class DeliveryWorker:
         max_concurrent: int,
         poll_seconds: float,
         mailer: SmtpSender | None = None,
+        sms: SmsGateway | None = None,
     ) -> None:
         self._sessions = sessions
-        # Without SMTP, e-mail deliveries are not claimed: they wait, pending, until it is set.
+        # Without SMTP or an SMS gateway, that channel's deliveries are not claimed: they
+        # wait, pending, until it is set.
         self._mailer = mailer
-        self._skip_channels = () if mailer is not None else (Channel.EMAIL.value,)
+        self._sms = sms
+        self._skip_channels = tuple(
+            channel.value
+            for channel, sender in ((Channel.EMAIL, mailer), (Channel.SMS, sms))
+            if sender is None
+        )
         self._box = box
         self._policy = policy
         self._timeout = http_timeout_seconds
@@ -99,6 +109,8 @@ class DeliveryWorker:
                     task.cancel()
                 # Cancelled sends keep their claim; they come due again when the lease ends.
                 await asyncio.gather(*inflight, return_exceptions=True)
+                if self._sms is not None:
+                    await self._sms.aclose()
 
     async def _claim(self, limit: int) -> list[Claimed]:
         try:
@@ -143,6 +155,16 @@ class DeliveryWorker:
                 sessions=self._sessions,
                 box=self._box,
                 mailer=self._mailer,
+                claimed=claimed,
+                policy=self._policy,
+            )
+            ATTEMPTS.labels(outcome=_outcome_label(outcome.status)).inc()
+            return
+        if claimed.channel == Channel.SMS.value and self._sms is not None:
+            outcome = await send_sms_notice(
+                sessions=self._sessions,
+                box=self._box,
+                gateway=self._sms,
                 claimed=claimed,
                 policy=self._policy,
             )

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -49,7 +50,8 @@ async def test_withdrawn_or_unknown_consent_record_stops_delivery(
         await h.produce_applied(withdrawn)  # topics are consumed apart: apply it first
         await h.produce_applied(
             record(after, partner_id="hospital-1"),
-            record(unknown, partner_id="hospital-1"),
+            # Past the grace a fresh referral gets to wait for its record to reach the copy.
+            record(unknown, partner_id="hospital-1", time=datetime.now(UTC) - timedelta(hours=1)),
         )
         await asyncio.sleep(1.0)
         received = [

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from notifications_builders import make_consent, make_referral, record
+from notifications_builders import make_alert, make_consent, make_referral, record
 from notifications_hub import Hub, running_hub
 from notifications_receiver import WebhookReceiver
 from sqlalchemy import func, select
@@ -125,3 +125,25 @@ async def test_an_unauthenticated_delivery_lookup_is_audited(
     assert event.action == "GET /v1/deliveries"
     assert event.partner_id is None
     assert event.status_code == 401
+
+
+async def test_a_funder_never_receives_a_single_event_even_with_a_grant(
+    kafka_bootstrap: str, make_database: Any, webhook_receiver: WebhookReceiver
+) -> None:
+    alerts = (Stream.INCIDENT_ALERTS, GrantAction.SUBSCRIBE)
+    async with running_hub(kafka_bootstrap, make_database("notifications"), webhook_receiver) as h:
+        # The registry grants a funder nothing; a grant in the copy anyway (an old registry, a
+        # hand-made event) still delivers nothing to it.
+        await h.onboard("fund-1", PartnerKind.FUNDER, grants=[alerts], endpoints=[alerts[0]])
+        await h.onboard("cvi-1", PartnerKind.CVI_ORG, grants=[alerts], endpoints=[alerts[0]])
+        alert = make_alert()
+        await h.produce_applied(record(alert, partner_id="police-1"))
+        await eventually(lambda: len(webhook_receiver.received("/hooks/cvi-1")) == 1, timeout=15)
+        funder_deliveries = (await h.get("/v1/deliveries", "fund-1")).json()["items"]
+        events = await _audit_events(h)
+
+    assert funder_deliveries == []
+    assert webhook_receiver.received("/hooks/fund-1") == []
+    [refused] = [e for e in events if e.partner_id == "fund-1"]
+    assert refused.reason == "funders receive aggregates only"
+    assert refused.action == "deliver org.cvihub.incident-alert.published"

@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cvihub_contracts import Scope
 from cvihub_registry import service
-from cvihub_registry.domain import ADMIN_ACTOR, IssuedKey, RegistryError
+from cvihub_registry.administrators import AdminCaller, AdminRole
+from cvihub_registry.domain import IssuedKey, RegistryError
 from cvihub_registry.schemas import (
     AuditEntryOut,
     AuditVerification,
@@ -48,7 +49,9 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 
 # Security schemes only document and parse the header; refusals stay ours (audited problems).
 _ADMIN_SCHEME = HTTPBearer(
-    auto_error=False, scheme_name="AdminToken", description="REGISTRY_ADMIN_TOKEN"
+    auto_error=False,
+    scheme_name="AdminToken",
+    description="An administrator's key (cva_<credential_id>_<secret>) or REGISTRY_ADMIN_TOKEN",
 )
 PARTNER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="PartnerApiKey", description="cvh_<credential_id>_<secret>"
@@ -70,19 +73,42 @@ def unauthenticated(detail: str) -> Problem:
     return Problem(401, "unauthenticated", detail, headers=UNAUTHORIZED_HEADERS)
 
 
-def admin_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable[None]]:
-    """A dependency that lets only the admin token through and audits every refusal."""
+def admin_guard(
+    core: RegistryCore, admin_token: str, *, auditors: bool = True
+) -> Callable[..., Awaitable[AdminCaller]]:
+    """A dependency letting through the bootstrap token or a named administrator's key.
+
+    Auditors only read (GET), and not at all where `auditors` is False. Every refusal is
+    audited; the caller is left in `request.state.admin` for `admin_actor`."""
 
     async def require_admin(
         request: Request, credentials: Annotated[Credentials, Depends(_ADMIN_SCHEME)]
-    ) -> None:
-        allowed = await service.authorize_admin(
-            core=core, token=token_of(credentials), admin_token=admin_token, path=request.url.path
+    ) -> AdminCaller:
+        path = request.url.path
+        caller = await service.authorize_admin(
+            core=core, token=token_of(credentials), admin_token=admin_token, path=path
         )
-        if not allowed:
-            raise unauthenticated("send the admin token as Authorization: Bearer <token>")
+        if caller is None:
+            raise unauthenticated(
+                "send the admin token or an administrator's key as Authorization: Bearer <key>"
+            )
+        if not caller.may(request.method) or (caller.role is not AdminRole.ADMIN and not auditors):
+            await service.refuse_admin_role(core=core, caller=caller, path=path)
+            raise Problem(403, "insufficient-role", f"the {caller.role.value} role may not do this")
+        request.state.admin = caller
+        return caller
 
     return require_admin
+
+
+def admin_actor(request: Request) -> str:
+    """The audit actor of the admin caller the router's guard let through."""
+    caller: AdminCaller = request.state.admin
+    return caller.actor
+
+
+AdminActor = Annotated[str, Depends(admin_actor)]
+"""The acting administrator (`admin` for the bootstrap token, else `admin:<id>`)."""
 
 
 def principal_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitable[Principal]]:
@@ -130,8 +156,9 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
     )
 
     @router.post("/partners", status_code=201, summary="Register a partner")
-    async def create_partner(body: PartnerCreate) -> PartnerOut:
-        partner = await service.create_partner(core=core, actor=ADMIN_ACTOR, **body.model_dump())
+    async def create_partner(actor: AdminActor, body: PartnerCreate) -> PartnerOut:
+        # dict(body), not model_dump(): the service area stays a geometry, not a plain dict.
+        partner = await service.create_partner(core=core, actor=actor, **dict(body))
         return PartnerOut.model_validate(partner)
 
     @router.get("/partners", summary="List partners")
@@ -145,17 +172,19 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         )
 
     @router.patch("/partners/{partner_id}", summary="Change or suspend a partner")
-    async def update_partner(partner_id: str, body: PartnerUpdate) -> PartnerOut:
+    async def update_partner(actor: AdminActor, partner_id: str, body: PartnerUpdate) -> PartnerOut:
         partner = await service.update_partner(
-            core=core, actor=ADMIN_ACTOR, partner_id=partner_id, changes=body.changes()
+            core=core, actor=actor, partner_id=partner_id, changes=body.changes()
         )
         return PartnerOut.model_validate(partner)
 
     @router.post("/partners/{partner_id}/keys", status_code=201, summary="Issue an API key")
-    async def issue_key(partner_id: str, body: KeyCreate | None = None) -> KeyIssued:
+    async def issue_key(
+        actor: AdminActor, partner_id: str, body: KeyCreate | None = None
+    ) -> KeyIssued:
         issued = await service.issue_key(
             core=core,
-            actor=ADMIN_ACTOR,
+            actor=actor,
             partner_id=partner_id,
             expires_at=body.expires_at if body else None,
             scopes=body.scopes if body else None,
@@ -173,12 +202,12 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         response_class=Response,
         summary="Revoke an API key",
     )
-    async def revoke_key(credential_id: str) -> None:
-        await service.revoke_key(core=core, actor=ADMIN_ACTOR, credential_id=credential_id)
+    async def revoke_key(actor: AdminActor, credential_id: str) -> None:
+        await service.revoke_key(core=core, actor=actor, credential_id=credential_id)
 
     @router.post("/grants", status_code=201, summary="Grant publish or subscribe on a stream")
-    async def create_grant(body: GrantCreate) -> GrantOut:
-        grant = await service.create_grant(core=core, actor=ADMIN_ACTOR, **body.model_dump())
+    async def create_grant(actor: AdminActor, body: GrantCreate) -> GrantOut:
+        grant = await service.create_grant(core=core, actor=actor, **body.model_dump())
         return GrantOut.model_validate(grant)
 
     @router.patch(
@@ -186,9 +215,9 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         summary="Change a grant's zones, field view or period",
         responses={422: {"description": "Invalid terms (problem+json)"}},
     )
-    async def update_grant(grant_id: str, body: GrantUpdate) -> GrantOut:
+    async def update_grant(actor: AdminActor, grant_id: str, body: GrantUpdate) -> GrantOut:
         grant = await service.update_grant(
-            core=core, actor=ADMIN_ACTOR, grant_id=grant_id, changes=body.changes()
+            core=core, actor=actor, grant_id=grant_id, changes=body.changes()
         )
         return GrantOut.model_validate(grant)
 
@@ -200,18 +229,20 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
     @router.delete(
         "/grants/{grant_id}", status_code=204, response_class=Response, summary="Revoke a grant"
     )
-    async def revoke_grant(grant_id: str) -> None:
-        await service.revoke_grant(core=core, actor=ADMIN_ACTOR, grant_id=grant_id)
+    async def revoke_grant(actor: AdminActor, grant_id: str) -> None:
+        await service.revoke_grant(core=core, actor=actor, grant_id=grant_id)
 
     @router.post(
         "/partners/{partner_id}/subscriptions",
         status_code=201,
-        summary="Add a delivery endpoint (webhook, e-mail notice or inbox) with its filters",
+        summary="Add a delivery endpoint (webhook, e-mail or SMS notice, inbox) with its filters",
     )
-    async def create_subscription(partner_id: str, body: SubscriptionCreate) -> SubscriptionCreated:
+    async def create_subscription(
+        actor: AdminActor, partner_id: str, body: SubscriptionCreate
+    ) -> SubscriptionCreated:
         created = await service.create_subscription(
             core=core,
-            actor=ADMIN_ACTOR,
+            actor=actor,
             partner_id=partner_id,
             stream=body.stream,
             url=body.endpoint(),
@@ -233,10 +264,8 @@ def admin_router(core: RegistryCore, admin_token: str) -> APIRouter:
         response_class=Response,
         summary="Remove a subscription",
     )
-    async def revoke_subscription(subscription_id: str) -> None:
-        await service.revoke_subscription(
-            core=core, actor=ADMIN_ACTOR, subscription_id=subscription_id
-        )
+    async def revoke_subscription(actor: AdminActor, subscription_id: str) -> None:
+        await service.revoke_subscription(core=core, actor=actor, subscription_id=subscription_id)
 
     @router.get("/audit", summary="The audit log, newest first")
     async def audit(

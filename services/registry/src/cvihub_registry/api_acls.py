@@ -10,10 +10,11 @@ from cvihub_contracts import Scope
 from cvihub_registry.api import (
     ADMIN_ERRORS,
     SCOPE_ERRORS,
+    AdminActor,
     admin_guard,
     principal_guard,
 )
-from cvihub_registry.domain import ADMIN_ACTOR, Credential, IssuedKey
+from cvihub_registry.domain import Credential, IssuedKey
 from cvihub_registry.schemas import KafkaAclOut, KeyRotate, KeyRotated
 from cvihub_registry.service import RegistryCore, own_key_scopes
 from cvihub_registry.service.acls import kafka_acls
@@ -106,10 +107,12 @@ def rotation_router(core: RegistryCore, admin_token: str, *, grace: timedelta) -
         dependencies=[admin_only],
         responses={**ADMIN_ERRORS, **ROTATION_ERRORS},
     )
-    async def rotate_any(credential_id: str, body: KeyRotate | None = None) -> KeyRotated:
+    async def rotate_any(
+        actor: AdminActor, credential_id: str, body: KeyRotate | None = None
+    ) -> KeyRotated:
         issued, old = await rotate_key(
             core=core,
-            actor=ADMIN_ACTOR,
+            actor=actor,
             credential_id=credential_id,
             grace=grace,
             scopes=body.scopes if body else None,

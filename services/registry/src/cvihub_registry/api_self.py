@@ -17,6 +17,7 @@ from cvihub_registry.api import (
     token_of,
     unauthenticated,
 )
+from cvihub_registry.geometry import LonLat
 from cvihub_registry.schemas import (
     DirectoryEntry,
     PartnerOut,
@@ -25,6 +26,7 @@ from cvihub_registry.schemas import (
 )
 from cvihub_registry.self_schemas import PartnerSelfUpdate, StreamOut
 from cvihub_registry.service import RegistryCore
+from cvihub_runtime.problems import Problem
 from cvihub_runtime.web import insufficient_scope
 
 _SELF_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -41,14 +43,16 @@ _SELF_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable[str]]:
-    """A dependency letting the admin token or a partner's valid directory:read key through."""
+    """A dependency letting an administrator or a partner's valid directory:read key through."""
 
     async def current_member(
         request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
     ) -> str:
         token = token_of(credentials)
-        if token is not None and await service.is_admin_token(token=token, admin_token=admin_token):
-            return "admin"
+        if token is not None:
+            admin = await service.admin_caller(core=core, token=token, admin_token=admin_token)
+            if admin is not None:
+                return admin.actor
         path = request.url.path
         principal = await service.authenticate_partner(core=core, api_key=token, path=path)
         if principal is None:
@@ -63,6 +67,27 @@ def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitabl
     return current_member
 
 
+def _point(*, lat: float | None, lon: float | None) -> LonLat | None:
+    """The directory's point filter; a 422 naming the missing half when only one is given."""
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        missing = "lat" if lat is None else "lon"
+        raise Problem(
+            422,
+            "validation-error",
+            "1 field(s) failed validation",
+            errors=[
+                {
+                    "pointer": f"#/query/{missing}",
+                    "detail": "lat and lon go together: give both or neither",
+                    "code": "missing",
+                }
+            ],
+        )
+    return LonLat(lon=lon, lat=lat)
+
+
 def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
     """Routes where a partner changes its own profile and endpoints, and reads the streams."""
     router = APIRouter(responses=SCOPE_ERRORS)
@@ -74,7 +99,7 @@ def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
     @router.patch(
         "/v1/partners/me",
         tags=partner,
-        summary="Change your description, contact, services or website",
+        summary="Change your description, contact, services, website or drawn service area",
         responses=_SELF_ERRORS,
     )
     async def update_me(caller: Caller, body: PartnerSelfUpdate) -> PartnerOut:
@@ -87,8 +112,8 @@ def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
         "/v1/partners/me/subscriptions",
         tags=partner,
         status_code=201,
-        summary="Add a delivery endpoint (webhook, e-mail notice or inbox) for a stream you "
-        "hold a subscribe grant on",
+        summary="Add a delivery endpoint (webhook, e-mail or SMS notice, or inbox) for a "
+        "stream you hold a subscribe grant on",
         description="A webhook's signing secret is in this answer only; the hub keeps it "
         "encrypted. One inbox per stream (409 on a second).",
         responses=_SELF_ERRORS,
@@ -122,6 +147,10 @@ def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
         "/v1/directory",
         tags=["directory"],
         summary="Active partners: who they are, what they offer, where, how to reach them",
+        description="Filters combine: a partner must match each one given. `lat` and `lon` "
+        "(WGS 84 degrees, both or neither) keep partners whose drawn service area holds that "
+        "point, its edge included; partners without a drawn area never match them.",
+        responses={422: {"description": "A filter out of range, or lat without lon"}},
     )
     async def directory(
         caller: Reader,
@@ -131,8 +160,18 @@ def self_service_router(core: RegistryCore, admin_token: str) -> APIRouter:
             str | None,
             Query(alias="service", max_length=100, description="Offers this service (any case)"),
         ] = None,
+        lat: Annotated[
+            float | None,
+            Query(ge=-90, le=90, allow_inf_nan=False, description="Area holds (lat, lon)"),
+        ] = None,
+        lon: Annotated[
+            float | None,
+            Query(ge=-180, le=180, allow_inf_nan=False, description="Area holds (lat, lon)"),
+        ] = None,
     ) -> list[DirectoryEntry]:
-        partners = await service.list_directory(core=core, zone=zone, kind=kind, service=offered)
+        partners = await service.list_directory(
+            core=core, zone=zone, kind=kind, service=offered, point=_point(lat=lat, lon=lon)
+        )
         return [DirectoryEntry.model_validate(p) for p in partners]
 
     @router.get(

@@ -8,7 +8,16 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
-from cvihub_registry import api, api_acls, api_self, consents_api, people_api, service, store
+from cvihub_registry import (
+    admins_api,
+    api,
+    api_acls,
+    api_self,
+    consents_api,
+    people_api,
+    service,
+    store,
+)
 from cvihub_registry.acl_sync import AclInputs, AclSync
 from cvihub_registry.handlers import audit_consumer, subscribe_audit
 from cvihub_registry.kafka_acl_admin import KafkaPythonAclAdmin
@@ -114,6 +123,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app.include_router(admin_mail_router(core, admin_token, reveal_bodies=mail_relay is None))
     app.include_router(consents_api.consents_router(core))
     app.include_router(consents_api.admin_consents_router(core, admin_token))
+    admin_key_ttl = timedelta(days=settings.admin_key_ttl_days)
+    app.include_router(admins_api.administrators_router(core, admin_token, key_ttl=admin_key_ttl))
     app.state.hosting = hosting
     return app
 

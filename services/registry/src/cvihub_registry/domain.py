@@ -6,10 +6,10 @@ from enum import StrEnum
 from typing import Any
 
 from cvihub_contracts import Classification, GrantAction, Scope, Stream
+from cvihub_contracts.geo import MultiPolygon, Polygon
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_contracts.scopes import sorted_scopes
 
-ADMIN_ACTOR = "admin"
 SEED_ACTOR = "seed"
 UNKNOWN_ACTOR = "unknown"
 
@@ -47,6 +47,9 @@ class Partner:
     community_areas: list[str] = field(default_factory=list)
     services_offered: list[str] = field(default_factory=list)
     website: str | None = None
+    # The area drawn (GeoJSON, valid, oriented as RFC 7946 asks), the admin's or its own to
+    # draw: it only describes, grants decide. None = not drawn.
+    service_area: Polygon | MultiPolygon | None = None
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,9 @@ class Grant:
 class Subscription:
     """A partner's delivery endpoint for one stream, with its filters.
 
-    `url` is the endpoint URI (https: webhook, mailto: e-mail, cvihub:inbox); a webhook's
-    secret is stored encrypted, other channels have none (empty)."""
+    `url` is the endpoint URI (https: webhook, mailto: e-mail, sms:+E.164, cvihub:inbox); an
+    address or number is personal data, never logged. A webhook's secret is stored encrypted,
+    other channels have none (empty)."""
 
     subscription_id: str
     partner_id: str

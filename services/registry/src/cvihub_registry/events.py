@@ -30,6 +30,7 @@ def change_of(entity: Entity) -> ChangeEvent:
             zones=entity.zones,
             beats=entity.beats,
             community_areas=entity.community_areas,
+            service_area=entity.service_area,
         )
     if isinstance(entity, Credential):
         return CredentialChangedV1(

@@ -15,7 +15,8 @@ def admin_mail_router(core: RegistryCore, admin_token: str, *, reveal_bodies: bo
     router = APIRouter(
         prefix="/v1/admin",
         tags=["admin"],
-        dependencies=[Depends(admin_guard(core, admin_token))],
+        # A revealed body holds a live sign-in code: for admins only, never auditors.
+        dependencies=[Depends(admin_guard(core, admin_token, auditors=not reveal_bodies))],
         responses=ADMIN_ERRORS,
     )
 

@@ -56,6 +56,9 @@ partners = Table(
     Column("community_areas", JSON, nullable=False, server_default=text("'[]'")),
     Column("services_offered", JSON, nullable=False, server_default=text("'[]'")),
     Column("website", String(500), nullable=True),
+    # The area drawn: a GeoJSON Polygon or MultiPolygon (PartnerChangedV1 revision 2); null =
+    # not drawn. JSON, not PostGIS: the directory tests points in Python on either database.
+    Column("service_area", JSON, nullable=True),
 )
 
 credentials = Table(
@@ -237,4 +240,32 @@ consents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("sequence", BigInteger, nullable=False),
+)
+
+# The hub's named administrators (role admin or auditor). Their keys stay in the registry:
+# no change event carries them, so no other service ever learns or accepts one.
+administrators = Table(
+    "administrators",
+    metadata,
+    Column("admin_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+admin_credentials = Table(
+    "admin_credentials",
+    metadata,
+    Column("credential_id", String(64), primary_key=True),
+    Column("admin_id", ForeignKey("administrators.admin_id"), nullable=False, index=True),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # Touched at most every few minutes, so unused keys can be found and revoked.
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
 )

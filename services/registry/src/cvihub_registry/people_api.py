@@ -8,8 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cvihub_contracts import Scope
 from cvihub_registry import service
-from cvihub_registry.api import ADMIN_ERRORS, ERRORS, admin_guard
-from cvihub_registry.domain import ADMIN_ACTOR
+from cvihub_registry.api import ADMIN_ERRORS, ERRORS, AdminActor, admin_guard
 from cvihub_registry.people import Forbidden, PersonRole, SessionCaller
 from cvihub_registry.people_schemas import (
     CodeRequest,
@@ -246,9 +245,9 @@ def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
     )
 
     @router.post("/partners/{partner_id}/people", status_code=201, summary="Add a person")
-    async def create_person(partner_id: str, body: PersonCreate) -> PersonOut:
+    async def create_person(actor: AdminActor, partner_id: str, body: PersonCreate) -> PersonOut:
         person = await people_service.create_person(
-            core=core, actor=ADMIN_ACTOR, partner_id=partner_id, **body.model_dump()
+            core=core, actor=actor, partner_id=partner_id, **body.model_dump()
         )
         return PersonOut.model_validate(person)
 
@@ -258,18 +257,18 @@ def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
         return [PersonOut.model_validate(p) for p in people]
 
     @router.get("/people/{person_id}/sessions", summary="A person's device sessions")
-    async def list_sessions(person_id: str) -> list[SessionOut]:
+    async def list_sessions(actor: AdminActor, person_id: str) -> list[SessionOut]:
         sessions = await signin_service.list_sessions(
-            core=core, actor=ADMIN_ACTOR, person_id=person_id, partner_id=None
+            core=core, actor=actor, person_id=person_id, partner_id=None
         )
         return [SessionOut.model_validate(s) for s in sessions]
 
     @router.delete(
         "/sessions/{session_id}", **NO_CONTENT, summary="Sign a device out now (lost phone)"
     )
-    async def revoke_session(session_id: str) -> None:
+    async def revoke_session(actor: AdminActor, session_id: str) -> None:
         await signin_service.revoke_session(
-            core=core, actor=ADMIN_ACTOR, session_id=session_id, partner_id=None
+            core=core, actor=actor, session_id=session_id, partner_id=None
         )
 
     return router

@@ -15,8 +15,10 @@ from pydantic import (
 )
 
 from cvihub_contracts import Classification, GrantAction, Scope, Stream
-from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_contracts.geo import ServiceArea
+from cvihub_contracts.registry.changes_v1 import E164_PATTERN, Channel, PartnerKind
 from cvihub_registry.domain import PartnerStatus, RevocableStatus, Subscription
+from cvihub_registry.geometry import SERVICE_AREA_DESCRIPTION, ValidServiceArea
 from cvihub_registry.seed import (
     EMAIL_PATTERN,
     PARTNER_ID_PATTERN,
@@ -32,6 +34,7 @@ from cvihub_registry.subscription_rules import (
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, Field(pattern=E164_PATTERN)]
 Description = Annotated[str, Field(max_length=4000)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
 Zones = Annotated[list[Zone], Field(min_length=1, max_length=100)]
@@ -74,10 +77,14 @@ class PartnerCreate(_Request):
         default_factory=list, examples=[["street outreach", "hospital-based intervention"]]
     )
     website: Website | None = None
+    service_area: ValidServiceArea | None = Field(
+        default=None, description=SERVICE_AREA_DESCRIPTION
+    )
 
 
 class PartnerUpdate(_Request):
-    """Fields to change; omitted fields stay, null clears contact_email, description or website."""
+    """Fields to change; omitted fields stay, null clears contact_email, description, website
+    or service_area."""
 
     name: Name | None = None
     status: PartnerStatus | None = None
@@ -88,6 +95,9 @@ class PartnerUpdate(_Request):
     community_areas: AreaNames | None = None
     services_offered: ServiceNames | None = None
     website: Website | None = None
+    service_area: ValidServiceArea | None = Field(
+        default=None, description=SERVICE_AREA_DESCRIPTION
+    )
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
@@ -116,6 +126,9 @@ class PartnerOut(_Response):
     community_areas: list[str]
     services_offered: list[str]
     website: str | None
+    service_area: ServiceArea | None = Field(
+        description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
+    )
     sequence: int
     created_at: datetime
     updated_at: datetime
@@ -134,6 +147,9 @@ class DirectoryEntry(_Response):
     zones: list[str]
     beats: list[str]
     community_areas: list[str]
+    service_area: ServiceArea | None = Field(
+        description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
+    )
 
 
 class KeyCreate(_Request):
@@ -249,14 +265,16 @@ class GrantOut(_Response):
 
 
 class SubscriptionCreate(_Request):
-    """A delivery endpoint for one stream: a webhook, an e-mail notice or the web inbox."""
+    """A delivery endpoint for one stream: a webhook, an e-mail or SMS notice, or the web
+    inbox."""
 
     stream: Stream
     channel: Channel = Field(
         default=Channel.WEBHOOK,
         description="webhook: signed POSTs to `url`; email: a short notice without personal "
-        "or case data to `email`; inbox: kept for you to read at GET /v1/inbox on the "
-        "notifications API (one per stream).",
+        "or case data to `email`; sms: a text-message notice (public fields only) to `phone`; "
+        "inbox: kept for you to read at GET /v1/inbox on the notifications API (one per "
+        "stream).",
     )
     url: AnyHttpUrl | None = Field(
         default=None,
@@ -265,6 +283,12 @@ class SubscriptionCreate(_Request):
     )
     email: Email | None = Field(
         default=None, validate_default=True, description="email only: where notices go."
+    )
+    phone: Phone | None = Field(
+        default=None,
+        validate_default=True,
+        description="sms only: the mobile number notices go to, E.164 (+15551234567).",
+        examples=["+15551234567"],
     )
     secret: str | None = Field(
         default=None,
@@ -291,6 +315,11 @@ class SubscriptionCreate(_Request):
     def _email_for_email(cls, value: str | None, info: ValidationInfo) -> Any:
         return _only_for(Channel.EMAIL, "email", value, info)
 
+    @field_validator("phone")
+    @classmethod
+    def _phone_for_sms(cls, value: str | None, info: ValidationInfo) -> Any:
+        return _only_for(Channel.SMS, "phone", value, info)
+
     @field_validator("secret")
     @classmethod
     def _secret_for_webhook(cls, value: str | None, info: ValidationInfo) -> Any:
@@ -315,9 +344,13 @@ class SubscriptionCreate(_Request):
         return value
 
     def endpoint(self) -> str:
-        """The endpoint URI the hub stores: the URL, mailto:<email>, or cvihub:inbox."""
+        """The endpoint URI the hub stores: the URL, mailto:<email>, sms:<phone> or
+        cvihub:inbox."""
         return endpoint_uri(
-            channel=self.channel, url=str(self.url) if self.url else None, email=self.email
+            channel=self.channel,
+            url=str(self.url) if self.url else None,
+            email=self.email,
+            phone=self.phone,
         )
 
 
@@ -339,7 +372,7 @@ class SubscriptionCreated(BaseModel):
     partner_id: str
     stream: Stream
     channel: Channel
-    url: str = Field(description="The endpoint URI: https://…, mailto:…, or cvihub:inbox.")
+    url: str = Field(description="The endpoint URI: https://…, mailto:…, sms:+… or cvihub:inbox.")
     zones: list[str] | None
     event_types: list[str] | None
     secret: str | None
@@ -366,7 +399,7 @@ class SubscriptionOut(_Response):
     partner_id: str
     stream: Stream
     channel: Channel
-    url: str = Field(description="The endpoint URI: https://…, mailto:…, or cvihub:inbox.")
+    url: str = Field(description="The endpoint URI: https://…, mailto:…, sms:+… or cvihub:inbox.")
     zones: list[str] | None
     event_types: list[str] | None
     status: RevocableStatus

@@ -8,6 +8,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, 
 
 from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_registry.geometry import ValidServiceArea
 from cvihub_registry.keys import key_from_text
 from cvihub_registry.people import PersonRole
 from cvihub_registry.webhooks import check_webhook_secret
@@ -84,6 +85,7 @@ class SeedPartner(BaseModel):
     community_areas: AreaNames = Field(default_factory=list)
     services_offered: ServiceNames = Field(default_factory=list)
     website: Website | None = None
+    service_area: ValidServiceArea | None = None
     api_keys: list[str] = Field(default_factory=list)
     grants: list[SeedGrant] = Field(default_factory=list)
     subscriptions: list[SeedSubscription] = Field(default_factory=list)

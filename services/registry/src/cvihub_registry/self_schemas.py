@@ -5,6 +5,7 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from cvihub_contracts import Classification, Stream
+from cvihub_registry.geometry import SERVICE_AREA_DESCRIPTION, ValidServiceArea
 from cvihub_registry.schemas import Description, Email, _Request, _Response
 from cvihub_registry.seed import ServiceNames, Website
 
@@ -12,12 +13,16 @@ from cvihub_registry.seed import ServiceNames, Website
 class PartnerSelfUpdate(_Request):
     """Your own profile fields to change; omitted fields stay, null clears all but services.
 
-    Name, kind, status and service area are the hub administrator's to change."""
+    Name, kind, status, zones, beats and community areas are the hub administrator's to change.
+    """
 
     contact_email: Email | None = None
     description: Description | None = None
     services_offered: ServiceNames | None = None
     website: Website | None = None
+    service_area: ValidServiceArea | None = Field(
+        default=None, description=SERVICE_AREA_DESCRIPTION
+    )
 
     @model_validator(mode="after")
     def _services_not_null(self) -> Self:

@@ -21,7 +21,12 @@ class RegistrySettings(ServiceSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
     )
     admin_token: SecretStr = Field(
-        min_length=16, description="Bearer token of the registry's admin API."
+        min_length=16,
+        description="Bootstrap bearer token of the registry's admin API: create named "
+        "administrators with it, then keep it for break-glass use.",
+    )
+    admin_key_ttl_days: int = Field(
+        default=90, ge=1, le=365, description="Default lifetime of an administrator's key."
     )
     secret_key: SecretStr = Field(
         description="The hub's Fernet key: encrypts webhook secrets at rest and on the stream."

@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Row, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification, GrantAction, KafkaRecord, Scope, Stream
+from cvihub_contracts.geo import ServiceArea
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_registry.chain import AuditHead, entry_hash
 from cvihub_registry.domain import (
@@ -38,6 +40,8 @@ E = TypeVar("E", Partner, Credential, Grant, Subscription)
 
 _SEQUENCE_ROW = 1
 _HEAD_ROW = 1
+# Stored areas were checked before they were written: reading them back checks only structure.
+_SERVICE_AREA: TypeAdapter[Any] = TypeAdapter(ServiceArea)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -50,6 +54,8 @@ def _aware(value: datetime | None) -> datetime | None:
 def _column_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_column_value(item) for item in value]
+    if isinstance(value, BaseModel):  # a service area: its GeoJSON
+        return value.model_dump(mode="json")
     return value.value if isinstance(value, Enum) else value
 
 
@@ -65,6 +71,8 @@ def _partner(row: Row[Any]) -> Partner:
     values = _row_values(row)
     values["kind"] = PartnerKind(values["kind"])
     values["status"] = PartnerStatus(values["status"])
+    if values["service_area"] is not None:
+        values["service_area"] = _SERVICE_AREA.validate_python(values["service_area"])
     return Partner(**values)
 
 

@@ -119,3 +119,27 @@ async def test_a_patch_may_not_end_a_grant_before_it_starts_nor_change_a_revoked
     )
     assert revoked.status_code == 409
     assert unknown.status_code == 404
+
+
+async def test_a_funder_can_hold_no_grant_on_an_event_stream(
+    kafka_bootstrap: str, make_database: Any
+) -> None:
+    async with registry(kafka_bootstrap, make_database("registry")) as client:
+        body = partner_body(partner_id="city-fund", kind="funder", name="City Violence Fund")
+        created = await client.post("/v1/admin/partners", json=body, headers=admin())
+        assert created.status_code == 201, created.text
+        assert created.json()["kind"] == "funder"
+        refused = []
+        for stream in ("incident-alerts", "referrals", "bulletins"):
+            for action in ("subscribe", "publish"):
+                grant = {"partner_id": "city-fund", "stream": stream, "action": action}
+                refused.append(await client.post("/v1/admin/grants", json=grant, headers=admin()))
+        grants = await client.get("/v1/admin/grants?partner_id=city-fund", headers=admin())
+        audit = (await client.get("/v1/admin/audit?limit=50", headers=admin())).json()
+
+    for response in refused:
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/funder-aggregates-only")
+    assert grants.json() == []
+    assert "grant.created" not in {entry["action"] for entry in audit}

@@ -76,6 +76,7 @@ async def test_partners_are_isolated(kafka_bootstrap: str, make_database: Any) -
             "zones",
             "beats",
             "community_areas",
+            "service_area",
         }
 
 

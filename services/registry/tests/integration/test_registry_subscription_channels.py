@@ -1,4 +1,5 @@
-"""Subscriptions by channel (webhook, e-mail, inbox) with filters: validation, events, copies."""
+"""Subscriptions by channel (webhook, e-mail, inbox) with filters: validation, events, copies
+(SMS: test_registry_sms_subscriptions.py)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -98,7 +99,7 @@ async def test_each_channel_is_created_with_its_filters_and_announced(
     )
     event = from_kafka(dict(records[0].headers), records[0].key, records[0].value)
     assert isinstance(event.data, SubscriptionChangedV1)
-    assert event.envelope.dataschema is not None and event.envelope.dataschema.endswith("v1.1.json")
+    assert event.envelope.dataschema is not None and event.envelope.dataschema.endswith("v1.2.json")
     assert event.data.channel is Channel.EMAIL
     assert event.data.zones == ["north"] and event.data.event_types == [ALERT]
     assert event.data.secret_encrypted == ""
@@ -140,7 +141,7 @@ async def test_each_channel_is_created_with_its_filters_and_announced(
 BAD_BODIES: list[tuple[dict[str, Any], str]] = [
     ({"stream": "incident-alerts", "channel": "email"}, "/email"),
     ({"stream": "incident-alerts", "channel": "webhook"}, "/url"),
-    ({"stream": "incident-alerts", "channel": "sms", "url": "https://x.example"}, "/channel"),
+    ({"stream": "incident-alerts", "channel": "fax", "url": "https://x.example"}, "/channel"),
     (
         {"stream": "incident-alerts", "channel": "inbox", "url": "https://x.example/h"},
         "/url",

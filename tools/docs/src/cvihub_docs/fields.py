@@ -50,12 +50,18 @@ class _Walker:
         target = self.resolve(self.defs[ref.removeprefix("#/$defs/")])
         return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
 
-    def walk_object(self, schema: dict[str, Any], prefix: str) -> None:
+    def walk_object(
+        self, schema: dict[str, Any], prefix: str, inherited: str | None = None
+    ) -> None:
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
-            self.walk_property(prop, f"{prefix}/{_escape(name)}", name in required)
+            self.walk_property(prop, f"{prefix}/{_escape(name)}", name in required, inherited)
 
-    def walk_property(self, prop: dict[str, Any], pointer: str, required: bool) -> None:
+    def walk_property(
+        self, prop: dict[str, Any], pointer: str, required: bool, inherited: str | None = None
+    ) -> None:
+        """One field's row, then its own fields': those of a classified field share its class
+        (redaction keeps or drops it whole, e.g. a GeoJSON service area)."""
         options = prop.get("anyOf", [prop])
         nullable = any(option.get("type") == "null" for option in options)
         concrete = [self.resolve(o) for o in options if o.get("type") != "null"]
@@ -65,17 +71,23 @@ class _Walker:
             (d["description"] for d in definitions if d.get("description")), ""
         )
         types = [self.type_of(option) for option in concrete]
+        if len(concrete) > 1:  # name each alternative, e.g. object (Polygon) or object (…)
+            types = [
+                f"{kind} ({option['title']})" if kind == "object" and "title" in option else kind
+                for kind, option in zip(types, concrete, strict=True)
+            ]
         if nullable:
             types.append("null")
         constraints = [c for option in [prop, *concrete] for c in self.constraints_of(option)]
         children = [self.children_of(option) for option in concrete]
+        classification = prop.get(CLASSIFICATION_KEY) or inherited
         self.rows.append(
             FieldRow(
                 pointer=pointer,
                 type=" or ".join(types),
                 required=required,
                 default=code(prop["default"]) if "default" in prop else None,
-                classification=prop.get(CLASSIFICATION_KEY),
+                classification=classification,
                 description=" ".join(description.split()),
                 constraints="; ".join(dict.fromkeys(constraints)),
                 container=any(child is not None for child in children),
@@ -83,7 +95,7 @@ class _Walker:
         )
         for child in children:
             if child is not None:
-                self.walk_object(child[0], pointer + child[1])
+                self.walk_object(child[0], pointer + child[1], classification)
 
     def children_of(self, node: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
         """The object schema whose fields nest under this one, and the pointer step to it."""
@@ -102,6 +114,8 @@ class _Walker:
         kind = node.get("type", "any")
         if isinstance(kind, list):
             return " or ".join(kind)
+        if kind == "array" and "prefixItems" in node:  # a tuple, e.g. [longitude, latitude]
+            return "[" + ", ".join(self.type_of(item) for item in node["prefixItems"]) + "]"
         if kind == "array":
             items = node.get("items")
             return f"array of {self.type_of(items)}" if items else "array"
@@ -122,6 +136,8 @@ class _Walker:
                 found.append(f"{text} {node[key]}")
         if node.get("type") == "array" and "items" in node:
             found.extend(f"each: {c}" for c in self.constraints_of(self.resolve(node["items"])))
+        for index, item in enumerate(node.get("prefixItems", [])):
+            found.extend(f"[{index}]: {c}" for c in self.constraints_of(self.resolve(item)))
         return found
 
 

@@ -15,12 +15,13 @@ from cvihub_registry.service.access import (
 )
 from cvihub_registry.service.audit import announce_head, verify_audit
 from cvihub_registry.service.auth import (
+    admin_caller,
     audit_entries,
     authenticate_partner,
     authorize_admin,
     authorize_scope,
-    is_admin_token,
     own_key_scopes,
+    refuse_admin_role,
 )
 from cvihub_registry.service.bootstrap import SeedReport, apply_seed, publish_snapshot
 from cvihub_registry.service.core import RegistryCore
@@ -45,6 +46,7 @@ __all__ = [
     "RegistryCore",
     "SeedReport",
     "StreamInfo",
+    "admin_caller",
     "announce_head",
     "apply_seed",
     "audit_entries",
@@ -56,7 +58,6 @@ __all__ = [
     "create_partner",
     "create_subscription",
     "get_partner",
-    "is_admin_token",
     "issue_key",
     "list_directory",
     "list_grants",
@@ -65,6 +66,7 @@ __all__ = [
     "list_subscriptions",
     "own_key_scopes",
     "publish_snapshot",
+    "refuse_admin_role",
     "revoke_grant",
     "revoke_key",
     "revoke_own_subscription",

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification, GrantAction, Stream
-from cvihub_contracts.registry.changes_v1 import Channel
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_registry import store
 from cvihub_registry.domain import (
     Conflict,
@@ -84,6 +84,14 @@ async def new_grant(
     expires_at: datetime | None = None,
 ) -> Grant:
     """Insert a grant in the caller's transaction; Conflict if an active one exists."""
+    partner = await store.get_partner(session, partner_id)
+    if partner is not None and partner.kind is PartnerKind.FUNDER:
+        # Every stream carries single events about people and incidents; a funder sees only
+        # aggregates, which no stream carries, so no grant can be made for one.
+        raise Invalid(
+            "funder-aggregates-only",
+            "a funder receives aggregates only: it can hold no grant on an event stream",
+        )
     sequence = await store.next_sequence(session)
     found = await store.active_grant(session, partner_id=partner_id, stream=stream, action=action)
     if found is not None:

@@ -1,12 +1,12 @@
 """Authentication of admins and partners against the registry's own tables, and the audit."""
 
-import hmac
 from collections.abc import Collection
 from datetime import UTC, datetime
 
 from cvihub_contracts import ALL_SCOPES, Scope
 from cvihub_contracts.scopes import sorted_scopes
 from cvihub_registry import store
+from cvihub_registry.administrators import AdminCaller, actor_of
 from cvihub_registry.domain import (
     UNKNOWN_ACTOR,
     AuditEntry,
@@ -17,6 +17,7 @@ from cvihub_registry.domain import (
     RevocableStatus,
 )
 from cvihub_registry.keys import credential_id_of, key_matches
+from cvihub_registry.service.administrators import authenticate_admin
 from cvihub_registry.service.core import RegistryCore
 from cvihub_runtime.db import transaction
 from cvihub_runtime.replica import Principal
@@ -30,27 +31,52 @@ async def audit_entries(
         return await store.list_audit(session, limit=limit, action=action)
 
 
-async def is_admin_token(*, token: str, admin_token: str) -> bool:
-    """Whether the token is the admin token (constant time), without auditing a mismatch."""
-    return hmac.compare_digest(token.encode(), admin_token.encode())
+async def admin_caller(
+    *, core: RegistryCore, token: str | None, admin_token: str
+) -> AdminCaller | None:
+    """Who the token names on the admin side (bootstrap token or a live admin key), or None;
+    a mismatch is not audited (the caller may be a partner on a shared route)."""
+    result = await authenticate_admin(core=core, token=token, bootstrap_token=admin_token)
+    return result.caller
 
 
 async def authorize_admin(
     *, core: RegistryCore, token: str | None, admin_token: str, path: str
-) -> bool:
-    """Whether the token is the admin token (constant time); refusals are audited."""
-    if token is not None and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return True
-    reason = "missing-credentials" if token is None else "wrong-token"
+) -> AdminCaller | None:
+    """The admin caller this bearer token names, or None; refusals are audited."""
+    result = await authenticate_admin(core=core, token=token, bootstrap_token=admin_token)
+    if result.caller is not None:
+        return result.caller
+    credential_id = result.credential_id
+    if credential_id is None and token is not None:
+        credential_id = credential_id_of(token)
     await _refuse(
         core,
         scope="admin",
-        reason=reason,
+        reason=result.reason or "wrong-token",
         path=path,
-        actor=UNKNOWN_ACTOR,
-        credential_id=credential_id_of(token) if token else None,
+        # Only a genuine key names its holder; a wrong secret proves nothing about the sender.
+        actor=actor_of(result.admin_id) if result.admin_id else UNKNOWN_ACTOR,
+        credential_id=credential_id,
     )
-    return False
+    return None
+
+
+async def refuse_admin_role(*, core: RegistryCore, caller: AdminCaller, path: str) -> None:
+    """Audit an administrator's request their role does not allow (an auditor's change)."""
+    async with transaction(core.sessions) as session:
+        await store.add_audit(
+            session,
+            actor=caller.actor,
+            action="access.refused",
+            entity_id=caller.credential_id,
+            detail={
+                "scope": "admin",
+                "reason": "insufficient-role",
+                "role": caller.role.value,
+                "path": path,
+            },
+        )
 
 
 async def authenticate_partner(

@@ -74,6 +74,7 @@ async def _seed_partner(
             community_areas=seeded.community_areas,
             services_offered=seeded.services_offered,
             website=seeded.website,
+            service_area=seeded.service_area,
         )
         created[0] += 1
     for api_key in seeded.api_keys:

@@ -21,12 +21,13 @@ from cvihub_registry.domain import (
     PartnerStatus,
     RevocableStatus,
 )
+from cvihub_registry.geometry import Geometry, LonLat, covers
 from cvihub_registry.keys import NewKey, generate_key
 from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.core import RegistryCore, partner_or_404, record_change
 from cvihub_runtime.db import transaction
 
-AREA_FIELDS = ("zones", "beats", "community_areas")
+AREA_FIELDS = ("zones", "beats", "community_areas", "service_area")
 EDITABLE_PARTNER_FIELDS = frozenset(
     {"name", "status", "contact_email", "description", "services_offered", "website", *AREA_FIELDS}
 )
@@ -46,6 +47,7 @@ async def create_partner(
     community_areas: list[str] | None = None,
     services_offered: list[str] | None = None,
     website: str | None = None,
+    service_area: Geometry | None = None,
 ) -> Partner:
     """Register a new, active partner; Conflict if the id is taken."""
     try:
@@ -63,6 +65,7 @@ async def create_partner(
                 community_areas=community_areas or [],
                 services_offered=services_offered or [],
                 website=website,
+                service_area=service_area,
             )
     except IntegrityError as exc:
         raise Conflict("partner-exists", "a partner with this id exists") from exc
@@ -84,8 +87,11 @@ async def new_partner(
     community_areas: list[str] | None = None,
     services_offered: list[str] | None = None,
     website: str | None = None,
+    service_area: Geometry | None = None,
 ) -> Partner:
-    """Insert a partner in the caller's transaction; Conflict if the id is taken."""
+    """Insert a partner in the caller's transaction; Conflict if the id is taken.
+
+    A service area must have passed `geometry.valid_area` (the request and seed models do)."""
     sequence = await store.next_sequence(session)
     if await store.get_partner(session, partner_id) is not None:
         raise Conflict("partner-exists", "a partner with this id exists")
@@ -107,6 +113,7 @@ async def new_partner(
             community_areas=list(community_areas or []),
             services_offered=list(services_offered or []),
             website=website,
+            service_area=service_area,
         ),
     )
     await record_change(
@@ -162,8 +169,10 @@ async def list_directory(
     zone: str | None = None,
     kind: PartnerKind | None = None,
     service: str | None = None,
+    point: LonLat | None = None,
 ) -> list[Partner]:
-    """Active partners, optionally only those serving a zone, of a kind or offering a service."""
+    """Active partners, optionally only those serving a zone, of a kind, offering a service or
+    whose drawn service area holds a point (edge included)."""
     partners = await list_partners(core=core, active_only=True)
     # A few hundred partners at most: filtering here keeps JSON queries portable across DBs.
     wanted_service = service.casefold() if service else None
@@ -173,6 +182,10 @@ async def list_directory(
         if (zone is None or zone in p.zones)
         and (kind is None or p.kind is kind)
         and (wanted_service is None or wanted_service in {s.casefold() for s in p.services_offered})
+        and (
+            point is None
+            or (p.service_area is not None and covers(p.service_area, lon=point.lon, lat=point.lat))
+        )
     ]
 
 

@@ -23,9 +23,11 @@ from cvihub_registry.service.core import RegistryCore, partner_or_404, record_ch
 from cvihub_runtime.db import transaction
 
 SELF_EDITABLE_PARTNER_FIELDS = frozenset(
-    {"description", "contact_email", "services_offered", "website"}
+    {"description", "contact_email", "services_offered", "website", "service_area"}
 )
-"""What a partner may change on its own profile; name, kind, status and areas are the admin's."""
+"""What a partner may change on its own profile; name, kind, status and the zones, beats and
+community areas (names grants and the network scope on) are the admin's. The drawn service area
+is the partner's too: it describes where it works and decides nothing."""
 
 
 async def create_own_subscription(
@@ -104,7 +106,8 @@ async def revoke_own_subscription(
 async def update_own_profile(
     *, core: RegistryCore, partner_id: str, changes: dict[str, Any]
 ) -> Partner:
-    """Change the caller's own description, contact, services or website (audited)."""
+    """Change the caller's own description, contact, services, website or drawn service area
+    (audited)."""
     unknown = set(changes) - SELF_EDITABLE_PARTNER_FIELDS
     if unknown:
         raise Invalid("not-editable", f"these fields are the admin's: {sorted(unknown)}")
