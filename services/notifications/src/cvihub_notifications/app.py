@@ -13,15 +13,17 @@ from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications import service
 from cvihub_notifications.api import deliveries_router
+from cvihub_notifications.channel_delivery import channel_progress
 from cvihub_notifications.delivery import RetryPolicy
 from cvihub_notifications.handlers import register_subscribers
 from cvihub_notifications.inbox_api import inbox_router
-from cvihub_notifications.mail_delivery import SMTP_ENV, email_progress
+from cvihub_notifications.mail_delivery import SMTP_ENV
 from cvihub_notifications.models import inbox, outbox, replica
 from cvihub_notifications.settings import NotificationsSettings
-from cvihub_notifications.sms_delivery import SMS_ENV, sms_progress
+from cvihub_notifications.sms_delivery import SMS_ENV
 from cvihub_notifications.sms_notice import read_hint
 from cvihub_notifications.worker import DeliveryWorker
 from cvihub_runtime.hosting import Hosting
@@ -119,8 +121,10 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_refusal_audit(app, recorder)
     progress = replica_progress(replica, hosting.sessions)
-    progress = email_progress(progress, hosting.sessions, configured=mailer is not None)
-    progress = sms_progress(progress, hosting.sessions, configured=sms is not None)
+    progress = channel_progress(
+        progress, hosting.sessions, Channel.EMAIL, configured=mailer is not None
+    )
+    progress = channel_progress(progress, hosting.sessions, Channel.SMS, configured=sms is not None)
     install_ops_routes(app, hosting, progress)
     current_partner = partner_authenticator(replica, hosting.sessions)
     app.include_router(

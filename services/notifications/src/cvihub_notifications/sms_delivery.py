@@ -4,15 +4,12 @@ The stored body is the notice rendered when the delivery was planned (see sms_no
 nothing here ever sees event data. Nothing is logged with a number or the text.
 """
 
-import dataclasses
-import random
 import time
 from datetime import UTC, datetime
 
 import structlog
 
-from cvihub_contracts.registry.changes_v1 import Channel
-from cvihub_notifications import channel_store, delivery
+from cvihub_notifications.channel_delivery import finish_attempt
 from cvihub_notifications.channels import sms_number
 from cvihub_notifications.delivery import AttemptOutcome, RetryPolicy
 from cvihub_notifications.sms_gateway import SmsDeliveryError, SmsGateway
@@ -20,7 +17,6 @@ from cvihub_notifications.sms_notice import HARD_CAP, gsm7_septets
 from cvihub_notifications.store import Claimed
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.secretbox import SecretBox
-from cvihub_runtime.web import Progress
 
 log = structlog.get_logger(__name__)
 
@@ -54,28 +50,13 @@ async def send_sms_notice(
         status_code, error, permanent = exc.status_code, exc.reason, exc.permanent
     except ValueError:
         error, permanent = "body or number unusable", True
-    if permanent:
-        # Retrying cannot help (the number refused, unreadable body): this is the last.
-        policy = dataclasses.replace(policy, max_attempts=claimed.attempts + 1)
-    return await delivery.complete_attempt(
+    return await finish_attempt(
         sessions=sessions,
         claimed=claimed,
+        policy=policy,
         at=at,
+        started=started,
         status_code=status_code,
         error=error,
-        duration_ms=int((time.perf_counter() - started) * 1000),
-        policy=policy,
-        rand=random.random(),
+        permanent=permanent,
     )
-
-
-def sms_progress(progress: Progress, sessions: SessionFactory, *, configured: bool) -> Progress:
-    """`progress` plus, for /health, whether SMS is configured and how many notices wait."""
-
-    async def with_sms() -> dict[str, int]:
-        counts = await progress()
-        async with sessions() as session:
-            pending = await channel_store.pending_count(session, Channel.SMS)
-        return {**counts, "sms_configured": int(configured), "sms_pending": pending}
-
-    return with_sms
