@@ -7,31 +7,25 @@ route with its id and must get the same 404 problem as for an id that exists now
 object unchanged and the refusal audited; then A succeeds on the same route.
 """
 
-import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
 from intake_builders import RECIPIENT, TestPartner, make_partner, referral_body
 from intake_harness import IntakeHarness
-from starlette.routing import Mount
 
 from cvihub_contracts import Stream
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_intake.app import create_app
 from cvihub_intake.settings import IntakeSettings
-from cvihub_runtime.problems import PROBLEM_BASE, PROBLEM_JSON
+from cvihub_runtime.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
 from cvihub_runtime.testing import broker_for_tests, databases_for_tests, eventually, running
 
 pytestmark = pytest.mark.integration
 
-ADMIN_PREFIX = "/v1/admin"
-HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 ALL_STREAMS = (Stream.REFERRALS, Stream.INCIDENT_ALERTS, Stream.BULLETINS)
 
 
@@ -105,48 +99,6 @@ async def world(
                 recipient = make_partner(RECIPIENT, kind=PartnerKind.CVI_ORG)
                 await intake.announce(a, b, recipient, recipients=(RECIPIENT,))
                 yield World(intake=intake, a=a, b=b)
-
-
-def served_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path template) of every route the app serves, included routers flattened."""
-    found: set[tuple[str, str]] = set()
-    for route in iter_route_contexts(app.routes):
-        assert not isinstance(route.original_route, Mount), f"unlisted mount {route.path}"
-        methods = route.methods or {"WEBSOCKET"}
-        found |= {(method, str(route.path)) for method in methods if method != "HEAD"}
-    # The enumeration leans on FastAPI internals that have changed before: cross-check it
-    # with the OpenAPI document, so a blind enumeration fails instead of passing empty.
-    documented = {
-        (method.upper(), path)
-        for path, operations in app.openapi()["paths"].items()
-        for method in operations
-        if method.upper() in HTTP_METHODS
-    }
-    assert documented and documented <= found, documented - found
-    return found
-
-
-def takes_an_id(path: str) -> bool:
-    """Whether a path template has a path parameter."""
-    return re.search(r"\{[^}]+\}", path) is not None
-
-
-def is_admin(path: str) -> bool:
-    """Whether a path is on the admin API."""
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
-
-
-def assert_hidden(refused: httpx.Response, missing: httpx.Response) -> None:
-    """A 404 problem, word for word the answer for an id that exists nowhere."""
-    assert refused.status_code == 404, refused.text
-    assert refused.headers["content-type"] == PROBLEM_JSON
-    problem = refused.json()
-    assert problem["status"] == 404 and problem["type"].startswith(PROBLEM_BASE)
-    assert missing.status_code == 404, missing.text
-    unlike = {"instance"}  # the path, which holds the id asked for
-    assert {k: v for k, v in problem.items() if k not in unlike} == {
-        k: v for k, v in missing.json().items() if k not in unlike
-    }
 
 
 async def test_intake_every_partner_route_with_an_id_is_in_the_table(world: World) -> None:

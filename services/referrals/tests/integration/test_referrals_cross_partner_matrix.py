@@ -8,7 +8,6 @@ problem as for an id that exists nowhere, the referral unchanged and the refusal
 the party the route is for succeeds on it.
 """
 
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
 from referrals_builders import (
     CVI_ORG,
     HOSPITAL,
@@ -29,7 +27,6 @@ from referrals_builders import (
     submitted_event,
 )
 from sqlalchemy import select
-from starlette.routing import Mount
 
 from cvihub_contracts import (
     GrantAction,
@@ -45,7 +42,7 @@ from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import EntityStatus, GrantChangedV1
 from cvihub_referrals.app import create_app
 from cvihub_referrals.models import outbox
-from cvihub_runtime.problems import PROBLEM_BASE, PROBLEM_JSON
+from cvihub_runtime.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
 from cvihub_runtime.testing import (
     broker_for_tests,
     databases_for_tests,
@@ -55,9 +52,6 @@ from cvihub_runtime.testing import (
 )
 
 pytestmark = pytest.mark.integration
-
-ADMIN_PREFIX = "/v1/admin"
-HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 
 
 @dataclass(frozen=True)
@@ -186,48 +180,6 @@ async def world(
 
             await eventually(all_keys_work, timeout=30)
             yield world
-
-
-def served_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path template) of every route the app serves, included routers flattened."""
-    found: set[tuple[str, str]] = set()
-    for route in iter_route_contexts(app.routes):
-        assert not isinstance(route.original_route, Mount), f"unlisted mount {route.path}"
-        methods = route.methods or {"WEBSOCKET"}
-        found |= {(method, str(route.path)) for method in methods if method != "HEAD"}
-    # The enumeration leans on FastAPI internals that have changed before: cross-check it
-    # with the OpenAPI document, so a blind enumeration fails instead of passing empty.
-    documented = {
-        (method.upper(), path)
-        for path, operations in app.openapi()["paths"].items()
-        for method in operations
-        if method.upper() in HTTP_METHODS
-    }
-    assert documented and documented <= found, documented - found
-    return found
-
-
-def takes_an_id(path: str) -> bool:
-    """Whether a path template has a path parameter."""
-    return re.search(r"\{[^}]+\}", path) is not None
-
-
-def is_admin(path: str) -> bool:
-    """Whether a path is on the admin API."""
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
-
-
-def assert_hidden(refused: httpx.Response, missing: httpx.Response) -> None:
-    """A 404 problem, word for word the answer for an id that exists nowhere."""
-    assert refused.status_code == 404, refused.text
-    assert refused.headers["content-type"] == PROBLEM_JSON
-    problem = refused.json()
-    assert problem["status"] == 404 and problem["type"].startswith(PROBLEM_BASE)
-    assert missing.status_code == 404, missing.text
-    unlike = {"instance"}  # the path, which holds the id asked for
-    assert {k: v for k, v in problem.items() if k not in unlike} == {
-        k: v for k, v in missing.json().items() if k not in unlike
-    }
 
 
 async def test_referrals_every_partner_route_with_an_id_is_in_the_table(world: World) -> None:
