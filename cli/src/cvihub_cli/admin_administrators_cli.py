@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cvihub_cli.admin_cli import _call, _choices, _console, _object, _table
+from cvihub_cli.admin_cli import _call, _choices, _object, _print_issued, _table
 
 administrators_app = typer.Typer(
     help="Named administrators (role admin or auditor) and their keys.", no_args_is_help=True
@@ -19,18 +19,6 @@ KEY_COLUMNS = ["credential_id", "status", "created_at", "expires_at", "revoked_a
 Days = Annotated[
     int | None, typer.Option(help="Days the key works (1-365); default: the registry's.")
 ]
-
-
-def _print_key(key: dict[str, Any]) -> None:
-    console = _console()
-    console.print(f"credential id: {key['credential_id']}", markup=False)
-    console.print(f"expires at:    {key['expires_at'] or 'never'}", markup=False)
-    console.print(
-        "[bold yellow]The key is shown only now: the registry keeps only its hash. "
-        "Store it safely.[/bold yellow]"
-    )
-    # A plain line, not a table: a key cut to the terminal's width cannot be copied.
-    typer.echo(key["api_key"])
 
 
 def _role(value: str) -> str:
@@ -56,7 +44,7 @@ def create_administrator(
         body["expires_in_days"] = expires_in_days
     created = _call(ctx, "POST", "/administrators", body=body)
     typer.echo(f"administrator {created['admin_id']} ({created['role']})")
-    _print_key(created["key"])
+    _print_issued(created["key"])
 
 
 @administrators_app.command("list")
@@ -103,7 +91,7 @@ def enable_administrator(ctx: typer.Context, admin_id: str) -> None:
 def issue_key(ctx: typer.Context, admin_id: str, expires_in_days: Days = None) -> None:
     """Issue an administrator another key (printed this once), e.g. before revoking the old."""
     body = {"expires_in_days": expires_in_days} if expires_in_days is not None else {}
-    _print_key(_call(ctx, "POST", f"/administrators/{admin_id}/keys", body=body))
+    _print_issued(_call(ctx, "POST", f"/administrators/{admin_id}/keys", body=body))
 
 
 @administrators_app.command("revoke-key")

@@ -281,10 +281,12 @@ KeyScopes = Annotated[
 
 
 def _print_issued(issued: dict[str, Any]) -> None:
+    """Print a new key's id, expiry and scopes, then the key itself, shown this once."""
     console = _console()
     console.print(f"credential id: {issued['credential_id']}", markup=False)
     console.print(f"expires at:    {issued['expires_at'] or 'never'}", markup=False)
-    console.print(f"scopes:        {' '.join(issued['scopes'])}", markup=False)
+    if "scopes" in issued:  # partner keys; an administrator's key has a role instead
+        console.print(f"scopes:        {' '.join(issued['scopes'])}", markup=False)
     console.print(
         "[bold yellow]The key is shown only now: the registry keeps only its hash. "
         "Store it safely.[/bold yellow]"

@@ -14,20 +14,11 @@ from cvihub_registry.administrators import (
     AdminStatus,
 )
 from cvihub_registry.models import admin_credentials, administrators
-
-
-def _values(row: Row[Any]) -> dict[str, Any]:
-    # SQLite hands back naive datetimes; everything the registry stores is UTC.
-    return {
-        name: value.replace(tzinfo=UTC)
-        if isinstance(value, datetime) and value.tzinfo is None
-        else value
-        for name, value in row._mapping.items()
-    }
+from cvihub_registry.store import row_values
 
 
 def _administrator(row: Row[Any]) -> Administrator:
-    values = _values(row)
+    values = row_values(row)
     values["role"] = AdminRole(values["role"])
     values["status"] = AdminStatus(values["status"])
     return Administrator(**values)
@@ -85,7 +76,7 @@ async def get_admin_credential(session: AsyncSession, credential_id: str) -> Adm
             select(admin_credentials).where(admin_credentials.c.credential_id == credential_id)
         )
     ).first()
-    return AdminCredential(**_values(row)) if row else None
+    return AdminCredential(**row_values(row)) if row else None
 
 
 async def list_admin_credentials(session: AsyncSession, *, admin_id: str) -> list[AdminCredential]:
@@ -95,7 +86,7 @@ async def list_admin_credentials(session: AsyncSession, *, admin_id: str) -> lis
         .where(admin_credentials.c.admin_id == admin_id)
         .order_by(admin_credentials.c.created_at, admin_credentials.c.credential_id)
     )
-    return [AdminCredential(**_values(row)) for row in rows]
+    return [AdminCredential(**row_values(row)) for row in rows]
 
 
 async def revoke_admin_credential(

@@ -59,7 +59,8 @@ def _column_value(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _row_values(row: Row[Any]) -> dict[str, Any]:
+def row_values(row: Row[Any]) -> dict[str, Any]:
+    """A row's values, its datetimes made UTC-aware (SQLite hands them back naive)."""
     values = dict(row._mapping)
     for name, value in values.items():
         if isinstance(value, datetime):
@@ -68,7 +69,7 @@ def _row_values(row: Row[Any]) -> dict[str, Any]:
 
 
 def _partner(row: Row[Any]) -> Partner:
-    values = _row_values(row)
+    values = row_values(row)
     values["kind"] = PartnerKind(values["kind"])
     values["status"] = PartnerStatus(values["status"])
     if values["service_area"] is not None:
@@ -77,7 +78,7 @@ def _partner(row: Row[Any]) -> Partner:
 
 
 def _credential(row: Row[Any]) -> Credential:
-    values = _row_values(row)
+    values = row_values(row)
     values["status"] = RevocableStatus(values["status"])
     values["scopes"] = stored_scopes(values["scopes"])
     return Credential(**values)
@@ -92,7 +93,7 @@ def stored_scopes(names: list[str] | None) -> list[Scope] | None:
 
 
 def _grant(row: Row[Any]) -> Grant:
-    values = _row_values(row)
+    values = row_values(row)
     values["stream"] = Stream(values["stream"])
     values["action"] = GrantAction(values["action"])
     values["status"] = RevocableStatus(values["status"])
@@ -102,7 +103,7 @@ def _grant(row: Row[Any]) -> Grant:
 
 
 def _subscription(row: Row[Any]) -> Subscription:
-    values = _row_values(row)
+    values = row_values(row)
     values["stream"] = Stream(values["stream"])
     values["status"] = RevocableStatus(values["status"])
     values["channel"] = Channel(values["channel"])
@@ -329,7 +330,7 @@ async def list_audit(
     if action is not None:
         query = query.where(audit_log.c.action == action)
     rows = await session.execute(query)
-    return [AuditEntry(**_row_values(row)) for row in rows]
+    return [AuditEntry(**row_values(row)) for row in rows]
 
 
 async def audit_page(session: AsyncSession, *, after_id: int, limit: int) -> list[AuditEntry]:
@@ -337,7 +338,7 @@ async def audit_page(session: AsyncSession, *, after_id: int, limit: int) -> lis
     rows = await session.execute(
         select(audit_log).where(audit_log.c.id > after_id).order_by(audit_log.c.id).limit(limit)
     )
-    return [AuditEntry(**_row_values(row)) for row in rows]
+    return [AuditEntry(**row_values(row)) for row in rows]
 
 
 async def enqueue(session: AsyncSession, record: KafkaRecord) -> None:

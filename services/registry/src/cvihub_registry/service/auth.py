@@ -18,6 +18,7 @@ from cvihub_registry.domain import (
 )
 from cvihub_registry.keys import credential_id_of, key_matches
 from cvihub_registry.service.administrators import authenticate_admin
+from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.core import RegistryCore
 from cvihub_runtime.db import transaction
 from cvihub_runtime.replica import Principal
@@ -64,19 +65,18 @@ async def authorize_admin(
 
 async def refuse_admin_role(*, core: RegistryCore, caller: AdminCaller, path: str) -> None:
     """Audit an administrator's request their role does not allow (an auditor's change)."""
-    async with transaction(core.sessions) as session:
-        await store.add_audit(
-            session,
-            actor=caller.actor,
-            action="access.refused",
-            entity_id=caller.credential_id,
-            detail={
-                "scope": "admin",
-                "reason": "insufficient-role",
-                "role": caller.role.value,
-                "path": path,
-            },
-        )
+    await record_refusal(
+        core,
+        action="access.refused",
+        actor=caller.actor,
+        entity_id=caller.credential_id,
+        detail={
+            "scope": "admin",
+            "reason": "insufficient-role",
+            "role": caller.role.value,
+            "path": path,
+        },
+    )
 
 
 async def authenticate_partner(
