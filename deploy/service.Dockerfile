@@ -1,6 +1,7 @@
 # One image per service, built from the repository root:
 #   docker build -f deploy/service.Dockerfile --build-arg SERVICE=intake -t cvihub-intake .
-# Only the service's own package, contracts and the runtime library go in (uv.lock pins all).
+# Only the service's own package, contracts, the runtime and the registry copy go in (uv.lock
+# pins all).
 FROM python:3.11-slim AS build
 ARG SERVICE
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
@@ -9,7 +10,9 @@ WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY contracts contracts
 COPY runtime runtime
+COPY registry_copy registry_copy
 COPY cli/pyproject.toml cli/pyproject.toml
+COPY testkit/pyproject.toml testkit/pyproject.toml
 COPY services services
 RUN test -n "$SERVICE" \
  && uv sync --frozen --no-dev --no-editable --package "cvihub-${SERVICE}"

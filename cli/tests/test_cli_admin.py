@@ -15,13 +15,13 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner, Result
 
+from cvihub_cli.embedded import free_port
 from cvihub_cli.main import app
 from cvihub_cli.stack import StackInfo
 from cvihub_registry.app import create_app
 from cvihub_registry.settings import RegistrySettings
-from cvihub_runtime.embedded import free_port
 from cvihub_runtime.secretbox import new_fernet_key
-from cvihub_runtime.testing import TestDatabase, broker_for_tests, databases_for_tests
+from cvihub_testkit import TestDatabase, broker_for_tests, databases_for_tests
 
 pytestmark = pytest.mark.integration
 

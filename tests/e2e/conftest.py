@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from cvihub_cli.embedded import free_port
 from cvihub_cli.stack import DEMO_SEED, SERVICES, Stack, StackConfig
-from cvihub_runtime.embedded import free_port
-from cvihub_runtime.testing import broker_for_tests, databases_for_tests
+from cvihub_testkit import broker_for_tests, databases_for_tests
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cvihub_cli.demo import HOSPITAL_KEY, POLICE_KEY, demo_alert, demo_referral
+from cvihub_cli.embedded import free_port
 from cvihub_cli.stack import Stack
-from cvihub_runtime.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 

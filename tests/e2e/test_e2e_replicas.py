@@ -22,7 +22,7 @@ from cvihub_cli.demo import (
     demo_referral,
 )
 from cvihub_cli.stack import Stack
-from cvihub_runtime.testing import test_database_kind as database_kind
+from cvihub_testkit import test_database_kind as database_kind
 
 pytestmark = [
     pytest.mark.e2e,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from cvihub_runtime.embedded import free_port, start_tansu, wait_for_port
+from cvihub_cli.embedded import free_port, start_tansu, wait_for_port
 from cvihub_runtime.secretbox import new_fernet_key
 
 SERVICES: dict[str, int] = {

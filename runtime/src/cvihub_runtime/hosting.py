@@ -1,7 +1,7 @@
 """Start and stop one service's database, broker and background loops as a unit."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 
 from cvihub_runtime.db import create_engine, session_factory
-from cvihub_runtime.kafka import make_broker
+from cvihub_runtime.kafka import RecordHandler, make_broker, subscribe
 from cvihub_runtime.logs import configure_logging
 from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.settings import ServiceSettings
@@ -25,10 +25,20 @@ Loop = Callable[[], Coroutine[Any, Any, None]]
 class Hosting:
     """The infrastructure of one service process; the app's composition root owns one."""
 
-    def __init__(self, *, name: str, settings: ServiceSettings, migrations_dir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: ServiceSettings,
+        migrations_dir: Path,
+        shared_migrations: Sequence[Path] = (),
+    ) -> None:
         self.name = name
         self.settings = settings
         self.migrations_dir = migrations_dir
+        # Version folders of libraries whose tables live in this service's database too (an
+        # Alembic branch each, e.g. the registry copy's).
+        self.shared_migrations = tuple(shared_migrations)
         self.engine = create_engine(settings.database_url, settings.database_schema)
         self.sessions = session_factory(self.engine)
         self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
@@ -36,6 +46,16 @@ class Hosting:
         self._loops: list[Loop] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._on_start: list[Loop] = []
+
+    def subscribe(self, handle: RecordHandler, *topic_names: str) -> None:
+        """Hand each record of these topics to `handle`, in this service's consumer group."""
+        subscribe(
+            self.broker,
+            handle,
+            *topic_names,
+            group_id=self.group_id,
+            tuning=self.settings.consumer_tuning(),
+        )
 
     def add_loop(self, loop: Loop) -> None:
         """Run this coroutine for as long as the service runs (outbox relay, delivery worker)."""
@@ -49,7 +69,12 @@ class Hosting:
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         """FastAPI lifespan: migrate, start the broker and loops; stop all in reverse."""
         configure_logging(self.name, level=self.settings.log_level, json=self.settings.log_json)
-        await upgrade(self.engine, self.migrations_dir, self.settings.database_schema)
+        await upgrade(
+            self.engine,
+            self.migrations_dir,
+            self.settings.database_schema,
+            shared=self.shared_migrations,
+        )
         for step in self._on_start:
             await step()
         await self.broker.start()

@@ -3,7 +3,7 @@
 Each record is decoded against the contracts. A record that breaks them goes to the dead-letter
 topic with the reason, then is acknowledged. A valid event is applied in one transaction with a
 row in `processed_events`, so an event seen twice is acted on once. The subscriber commits the
-offset only after that transaction (see kafka.SUBSCRIBER_DEFAULTS); any error makes the broker
+offset only after that transaction (see kafka.subscribe); any error makes the broker
 deliver the record again.
 """
 

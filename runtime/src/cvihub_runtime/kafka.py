@@ -1,19 +1,25 @@
-"""The Kafka broker every service uses, and the one way to publish a contract record."""
+"""The Kafka broker every service uses, the one way to subscribe, and the one way to publish."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Final, Literal, TypedDict
+from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from cvihub_contracts import KafkaRecord
+from cvihub_runtime.settings import ConsumerTuning
+
+ACK_POLICY = AckPolicy.NACK_ON_ERROR
+"""The only ack policy the hub's subscribers use: commit after the handler stored its work."""
 
 
-# Commit a record's offset only after its handler returned, that is after its work is stored.
-# On an exception the subscriber seeks back and the record comes again (NACK): nothing is lost
-# when a handler fails, and a process that dies mid-handler leaves the offset uncommitted.
+RecordHandler = Callable[[KafkaMessage], Awaitable[None]]
+"""Takes one record; raising has it delivered again (see inbox.EventConsumer)."""
+
+
 async def undecoded(message: StreamMessage[Any]) -> bytes:
     """The record's value as it travelled; EventConsumer decodes it against the contracts.
 
@@ -22,21 +28,6 @@ async def undecoded(message: StreamMessage[Any]) -> bytes:
     dead-lettered. With this decoder every record reaches the EventConsumer.
     """
     return message.body
-
-
-class SubscriberOptions(TypedDict):
-    """The keyword arguments every subscriber of the hub passes to broker.subscriber()."""
-
-    ack_policy: AckPolicy
-    auto_offset_reset: Literal["earliest", "latest", "none"]
-    decoder: Callable[[StreamMessage[Any]], Awaitable[bytes]]
-
-
-SUBSCRIBER_DEFAULTS: Final[SubscriberOptions] = {
-    "ack_policy": AckPolicy.NACK_ON_ERROR,
-    "auto_offset_reset": "earliest",
-    "decoder": undecoded,
-}
 
 
 def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
@@ -52,6 +43,38 @@ def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
         enable_idempotence=False,
         logger=None,
     )
+
+
+def subscribe(
+    broker: KafkaBroker,
+    handle: RecordHandler,
+    *topic_names: str,
+    group_id: str,
+    tuning: ConsumerTuning,
+) -> None:
+    """Subscribe `handle` to topics in the service's consumer group, from the earliest offset.
+
+    The offset of a record is committed only after `handle` returned, that is after its work is
+    stored (NACK_ON_ERROR, never FastStream's default of acknowledging first). On an exception
+    the subscriber seeks back and the record comes again: nothing is lost when a handler fails,
+    and a process that dies mid-handler leaves the offset uncommitted.
+    """
+    if not topic_names:
+        raise ValueError("subscribe to at least one topic")
+
+    async def on_record(message: KafkaMessage) -> None:
+        await handle(message)
+
+    broker.subscriber(
+        *topic_names,
+        group_id=group_id,
+        ack_policy=ACK_POLICY,
+        auto_offset_reset="earliest",
+        decoder=undecoded,
+        session_timeout_ms=tuning.session_timeout_ms,
+        heartbeat_interval_ms=tuning.heartbeat_interval_ms,
+        fetch_max_wait_ms=tuning.fetch_max_wait_ms,
+    )(on_record)
 
 
 def _header_text(headers: dict[str, bytes]) -> dict[str, str]:

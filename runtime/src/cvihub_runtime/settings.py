@@ -1,7 +1,22 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
-from pydantic import Field, field_validator
+from dataclasses import dataclass
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class ConsumerTuning:
+    """How a service's consumers talk to the group coordinator and fetch.
+
+    Apache Kafka's defaults suit a cluster. The embedded broker (and so `up` and the tests) takes
+    about half the session timeout to admit a new group member, and answers a fetch only when
+    its wait ends, so there both are set short (ServiceSettings' kafka_* fields)."""
+
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    fetch_max_wait_ms: int = 500
 
 
 class ServiceSettings(BaseSettings):
@@ -11,6 +26,18 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Comma-separated host:port list."
+    )
+    kafka_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        le=300_000,
+        description="Consumer group session timeout; a consumer silent this long is replaced.",
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        default=3_000, ge=100, description="Consumer heartbeats, below a third of the session."
+    )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=500, ge=1, le=30_000, description="Longest a fetch waits for new records."
     )
     database_url: str = Field(
         default="sqlite+aiosqlite:///./var/service.db",
@@ -38,3 +65,17 @@ class ServiceSettings(BaseSettings):
         if value is not None and not value.replace("_", "").isalnum():
             raise ValueError("a schema name is letters, digits and underscores")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> "ServiceSettings":
+        if self.kafka_heartbeat_interval_ms * 3 > self.kafka_session_timeout_ms:
+            raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session")
+        return self
+
+    def consumer_tuning(self) -> ConsumerTuning:
+        """The consumer settings every subscriber of this service uses."""
+        return ConsumerTuning(
+            session_timeout_ms=self.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.kafka_heartbeat_interval_ms,
+            fetch_max_wait_ms=self.kafka_fetch_max_wait_ms,
+        )

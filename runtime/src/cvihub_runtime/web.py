@@ -1,9 +1,9 @@
-"""HTTP plumbing every service shares: partner authentication, health, metrics."""
+"""HTTP plumbing every service shares: sessions per request, bearer tokens, health, metrics."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import FastAPI, Header, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,6 @@ from cvihub_contracts import Scope
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.problems import Problem
-from cvihub_runtime.replica import Principal, RegistryReplica
 
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="cvihub"'}
 
@@ -39,36 +38,6 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
     return authorization[len("bearer ") :].strip()
 
 
-Authenticator = Callable[..., Awaitable[Principal]]
-"""A FastAPI dependency giving the request's authenticated principal."""
-
-
-def partner_authenticator(replica: RegistryReplica, sessions: SessionFactory) -> Authenticator:
-    """A dependency giving the principal (partner, key, scopes) of the request's API key.
-
-    It also sets `request.state.principal`, so code that sees only the request (e.g. the
-    refusal audit) knows who was refused."""
-    get_session = session_dependency(sessions)
-
-    async def current_principal(
-        request: Request,
-        api_key: Annotated[str, Depends(bearer_token)],
-        session: Annotated[AsyncSession, Depends(get_session)],
-    ) -> Principal:
-        principal = await replica.authenticate(session, api_key)
-        if principal is None:
-            raise Problem(
-                401,
-                "unauthenticated",
-                "the API key is unknown, revoked or expired",
-                headers=UNAUTHORIZED_HEADERS,
-            )
-        request.state.principal = principal
-        return principal
-
-    return current_principal
-
-
 def insufficient_scope(*scopes: Scope) -> Problem:
     """The 403 for a key lacking every one of `scopes` (RFC 6750 `insufficient_scope`)."""
     names = " ".join(scope.value for scope in scopes)
@@ -82,37 +51,8 @@ def insufficient_scope(*scopes: Scope) -> Problem:
     )
 
 
-def check_scope(principal: Principal, *scopes: Scope) -> Principal:
-    """The principal if its key holds at least one of `scopes`; else the 403 problem."""
-    if not principal.allows(*scopes):
-        raise insufficient_scope(*scopes)
-    return principal
-
-
-def require_scope(authenticator: Authenticator, *scopes: Scope) -> Authenticator:
-    """A dependency: the authenticated principal, whose key must hold one of `scopes`."""
-    if not scopes:
-        raise ValueError("require_scope needs at least one scope")
-
-    async def scoped_principal(
-        principal: Annotated[Principal, Depends(authenticator)],
-    ) -> Principal:
-        return check_scope(principal, *scopes)
-
-    return scoped_principal
-
-
 Progress = Callable[[], Awaitable[dict[str, int]]]
-
-
-def replica_progress(replica: RegistryReplica, sessions: SessionFactory) -> Progress:
-    """How far a service's copy of the registry has caught up, for `/health`."""
-
-    async def progress() -> dict[str, int]:
-        async with sessions() as session:
-            return {"registry_copy_sequence": await replica.high_water(session)}
-
-    return progress
+"""Counters saying how far a service has caught up, shown by `/health`."""
 
 
 def install_ops_routes(app: FastAPI, hosting: Hosting, progress: Progress | None = None) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import Column, MetaData, String, Table, text
 from sqlalchemy.exc import IntegrityError
 
 from cvihub_runtime.db import create_engine
-from cvihub_runtime.testing import TestDatabase
+from cvihub_testkit import TestDatabase
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@
 import pytest
 
 from cvihub_runtime.mail import MailDeliveryError, SmtpConfig, SmtpSender
-from cvihub_runtime.mail_testing import SmtpTestServer, free_port, self_signed_tls
+from cvihub_testkit.mail import SmtpTestServer, free_port, self_signed_tls
 
 pytestmark = pytest.mark.integration
 

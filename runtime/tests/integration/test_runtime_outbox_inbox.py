@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
-from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy import Column, MetaData, String, Table, func, select
 
 from cvihub_contracts import Event, KafkaRecord, new_event, service_source, to_kafka, topics
@@ -14,9 +13,9 @@ from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
 from cvihub_contracts.examples import incident_alert
 from cvihub_runtime.db import create_engine, session_factory, transaction
 from cvihub_runtime.inbox import EventConsumer, define_inbox
-from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS, make_broker, publish_records
+from cvihub_runtime.kafka import make_broker, publish_records, subscribe
 from cvihub_runtime.outbox import OutboxRelay, add_to_outbox, define_outbox
-from cvihub_runtime.testing import TestDatabase, consume_until, eventually, produce
+from cvihub_testkit import TestDatabase, consume_until, consumer_tuning, eventually, produce
 
 pytestmark = pytest.mark.integration
 
@@ -103,9 +102,13 @@ async def test_consumer_applies_a_duplicate_once_and_dead_letters_garbage(
         retry_pause_seconds=0.05,
     )
 
-    @broker.subscriber(topics.INCIDENT_ALERTS, group_id="test", **SUBSCRIBER_DEFAULTS)
-    async def on_alert(message: KafkaMessage) -> None:
-        await consumer(message)
+    subscribe(
+        broker,
+        consumer,
+        topics.INCIDENT_ALERTS,
+        group_id="test",
+        tuning=consumer_tuning(),
+    )
 
     good = _alert_record("CAD-1")
     # Claims to be JSON and is not: must be dead-lettered, not retried forever.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cvihub_runtime.replica import hash_api_key
+from cvihub_registry_copy import hash_api_key
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key, new_webhook_secret
 
 

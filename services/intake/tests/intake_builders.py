@@ -24,7 +24,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     PartnerKind,
 )
-from cvihub_runtime.replica import hash_api_key
+from cvihub_registry_copy import hash_api_key
 
 RECIPIENT = "safe-streets"
 

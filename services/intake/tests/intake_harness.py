@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cvihub_contracts import Event, from_kafka, topics
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_intake import models, store
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
 
 
 @dataclass(frozen=True)

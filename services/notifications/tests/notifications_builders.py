@@ -35,7 +35,7 @@ from cvihub_contracts.registry.changes_v1 import (
     SubscriptionChangedV1,
 )
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
-from cvihub_runtime.replica import Subscriber, hash_api_key
+from cvihub_registry_copy import Subscriber, hash_api_key
 from cvihub_runtime.secretbox import SecretBox
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from cvihub_notifications.app import create_app
 from cvihub_notifications.models import deliveries, inbox
 from cvihub_notifications.settings import NotificationsSettings
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key, new_webhook_secret
-from cvihub_runtime.testing import TestDatabase, eventually, produce, running
+from cvihub_testkit import TestDatabase, eventually, produce, running
 
 
 @dataclass

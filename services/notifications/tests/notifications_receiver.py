@@ -7,7 +7,7 @@ from typing import Any
 
 import uvicorn
 
-from cvihub_runtime.embedded import free_port
+from cvihub_cli.embedded import free_port
 
 
 @dataclass(frozen=True)

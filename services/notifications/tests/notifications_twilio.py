@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from cvihub_runtime.embedded import free_port
+from cvihub_cli.embedded import free_port
 
 ACCOUNT_SID = "AC00000000000000000000000000test"
 AUTH_TOKEN = "twilio-test-token-not-for-logs"

@@ -21,7 +21,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerKind,
 )
 from cvihub_referrals.settings import ReferralsSettings
-from cvihub_runtime.replica import hash_api_key
+from cvihub_registry_copy import hash_api_key
 
 HOSPITAL = "mercy-hospital"
 CVI_ORG = "safe-streets"

@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from referrals_builders import CVI_ORG, HOSPITAL, OTHER_ORG, auth, make_settings, standard_partners
 
 from cvihub_referrals.app import create_app
-from cvihub_runtime.testing import TestDatabase, eventually, produce, running
+from cvihub_testkit import TestDatabase, eventually, produce, running
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ from cvihub_registry.app import MIGRATIONS_DIR
 from cvihub_registry.chain import GENESIS_HASH, AuditHead, entry_hash
 from cvihub_registry.domain import AuditEntry
 from cvihub_runtime.db import SessionFactory, create_engine, is_sqlite, session_factory
-from cvihub_runtime.testing import TestDatabase
+from cvihub_testkit import TestDatabase
 
 
 def make_audit_entry(*, prev: AuditEntry | None = None, **overrides: Any) -> AuditEntry:

@@ -21,7 +21,7 @@ from cvihub_registry.domain import (
 )
 from cvihub_registry.settings import RegistrySettings
 from cvihub_runtime.secretbox import new_fernet_key
-from cvihub_runtime.testing import TestDatabase, running
+from cvihub_testkit import TestDatabase, running
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = new_fernet_key()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cvihub_registry.models import mail_outbox
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory
-from cvihub_runtime.testing import TestDatabase
+from cvihub_testkit import TestDatabase
 
 MAIL_FROM = "CVI hub <hub@example.org>"
 

@@ -4,7 +4,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Scope, Stream
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
@@ -20,12 +19,10 @@ from cvihub_intake.schemas import (
     ReferralAccepted,
     SubmissionState,
 )
-from cvihub_runtime.db import SessionFactory
+from cvihub_registry_copy import Principal
+from cvihub_registry_copy.refusal_audit import record_request_refusal
+from cvihub_registry_copy.web import PartnerDeps, check_scope
 from cvihub_runtime.problems import PROBLEM_JSON, Problem
-from cvihub_runtime.refusal_audit import record_request_refusal
-from cvihub_runtime.refusals import RefusalRecorder
-from cvihub_runtime.replica import Principal
-from cvihub_runtime.web import Authenticator, check_scope, require_scope, session_dependency
 
 REFERRALS_PATH = "/v1/referrals"
 ALERTS_PATH = "/v1/incident-alerts"
@@ -77,30 +74,28 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def build_router(
-    *,
-    sessions: SessionFactory,
-    authenticate: Authenticator,
-    wake_relay: Callable[[], None],
-    recorder: RefusalRecorder | None = None,
-) -> APIRouter:
-    """Routes of the intake API; `authenticate` gives the caller, `wake_relay` sends now."""
+def intake_router(deps: PartnerDeps) -> APIRouter:
+    """Routes of the intake API; each accepted submission wakes the outbox relay."""
     router = APIRouter(prefix="/v1", tags=["intake"])
     v2 = APIRouter(prefix="/v2", tags=["intake"])
-    get_session = session_dependency(sessions)
+    sessions, recorder, wake_relay = deps.sessions, deps.recorder, deps.on_committed
     # Any key that may publish something may check on its submissions.
-    Submitter = Annotated[Principal, Depends(require_scope(authenticate, *_PUBLISH_SCOPE.values()))]
+    Submitter = Annotated[Principal, Depends(deps.scoped(*_PUBLISH_SCOPE.values()))]
 
     def publisher_of(stream: Stream) -> Callable[..., Awaitable[str]]:
         # A dependency, so scope and grant are checked before the body is validated: a partner
         # that may not publish learns nothing from its body.
         async def granted_partner(
-            principal: Annotated[Principal, Depends(authenticate)],
-            session: Annotated[AsyncSession, Depends(get_session)],
+            principal: Annotated[Principal, Depends(deps.current_partner)],
         ) -> str:
             check_scope(principal, _PUBLISH_SCOPE[stream])
             partner_id = principal.partner_id
-            if not await service.may_publish(session=session, partner_id=partner_id, stream=stream):
+            # A session of its own, returned before the route runs: a request never holds two.
+            async with sessions() as session:
+                granted = await service.may_publish(
+                    session=session, partner_id=partner_id, stream=stream
+                )
+            if not granted:
                 raise Problem(403, "not-granted", f"you may not publish to the {stream} stream")
             return partner_id
 
@@ -127,7 +122,7 @@ def build_router(
                 correlation_id=correlation_id,
             )
         except service.Refusal as refusal:
-            if recorder is not None and refusal.kind.startswith(CONSENT_REFUSAL_PREFIX):
+            if refusal.kind.startswith(CONSENT_REFUSAL_PREFIX):
                 # Consent decides who may receive the patient: its refusal is audited.
                 await record_request_refusal(
                     recorder,
@@ -225,9 +220,7 @@ def build_router(
         if found is None:
             # Reaching for another partner's submission is a refused authorisation: audited.
             # The answer stays the same 404 as for an id that exists nowhere.
-            if recorder is not None and await service.submission_exists(
-                sessions=sessions, event_id=event_id
-            ):
+            if await service.submission_exists(sessions=sessions, event_id=event_id):
                 await record_request_refusal(
                     recorder, request, reason="not the submitter", status_code=404
                 )

@@ -5,19 +5,20 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cvihub_contracts import topics
 from cvihub_intake import api, handlers, models
+from cvihub_intake.deps import build_deps
 from cvihub_intake.middleware import BodySizeLimit, install_refusal_counting
 from cvihub_intake.settings import IntakeSettings
+from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
+from cvihub_registry_copy.refusal_audit import install_refusal_audit
+from cvihub_registry_copy.refusals import RefusalRecorder
+from cvihub_registry_copy.web import copy_progress
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
-from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS, publish_records
+from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
-from cvihub_runtime.refusal_audit import install_refusal_audit
-from cvihub_runtime.refusals import RefusalRecorder
-from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
-from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
+from cvihub_runtime.web import install_ops_routes
 
 SERVICE_NAME = "intake"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -26,7 +27,12 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """The intake app, its broker subscriber and its outbox relay, ready to run."""
     settings = settings or IntakeSettings()
-    hosting = Hosting(name=SERVICE_NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
+    hosting = Hosting(
+        name=SERVICE_NAME,
+        settings=settings,
+        migrations_dir=MIGRATIONS_DIR,
+        shared_migrations=[registry_copy_migrations],
+    )
 
     relay = OutboxRelay(
         hosting.sessions, models.outbox, functools.partial(publish_records, hosting.broker)
@@ -42,11 +48,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         sessions=hosting.sessions,
         inbox=models.inbox,
         broker=hosting.broker,
-        handlers={event_type: models.replica.apply for event_type in REGISTRY_EVENT_TYPES},
+        handlers=handlers.event_handlers(),
     )
-    hosting.broker.subscriber(topics.REGISTRY, group_id=hosting.group_id, **SUBSCRIBER_DEFAULTS)(
-        handlers.registry_handler(consumer)
-    )
+    hosting.subscribe(consumer, *handlers.TOPICS)
 
     app = FastAPI(
         title="CVI hub intake",
@@ -60,13 +64,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, kind_of=api.submission_kind_of
     )
-    install_ops_routes(app, hosting, replica_progress(models.replica, hosting.sessions))
+    install_ops_routes(app, hosting, copy_progress(models.registry_copy, hosting.sessions))
     app.include_router(
-        api.build_router(
-            sessions=hosting.sessions,
-            authenticate=partner_authenticator(models.replica, hosting.sessions),
-            wake_relay=relay.wake,
-            recorder=recorder,
+        api.intake_router(
+            build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
         )
     )
     # Tests reach the running infrastructure through app.state.

@@ -1,16 +1,14 @@
 """Kafka subscribers of intake: registry changes keep the local registry copy current."""
 
-from collections.abc import Awaitable, Callable
+from cvihub_contracts import EventData, topics
+from cvihub_intake.models import registry_copy
+from cvihub_registry_copy import REGISTRY_EVENT_TYPES
+from cvihub_runtime.inbox import EventHandler
 
-from faststream.kafka.annotations import KafkaMessage
+TOPICS = (topics.REGISTRY,)
+"""The topics intake consumes."""
 
-from cvihub_runtime.inbox import EventConsumer
 
-
-def registry_handler(consumer: EventConsumer) -> Callable[[KafkaMessage], Awaitable[None]]:
-    """The subscriber for topics.REGISTRY: apply each change to the registry copy once."""
-
-    async def on_registry_change(message: KafkaMessage) -> None:
-        await consumer(message)
-
-    return on_registry_change
+def event_handlers() -> dict[type[EventData], EventHandler]:
+    """Which handler applies each event type: every registry change goes to the copy."""
+    return dict.fromkeys(REGISTRY_EVENT_TYPES, registry_copy.apply)

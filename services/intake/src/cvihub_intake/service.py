@@ -12,8 +12,8 @@ from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2, 
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1, BulletinSubmission
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission, ReferralSubmittedV1
 from cvihub_intake import store
-from cvihub_intake.models import SubmissionKind, replica
-from cvihub_runtime import consent_copy
+from cvihub_intake.models import SubmissionKind, registry_copy
+from cvihub_registry_copy import consents as consent_copy
 from cvihub_runtime.db import SessionFactory, transaction
 
 log = structlog.get_logger(__name__)
@@ -154,7 +154,7 @@ def check_consent_record(
 
 async def may_publish(*, session: AsyncSession, partner_id: str, stream: Stream) -> bool:
     """Whether the partner holds an active publish grant on the stream."""
-    return await replica.is_granted(session, partner_id, stream, GrantAction.PUBLISH)
+    return await registry_copy.is_granted(session, partner_id, stream, GrantAction.PUBLISH)
 
 
 async def submit_referral(
@@ -171,7 +171,7 @@ async def submit_referral(
         check_recipient(submission=submission, recipient_is_active=active, now=now)
         consent_id = submission.consent.consent_id
         if consent_id is not None:
-            record = await replica.consent(session, consent_id)
+            record = await registry_copy.consent(session, consent_id)
             check_consent_record(
                 submission=submission, partner_id=partner_id, record=record, now=now
             )

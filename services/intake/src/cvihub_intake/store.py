@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import KafkaRecord
 from cvihub_contracts.registry.changes_v1 import EntityStatus
-from cvihub_intake.models import SubmissionKind, outbox, replica, submissions
+from cvihub_intake.models import SubmissionKind, outbox, registry_copy, submissions
 from cvihub_runtime.outbox import add_to_outbox
 
 
@@ -26,7 +26,9 @@ class SubmissionRecord:
 async def is_active_partner(session: AsyncSession, partner_id: str) -> bool:
     """Whether the registry copy holds this partner as active."""
     status = await session.scalar(
-        select(replica.partners.c.status).where(replica.partners.c.partner_id == partner_id)
+        select(registry_copy.partners.c.status).where(
+            registry_copy.partners.c.partner_id == partner_id
+        )
     )
     return status == EntityStatus.ACTIVE.value
 

@@ -8,7 +8,7 @@ from intake_harness import IntakeHarness
 
 from cvihub_intake.app import create_app
 from cvihub_intake.settings import IntakeSettings
-from cvihub_runtime.testing import TestDatabase, running
+from cvihub_testkit import TestDatabase, running
 
 
 @pytest.fixture

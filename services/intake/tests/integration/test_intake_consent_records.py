@@ -12,7 +12,7 @@ from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
 from cvihub_intake import models
 from cvihub_runtime.problems import PROBLEM_JSON
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ def quoting(consent_id: str, **consent: Any) -> dict[str, Any]:
 async def _in_copy(intake: IntakeHarness, *consent_ids: str) -> bool:
     async with intake.app.state.hosting.sessions() as session:
         for consent_id in consent_ids:
-            if await models.replica.consent(session, consent_id) is None:
+            if await models.registry_copy.consent(session, consent_id) is None:
                 return False
         return True
 

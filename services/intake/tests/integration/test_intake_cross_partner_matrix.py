@@ -21,8 +21,8 @@ from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_intake.app import create_app
 from cvihub_intake.settings import IntakeSettings
-from cvihub_runtime.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
-from cvihub_runtime.testing import broker_for_tests, databases_for_tests, eventually, running
+from cvihub_testkit import broker_for_tests, databases_for_tests, eventually, running
+from cvihub_testkit.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
 
 pytestmark = pytest.mark.integration
 

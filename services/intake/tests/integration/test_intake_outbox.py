@@ -13,7 +13,7 @@ from cvihub_runtime.db import create_engine, session_factory
 from cvihub_runtime.kafka import make_broker, publish_records
 from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.outbox import OutboxRelay
-from cvihub_runtime.testing import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until
 
 pytestmark = pytest.mark.integration
 

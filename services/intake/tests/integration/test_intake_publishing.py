@@ -8,7 +8,7 @@ from cvihub_contracts import Stream, from_kafka, partner_source, topics
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_runtime.testing import consume_until, eventually
+from cvihub_testkit import consume_until, eventually
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from cvihub_contracts import Stream, topics
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
 from cvihub_runtime.problems import PROBLEM_JSON
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from cvihub_contracts import Stream, from_kafka, topics
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_runtime.testing import consume_until
+from cvihub_testkit import consume_until
 
 pytestmark = pytest.mark.integration
 

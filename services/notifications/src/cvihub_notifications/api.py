@@ -10,12 +10,13 @@ from cvihub_contracts import Scope
 from cvihub_notifications import service
 from cvihub_notifications.schemas import AttemptOut, DeliveryDetail, DeliveryList, DeliveryOut
 from cvihub_notifications.service import DeliveryStatus
+from cvihub_registry_copy import Principal
+from cvihub_registry_copy.refusal_audit import record_request_refusal
+from cvihub_registry_copy.refusals import RefusalRecorder
+from cvihub_registry_copy.web import Authenticator, require_scope
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.problems import Problem
-from cvihub_runtime.refusal_audit import record_request_refusal
-from cvihub_runtime.refusals import RefusalRecorder
-from cvihub_runtime.replica import Principal
-from cvihub_runtime.web import Authenticator, require_scope, session_dependency
+from cvihub_runtime.web import session_dependency
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such delivery of yours."}}
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {

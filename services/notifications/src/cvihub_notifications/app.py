@@ -18,24 +18,26 @@ from cvihub_notifications import service
 from cvihub_notifications.api import deliveries_router
 from cvihub_notifications.channel_delivery import channel_progress
 from cvihub_notifications.delivery import RetryPolicy
-from cvihub_notifications.handlers import register_subscribers
+from cvihub_notifications.handlers import TOPICS
 from cvihub_notifications.inbox_api import inbox_router
 from cvihub_notifications.mail_delivery import SMTP_ENV
-from cvihub_notifications.models import inbox, outbox, replica
+from cvihub_notifications.models import inbox, outbox, registry_copy
 from cvihub_notifications.settings import NotificationsSettings
 from cvihub_notifications.sms_delivery import SMS_ENV
 from cvihub_notifications.sms_notice import read_hint
 from cvihub_notifications.worker import DeliveryWorker
+from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
+from cvihub_registry_copy import REGISTRY_EVENT_TYPES
+from cvihub_registry_copy.refusal_audit import install_refusal_audit
+from cvihub_registry_copy.refusals import RefusalRecorder
+from cvihub_registry_copy.web import copy_progress, partner_authenticator
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer, EventHandler
 from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
-from cvihub_runtime.refusal_audit import install_refusal_audit
-from cvihub_runtime.refusals import RefusalRecorder
-from cvihub_runtime.replica import REGISTRY_EVENT_TYPES
 from cvihub_runtime.secretbox import SecretBox
-from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
+from cvihub_runtime.web import install_ops_routes
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +55,12 @@ DELIVERED_EVENTS = (
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     """Build the service: registry copy, event consumer, delivery worker and HTTP API."""
     settings = settings or NotificationsSettings()  # the rest from NOTIFICATIONS_* env
-    hosting = Hosting(name=NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
+    hosting = Hosting(
+        name=NAME,
+        settings=settings,
+        migrations_dir=MIGRATIONS_DIR,
+        shared_migrations=[registry_copy_migrations],
+    )
     box = SecretBox(settings.secret_key)
     mailer = settings.mailer()
     if mailer is None:
@@ -95,7 +102,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         await service.plan_deliveries(session=session, event=event, box=box, sms_hint=sms_hint)
 
     handlers: dict[type[EventData], EventHandler] = {
-        model: replica.apply for model in REGISTRY_EVENT_TYPES
+        model: registry_copy.apply for model in REGISTRY_EVENT_TYPES
     }
     handlers.update(dict.fromkeys(DELIVERED_EVENTS, plan))
     consumer = EventConsumer(
@@ -107,7 +114,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         # Deliveries are stored with the event; the worker sends them once they are committed.
         after_commit=after_commit,
     )
-    register_subscribers(hosting.broker, group_id=hosting.group_id, consumer=consumer)
+    hosting.subscribe(consumer, *TOPICS)
     hosting.add_loop(worker.run)
 
     app = FastAPI(
@@ -120,13 +127,13 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_refusal_audit(app, recorder)
-    progress = replica_progress(replica, hosting.sessions)
+    progress = copy_progress(registry_copy, hosting.sessions)
     progress = channel_progress(
         progress, hosting.sessions, Channel.EMAIL, configured=mailer is not None
     )
     progress = channel_progress(progress, hosting.sessions, Channel.SMS, configured=sms is not None)
     install_ops_routes(app, hosting, progress)
-    current_partner = partner_authenticator(replica, hosting.sessions)
+    current_partner = partner_authenticator(registry_copy, hosting.sessions)
     app.include_router(
         deliveries_router(
             sessions=hosting.sessions,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Envelope
 from cvihub_notifications.models import outbox
-from cvihub_runtime.refusals import Refusal, add_refusal
+from cvihub_registry_copy.refusals import Refusal, add_refusal
 
 SERVICE = "notifications"
 ROUTING_FACTS = frozenset({"out of scope", "no active subscription"})

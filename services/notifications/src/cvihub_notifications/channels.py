@@ -20,7 +20,7 @@ from typing import Any
 from cvihub_contracts import Classification, Envelope
 from cvihub_contracts.redaction import Redacted
 from cvihub_contracts.registry.changes_v1 import SMS_URI_PATTERN, SMS_URI_PREFIX, Channel
-from cvihub_runtime.replica import Subscriber
+from cvihub_registry_copy import Subscriber
 
 EMAIL_VIEW = frozenset({Classification.PUBLIC})
 """The most an e-mail may carry, whatever the recipient's grant allows."""

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from cvihub_contracts import Classification, EventData
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.registry.consent_v1 import ConsentScope
-from cvihub_runtime import consent_copy
-from cvihub_runtime.consent_copy import ConsentRecord
+from cvihub_registry_copy import consents as consent_copy
+from cvihub_registry_copy.consents import ConsentRecord
 
 SCOPE_CLASSIFICATIONS: dict[str, Classification] = {
     ConsentScope.CONTACT.value: Classification.PII,

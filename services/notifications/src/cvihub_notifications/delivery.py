@@ -11,7 +11,7 @@ from cvihub_contracts import GrantAction
 from cvihub_contracts.registry.changes_v1 import EntityStatus
 from cvihub_notifications import store
 from cvihub_notifications.consent import QuotedConsent, quoted_refusal
-from cvihub_notifications.models import replica
+from cvihub_notifications.models import registry_copy
 from cvihub_notifications.service import CLOUDEVENTS_JSON, USER_AGENT, DeliveryStatus, stream_of
 from cvihub_notifications.store import Claimed
 from cvihub_runtime.db import SessionFactory, transaction
@@ -124,11 +124,11 @@ async def signing_secret(
         state = await store.subscription_state(session, claimed.subscription_id)
         consent_reason = None
         if consent is not None:
-            record = await replica.consent(session, consent.consent_id)
+            record = await registry_copy.consent(session, consent.consent_id)
             consent_reason = quoted_refusal(consent, record=record, now=datetime.now(UTC))
         if state is None or state.status != EntityStatus.ACTIVE.value:
             reason = "subscription no longer active"
-        elif stream is None or not await replica.is_granted(
+        elif stream is None or not await registry_copy.is_granted(
             session, claimed.partner_id, stream, GrantAction.SUBSCRIBE
         ):
             reason = "subscribe grant no longer active"

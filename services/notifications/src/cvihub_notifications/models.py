@@ -3,33 +3,22 @@
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-from cvihub_runtime.outbox import define_outbox
-from cvihub_runtime.replica import RegistryReplica
+from cvihub_registry_copy import RegistryCopy
+from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
-metadata = MetaData()
+metadata = service_metadata()
 
-# The same table cvihub_runtime.inbox.define_inbox makes. That module imports faststream, and
-# service.py (which reaches this module through store.py) must not import faststream even
-# indirectly; use define_inbox here once it lives in a module free of faststream.
-inbox = Table(
-    "processed_events",
-    metadata,
-    Column("consumer", String(64), primary_key=True),
-    Column("event_id", String(64), primary_key=True),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
-)
-replica = RegistryReplica(metadata)
+inbox = define_inbox(metadata)
+registry_copy = RegistryCopy(metadata)
 # Only refusals go out (AccessRefusedV1 for the registry's audit log): deliveries are webhooks.
 outbox = define_outbox(metadata)
 
@@ -40,7 +29,7 @@ deliveries = Table(
     Column("event_id", String(64), nullable=False, index=True),
     Column("event_type", String(200), nullable=False),
     # Kept apart from the (encrypted) body so latency can be measured without decrypting.
-    Column("event_time", DateTime(timezone=True), nullable=False),
+    Column("event_time", UtcDateTime(), nullable=False),
     Column("subscription_id", String(64), nullable=False),
     Column("partner_id", String(64), nullable=False, index=True),
     Column("url", Text, nullable=False),
@@ -48,15 +37,15 @@ deliveries = Table(
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
     Column("last_status_code", Integer, nullable=True),
     Column("last_error", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
     # webhook | email | inbox (url is then mailto:… or cvihub:inbox); an inbox item is
     # delivered when planned, and read_at is when its partner marked it read.
     Column("channel", String(16), nullable=False, server_default="webhook"),
-    Column("read_at", DateTime(timezone=True), nullable=True),
+    Column("read_at", UtcDateTime(), nullable=True),
     UniqueConstraint("event_id", "subscription_id", name="uq_deliveries_event_subscription"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_inbox", "partner_id", "channel", "created_at"),
@@ -73,7 +62,7 @@ delivery_attempts = Table(
         nullable=False,
     ),
     Column("attempt_no", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("status_code", Integer, nullable=True),
     Column("error", String(200), nullable=True),
     Column("duration_ms", Integer, nullable=False),

@@ -21,10 +21,10 @@ from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications import audit, store
 from cvihub_notifications.channels import channel_view, email_body, matches_filters
 from cvihub_notifications.consent import narrow_to_consent, referral_consent_refusal
-from cvihub_notifications.models import replica
+from cvihub_notifications.models import registry_copy
 from cvihub_notifications.sms_notice import NO_LINK_HINT, sms_body
-from cvihub_runtime.consent_copy import ConsentRecord
-from cvihub_runtime.replica import GrantTerms, Subscriber
+from cvihub_registry_copy import GrantTerms, Subscriber
+from cvihub_registry_copy.consents import ConsentRecord
 from cvihub_runtime.secretbox import SecretBox
 
 log = structlog.get_logger(__name__)
@@ -213,16 +213,16 @@ async def route_event(*, session: AsyncSession, data: EventData, now: datetime) 
     if stream is None:
         return Routing(targets=[], refusals=[])
     parties = named_parties(data=data)
-    subscribers = await replica.subscribers(session, stream, parties)
+    subscribers = await registry_copy.subscribers(session, stream, parties)
     candidates = {s.partner_id for s in subscribers} if parties is None else parties
     terms: dict[str, GrantTerms] = {}
     for partner_id in sorted(candidates):
-        found = await replica.grant_terms(session, partner_id, stream)
+        found = await registry_copy.grant_terms(session, partner_id, stream)
         if found is not None:  # None = no subscribe grant in force
             terms[partner_id] = found
     consent = None
     if isinstance(data, ReferralSubmittedV1) and data.consent.consent_id is not None:
-        consent = await replica.consent(session, data.consent.consent_id)
+        consent = await registry_copy.consent(session, data.consent.consent_id)
     return select_recipients(
         data=data,
         subscribers=subscribers,
@@ -249,7 +249,7 @@ async def _consent_copied(session: AsyncSession, *, event: Event[Any], now: date
         return
     if now - event.envelope.time > CONSENT_COPY_GRACE:
         return
-    if await replica.consent(session, data.consent.consent_id) is None:
+    if await registry_copy.consent(session, data.consent.consent_id) is None:
         raise ConsentNotYetCopied("the referral's consent record has not reached this copy yet")
 
 

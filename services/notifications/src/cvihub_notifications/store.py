@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_notifications.models import deliveries, delivery_attempts, replica
+from cvihub_notifications.models import deliveries, delivery_attempts, registry_copy
 
 PENDING = "pending"
 
@@ -78,7 +78,7 @@ class AttemptRecord:
 
 async def partner_kinds(session: AsyncSession, partner_ids: Iterable[str]) -> dict[str, str]:
     """The kind of each partner in the registry copy."""
-    table = replica.partners
+    table = registry_copy.partners
     rows = await session.execute(
         select(table.c.partner_id, table.c.kind).where(table.c.partner_id.in_(set(partner_ids)))
     )
@@ -149,7 +149,7 @@ async def subscription_state(
     session: AsyncSession, subscription_id: str
 ) -> SubscriptionState | None:
     """The subscription's status and encrypted secret in the registry copy."""
-    table = replica.subscriptions
+    table = registry_copy.subscriptions
     row = (
         await session.execute(
             select(table.c.status, table.c.secret_encrypted).where(

@@ -29,8 +29,8 @@ from cvihub_contracts import (
 from cvihub_contracts.alert.incident_alert_v1 import Location
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import deliveries
-from cvihub_runtime.mail_testing import SmtpTestServer
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
+from cvihub_testkit.mail import SmtpTestServer
 
 pytestmark = pytest.mark.integration
 

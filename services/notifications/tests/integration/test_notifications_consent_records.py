@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
-from cvihub_runtime.testing import eventually
+from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -32,13 +32,13 @@ from cvihub_contracts import (
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import outbox
-from cvihub_runtime.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
-from cvihub_runtime.testing import (
+from cvihub_testkit import (
     broker_for_tests,
     databases_for_tests,
     eventually,
     produce,
 )
+from cvihub_testkit.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import GrantAction, KafkaRecord, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
-from cvihub_runtime.testing import TestDatabase, eventually, produce
+from cvihub_testkit import TestDatabase, eventually, produce
 
 pytestmark = pytest.mark.integration
 

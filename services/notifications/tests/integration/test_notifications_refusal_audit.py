@@ -14,7 +14,7 @@ from cvihub_contracts import GrantAction, Stream, from_kafka, topics
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_notifications.models import outbox
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
 
 pytestmark = pytest.mark.integration
 

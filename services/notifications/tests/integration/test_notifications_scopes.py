@@ -11,7 +11,7 @@ from notifications_receiver import WebhookReceiver
 from cvihub_contracts import GrantAction, Scope, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_runtime.problems import PROBLEM_JSON
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
 
 pytestmark = pytest.mark.integration
 

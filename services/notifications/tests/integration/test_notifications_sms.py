@@ -18,7 +18,7 @@ from cvihub_contracts.bulletin.published_v1 import Venue
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import deliveries
 from cvihub_notifications.sms_notice import SEGMENT, gsm7_septets
-from cvihub_runtime.testing import eventually
+from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.integration
 

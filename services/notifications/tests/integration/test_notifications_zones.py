@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 from cvihub_contracts import GrantAction, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.alert.incident_alert_v1 import Location
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_runtime.testing import eventually, produce
+from cvihub_testkit import eventually, produce
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from cvihub_notifications.consent import (
     referral_consent_refusal,
 )
 from cvihub_notifications.service import PARTY_VIEW, select_recipients
-from cvihub_runtime.consent_copy import ConsentRecord
+from cvihub_registry_copy.consents import ConsentRecord
 
 C = Classification
 

@@ -10,7 +10,7 @@ from cvihub_contracts.examples import bulletin_published
 from cvihub_contracts.redaction import redact
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_notifications.service import field_view, select_recipients
-from cvihub_runtime.replica import GrantTerms
+from cvihub_registry_copy import GrantTerms
 
 C = Classification
 NORTH_EAST = GrantTerms(zones=frozenset({"north", "east"}), field_view=None)

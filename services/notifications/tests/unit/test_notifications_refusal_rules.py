@@ -6,7 +6,7 @@ from notifications_builders import make_alert, make_consent, make_referral, make
 
 from cvihub_notifications import audit
 from cvihub_notifications.service import OUT_OF_SCOPE, select_recipients
-from cvihub_runtime.replica import GrantTerms
+from cvihub_registry_copy import GrantTerms
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 

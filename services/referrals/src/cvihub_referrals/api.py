@@ -17,12 +17,10 @@ from cvihub_referrals.schemas import (
     ReferralSummary,
     StatusChangeRequest,
 )
-from cvihub_runtime.db import SessionFactory
+from cvihub_registry_copy import Principal
+from cvihub_registry_copy.refusal_audit import record_request_refusal
+from cvihub_registry_copy.web import PartnerDeps
 from cvihub_runtime.problems import Problem
-from cvihub_runtime.refusal_audit import record_request_refusal
-from cvihub_runtime.refusals import RefusalRecorder
-from cvihub_runtime.replica import Principal
-from cvihub_runtime.web import Authenticator, require_scope
 
 
 class RoleFilter(StrEnum):
@@ -49,19 +47,14 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def referrals_router(
-    *,
-    sessions: SessionFactory,
-    current_partner: Authenticator,
-    on_committed: Callable[[], None],
-    recorder: RefusalRecorder | None = None,
-) -> APIRouter:
+def referrals_router(deps: PartnerDeps) -> APIRouter:
     """Routes of /v1/referrals for the referring and the recipient partner."""
     router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+    sessions, recorder, on_committed = deps.sessions, deps.recorder, deps.on_committed
 
     def partner_with(scope: Scope) -> Callable[..., Awaitable[str]]:
         async def scoped_partner(
-            principal: Annotated[Principal, Depends(require_scope(current_partner, scope))],
+            principal: Annotated[Principal, Depends(deps.scoped(scope))],
         ) -> str:
             return principal.partner_id
 
@@ -72,7 +65,7 @@ def referrals_router(
 
     async def not_found(request: Request, exc: service.ReferralNotFound) -> Problem:
         # Someone else's referral answers exactly like a missing one, but is audited.
-        if recorder is not None and isinstance(exc, service.NotAParty):
+        if isinstance(exc, service.NotAParty):
             await record_request_refusal(
                 recorder, request, reason="not a party to this referral", status_code=404
             )

@@ -7,16 +7,19 @@ from fastapi import FastAPI
 
 from cvihub_referrals import handlers
 from cvihub_referrals.api import referrals_router
-from cvihub_referrals.models import inbox, outbox, replica
+from cvihub_referrals.deps import build_deps
+from cvihub_referrals.models import inbox, outbox, registry_copy
 from cvihub_referrals.settings import ReferralsSettings
+from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
+from cvihub_registry_copy.refusal_audit import install_refusal_audit
+from cvihub_registry_copy.refusals import RefusalRecorder
+from cvihub_registry_copy.web import copy_progress
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
-from cvihub_runtime.refusal_audit import install_refusal_audit
-from cvihub_runtime.refusals import RefusalRecorder
-from cvihub_runtime.web import install_ops_routes, partner_authenticator, replica_progress
+from cvihub_runtime.web import install_ops_routes
 
 NAME = "referrals"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -25,7 +28,12 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     """The referrals service: consumes referral events, serves and moves referrals."""
     settings = settings or ReferralsSettings()
-    hosting = Hosting(name=NAME, settings=settings, migrations_dir=MIGRATIONS_DIR)
+    hosting = Hosting(
+        name=NAME,
+        settings=settings,
+        migrations_dir=MIGRATIONS_DIR,
+        shared_migrations=[registry_copy_migrations],
+    )
 
     relay = OutboxRelay(
         hosting.sessions, outbox, functools.partial(publish_records, hosting.broker)
@@ -41,9 +49,9 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         sessions=hosting.sessions,
         inbox=inbox,
         broker=hosting.broker,
-        handlers=handlers.event_handlers(replica),
+        handlers=handlers.event_handlers(),
     )
-    handlers.subscribe(hosting.broker, group_id=hosting.group_id, consume=consumer)
+    hosting.subscribe(consumer, *handlers.TOPICS)
 
     app = FastAPI(
         title="CVI hub referrals",
@@ -54,13 +62,10 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     # A party attempting the other party's move: the problem's detail says whose move it is.
     install_refusal_audit(app, recorder, reasons={"forbidden": lambda problem: problem.detail})
-    install_ops_routes(app, hosting, replica_progress(replica, hosting.sessions))
+    install_ops_routes(app, hosting, copy_progress(registry_copy, hosting.sessions))
     app.include_router(
         referrals_router(
-            sessions=hosting.sessions,
-            current_partner=partner_authenticator(replica, hosting.sessions),
-            on_committed=relay.wake,
-            recorder=recorder,
+            build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
         )
     )
     app.state.hosting = hosting

@@ -1,23 +1,11 @@
 """The referrals service's tables: referrals, their status history, outbox, inbox, registry copy."""
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from cvihub_runtime.replica import RegistryReplica
-from cvihub_runtime.tables import define_inbox, define_outbox
+from cvihub_registry_copy import RegistryCopy
+from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
-metadata = MetaData()
+metadata = service_metadata()
 
 referrals = Table(
     "referrals",
@@ -29,8 +17,8 @@ referrals = Table(
     Column("urgency", String(16), nullable=False),
     # The full ReferralSubmittedV1 data as JSON; it holds PII/PHI, so it never reaches a log.
     Column("payload", JSON, nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("submitted_event_id", String(64), nullable=False),
     Column("correlation_id", String(64), nullable=False),
     # Optimistic concurrency: a transition updates the row only at the version it read.
@@ -50,7 +38,7 @@ status_history = Table(
         nullable=False,
         index=True,
     ),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     # None on the first row: the submission that created the referral.
     Column("from_status", String(32), nullable=True),
     Column("to_status", String(32), nullable=False),
@@ -62,4 +50,4 @@ status_history = Table(
 
 inbox = define_inbox(metadata)
 outbox = define_outbox(metadata)
-replica = RegistryReplica(metadata)
+registry_copy = RegistryCopy(metadata)

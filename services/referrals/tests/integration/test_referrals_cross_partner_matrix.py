@@ -42,14 +42,14 @@ from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import EntityStatus, GrantChangedV1
 from cvihub_referrals.app import create_app
 from cvihub_referrals.models import outbox
-from cvihub_runtime.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
-from cvihub_runtime.testing import (
+from cvihub_testkit import (
     broker_for_tests,
     databases_for_tests,
     eventually,
     produce,
     running,
 )
+from cvihub_testkit.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cvihub_contracts import Event, to_kafka, topics
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_referrals import service
-from cvihub_runtime.testing import TestDatabase, consume_until, eventually, produce
+from cvihub_testkit import TestDatabase, consume_until, eventually, produce
 
 pytestmark = pytest.mark.integration
 

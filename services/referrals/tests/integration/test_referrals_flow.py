@@ -18,7 +18,7 @@ from referrals_harness import referrals_hub
 
 from cvihub_contracts import from_kafka, to_kafka, topics
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
-from cvihub_runtime.testing import TestDatabase, consume_until, eventually, produce
+from cvihub_testkit import TestDatabase, consume_until, eventually, produce
 
 pytestmark = pytest.mark.integration
 

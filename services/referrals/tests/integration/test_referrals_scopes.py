@@ -11,9 +11,9 @@ from referrals_harness import referrals_hub
 
 from cvihub_contracts import KafkaRecord, Scope, new_event, service_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import CredentialChangedV1, EntityStatus
+from cvihub_registry_copy import hash_api_key
 from cvihub_runtime.problems import PROBLEM_JSON
-from cvihub_runtime.replica import hash_api_key
-from cvihub_runtime.testing import TestDatabase, eventually, produce
+from cvihub_testkit import TestDatabase, eventually, produce
 
 pytestmark = pytest.mark.integration
 

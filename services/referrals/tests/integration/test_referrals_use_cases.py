@@ -19,7 +19,7 @@ from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.models import outbox, status_history
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
 from cvihub_runtime.migrations import upgrade
-from cvihub_runtime.testing import TestDatabase
+from cvihub_testkit import TestDatabase
 
 pytestmark = pytest.mark.integration
 

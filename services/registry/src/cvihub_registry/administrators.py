@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from cvihub_runtime.replica import hash_api_key
+from cvihub_registry_copy import hash_api_key
 
 ADMIN_KEY_PREFIX = "cva_"
 BOOTSTRAP_ACTOR = "admin"

@@ -29,8 +29,8 @@ from cvihub_registry.schemas import (
     SubscriptionOut,
 )
 from cvihub_registry.service import RegistryCore
+from cvihub_registry_copy import Principal
 from cvihub_runtime.problems import Problem, problem_response
-from cvihub_runtime.replica import Principal
 from cvihub_runtime.web import UNAUTHORIZED_HEADERS, insufficient_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -19,7 +19,7 @@ from cvihub_registry.schemas import KafkaAclOut, KeyRotate, KeyRotated
 from cvihub_registry.service import RegistryCore, own_key_scopes
 from cvihub_registry.service.acls import kafka_acls
 from cvihub_registry.service.rotation import rotate_key
-from cvihub_runtime.replica import Principal
+from cvihub_registry_copy import Principal
 
 ROTATION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The key is revoked or expired (problem+json)"}

@@ -19,7 +19,7 @@ from cvihub_registry import (
     store,
 )
 from cvihub_registry.acl_sync import AclInputs, AclSync
-from cvihub_registry.handlers import audit_consumer, subscribe_audit
+from cvihub_registry.handlers import TOPICS, audit_consumer
 from cvihub_registry.kafka_acl_admin import KafkaPythonAclAdmin
 from cvihub_registry.mail_api import admin_mail_router
 from cvihub_registry.mail_relay import smtp_mail_relay
@@ -77,11 +77,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
 
     hosting.on_start(seed_and_snapshot)
     # Refusals intake, referrals and notifications decided, appended to the chain once each.
-    subscribe_audit(
-        hosting.broker,
-        group_id=hosting.group_id,
-        consumer=audit_consumer(sessions=hosting.sessions, broker=hosting.broker),
-    )
+    hosting.subscribe(audit_consumer(sessions=hosting.sessions, broker=hosting.broker), *TOPICS)
     hosting.add_loop(relay.run)
 
     app = FastAPI(

@@ -3,7 +3,6 @@
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Event, topics
@@ -12,9 +11,10 @@ from cvihub_registry.models import inbox
 from cvihub_registry.service.audit import append_service_refusal
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.inbox import EventConsumer
-from cvihub_runtime.kafka import SUBSCRIBER_DEFAULTS
 
 CONSUMER = "registry-audit"
+TOPICS = (topics.AUDIT,)
+"""The registry consumes the refusals other services decided."""
 
 
 async def on_access_refused(session: AsyncSession, event: Event[Any]) -> None:
@@ -31,13 +31,3 @@ def audit_consumer(*, sessions: SessionFactory, broker: KafkaBroker) -> EventCon
         broker=broker,
         handlers={AccessRefusedV1: on_access_refused},
     )
-
-
-def subscribe_audit(broker: KafkaBroker, *, group_id: str, consumer: EventConsumer) -> None:
-    """Subscribe the audit consumer to topics.AUDIT (offsets committed after the commit)."""
-
-    @broker.subscriber(  # type: ignore[untyped-decorator]  # FastStream types it loosely
-        topics.AUDIT, group_id=group_id, **SUBSCRIBER_DEFAULTS
-    )
-    async def on_audit_event(message: KafkaMessage) -> None:
-        await consumer(message)

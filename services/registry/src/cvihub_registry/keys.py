@@ -5,7 +5,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from cvihub_runtime.replica import API_KEY_PREFIX, hash_api_key
+from cvihub_registry_copy import API_KEY_PREFIX, hash_api_key
 
 # Generated ids are 12 hex chars; seeded ids may be any short lowercase alphanumeric string.
 _KEY = re.compile(r"^cvh_(?P<credential_id>[a-z0-9]{4,32})_(?P<secret>[A-Za-z0-9_\-]{16,256})$")

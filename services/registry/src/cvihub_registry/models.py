@@ -5,11 +5,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -17,17 +15,9 @@ from sqlalchemy import (
     true,
 )
 
-from cvihub_runtime.outbox import define_outbox
-from cvihub_runtime.tables import define_inbox
+from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = service_metadata()
 
 # One row holding the global change counter. Bumping it takes a row lock, so changes are
 # serialised and a later commit always carries a higher sequence than an earlier one.
@@ -48,8 +38,8 @@ partners = Table(
     Column("contact_email", String(254), nullable=True),
     Column("description", Text, nullable=True),
     Column("sequence", BigInteger, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     # Service area and offer (PartnerChangedV1 revision 1): JSON lists of strings.
     Column("zones", JSON, nullable=False, server_default=text("'[]'")),
     Column("beats", JSON, nullable=False, server_default=text("'[]'")),
@@ -68,10 +58,10 @@ credentials = Table(
     Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
     Column("key_sha256", String(64), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
     Column("sequence", BigInteger, nullable=False),
     # Scope names the key may be used for; null = every scope (keys from before scopes).
     Column("scopes", JSON, nullable=True),
@@ -87,16 +77,16 @@ grants = Table(
     Column("status", String(16), nullable=False),
     Column("purpose", Text, nullable=True),
     Column("agreement_ref", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
     Column("sequence", BigInteger, nullable=False),
     # The grant's terms (GrantChangedV1 revision 1): scope, field view, period in force.
     Column("zones", JSON, nullable=True),
     Column("addressed_only", Boolean, nullable=False, server_default=true()),
     Column("field_view", JSON, nullable=True),
-    Column("starts_at", DateTime(timezone=True), nullable=True),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("starts_at", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),
 )
 
 # The database, not only the service, refuses a second active grant for the same triple.
@@ -119,9 +109,9 @@ subscriptions = Table(
     Column("url", Text, nullable=False),
     Column("secret_encrypted", Text, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
     Column("sequence", BigInteger, nullable=False),
     # webhook | email | inbox; url is the endpoint URI (https:, mailto:, cvihub:inbox).
     Column("channel", String(16), nullable=False, server_default="webhook"),
@@ -136,7 +126,7 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
     Column("actor", String(64), nullable=False),
     Column("action", String(64), nullable=False),
     Column("entity_id", String(64), nullable=True),
@@ -169,7 +159,7 @@ people = Table(
     Column("email", String(254), nullable=False, unique=True),
     Column("role", String(32), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # One row per code request, also for unknown emails (person_id NULL), so the rate limit and
@@ -182,10 +172,10 @@ sign_in_codes = Table(
     Column("person_id", ForeignKey("people.person_id"), nullable=True),
     Column("code_hash", String(64), nullable=True),
     Column("salt", String(32), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("consumed_at", DateTime(timezone=True), nullable=True),
+    Column("consumed_at", UtcDateTime(), nullable=True),
 )
 
 device_sessions = Table(
@@ -195,10 +185,10 @@ device_sessions = Table(
     Column("person_id", ForeignKey("people.person_id"), nullable=False, index=True),
     Column("device_name", String(200), nullable=False),
     Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 # Mail waiting for the SMTP relay (mail_relay.py), or kept for the admin when none is set.
@@ -211,14 +201,14 @@ mail_outbox = Table(
     Column("to_address", String(254), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("body", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
     Column("status", String(16), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),
     Column("last_error", String(200), nullable=True),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
 )
 Index("ix_mail_outbox_due", mail_outbox.c.status, mail_outbox.c.next_attempt_at)
 
@@ -232,13 +222,13 @@ consents = Table(
     Column("recipient_partner_ids", JSON, nullable=False),
     Column("scope", JSON, nullable=False),
     Column("purpose", String(500), nullable=False),
-    Column("given_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+    Column("given_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
     Column("withdrawal_reason", String(500), nullable=True),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("sequence", BigInteger, nullable=False),
 )
 
@@ -252,8 +242,8 @@ administrators = Table(
     Column("email", String(254), nullable=True),
     Column("role", String(16), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 admin_credentials = Table(
@@ -263,9 +253,9 @@ admin_credentials = Table(
     Column("admin_id", ForeignKey("administrators.admin_id"), nullable=False, index=True),
     Column("key_sha256", String(64), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
     # Touched at most every few minutes, so unused keys can be found and revoked.
-    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", UtcDateTime(), nullable=True),
 )

@@ -18,13 +18,13 @@ from cvihub_registry.audit import main, verify
 from cvihub_registry.chain import GENESIS_HASH
 from cvihub_registry.service.audit import announce_head, verify_log
 from cvihub_registry.service.core import RegistryCore
-from cvihub_runtime import testing
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key
+from cvihub_testkit import test_database_kind
 
 pytestmark = pytest.mark.integration
 
-POSTGRES = testing.test_database_kind() == "postgresql"
+POSTGRES = test_database_kind() == "postgresql"
 
 
 async def _append(sessions: SessionFactory, n: int, *, change: bool = False) -> None:

@@ -24,13 +24,13 @@ from registry_people_builders import person_body, sign_in
 
 from cvihub_registry.app import create_app
 from cvihub_runtime.problems import PROBLEM_JSON
-from cvihub_runtime.route_matrix import (
+from cvihub_testkit import broker_for_tests, databases_for_tests
+from cvihub_testkit.route_matrix import (
     assert_hidden,
     is_admin,
     served_routes,
     takes_an_id,
 )
-from cvihub_runtime.testing import broker_for_tests, databases_for_tests
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from registry_builders import admin, bearer, partner_body, registry
 
 from cvihub_contracts import from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import CredentialChangedV1
-from cvihub_runtime.testing import consume_until
+from cvihub_testkit import consume_until
 
 pytestmark = pytest.mark.integration
 

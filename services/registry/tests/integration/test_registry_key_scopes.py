@@ -9,9 +9,9 @@ from sqlalchemy import MetaData, text
 
 from cvihub_contracts import ALL_SCOPES, Scope, from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import CredentialChangedV1, PartnerChangedV1
+from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.db import create_engine, session_factory, transaction
-from cvihub_runtime.replica import RegistryReplica
-from cvihub_runtime.testing import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ async def test_a_key_issued_with_scopes_carries_them_to_a_service_copy(
     # A service's copy applies them: the narrow key authenticates with its two scopes only.
     db = make_database("copy")
     metadata = MetaData()
-    replica = RegistryReplica(metadata)
+    registry_copy = RegistryCopy(metadata)
     engine = create_engine(db.url, db.schema)
     try:
         if db.schema:
@@ -78,10 +78,10 @@ async def test_a_key_issued_with_scopes_carries_them_to_a_service_copy(
         )
         async with transaction(sessions) as session:
             for event in (partner_event, *events):
-                await replica.apply(session, event)
+                await registry_copy.apply(session, event)
         async with sessions() as session:
-            narrow_principal = await replica.authenticate(session, narrow.json()["api_key"])
-            full_principal = await replica.authenticate(session, full.json()["api_key"])
+            narrow_principal = await registry_copy.authenticate(session, narrow.json()["api_key"])
+            full_principal = await registry_copy.authenticate(session, full.json()["api_key"])
     finally:
         await engine.dispose()
     assert narrow_principal is not None

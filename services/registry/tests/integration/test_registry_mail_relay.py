@@ -15,9 +15,9 @@ from registry_mail_builders import (
 )
 from registry_people_builders import WORKER_EMAIL, add_partner, add_person
 
-from cvihub_runtime.mail_testing import SmtpTestServer, free_port
 from cvihub_runtime.secretbox import SecretBox
-from cvihub_runtime.testing import eventually
+from cvihub_testkit import eventually
+from cvihub_testkit.mail import SmtpTestServer, free_port
 
 pytestmark = pytest.mark.integration
 

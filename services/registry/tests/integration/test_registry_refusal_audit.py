@@ -9,8 +9,8 @@ import pytest
 from registry_builders import admin, registry
 
 from cvihub_contracts import KafkaRecord, topics
-from cvihub_runtime.refusals import Refusal, refusal_record
-from cvihub_runtime.testing import consume_until, eventually, produce
+from cvihub_registry_copy.refusals import Refusal, refusal_record
+from cvihub_testkit import consume_until, eventually, produce
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     SubscriptionChangedV1,
 )
-from cvihub_runtime.testing import consume_until
+from cvihub_testkit import consume_until
 
 pytestmark = pytest.mark.integration
 

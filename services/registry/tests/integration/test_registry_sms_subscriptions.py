@@ -11,7 +11,7 @@ from registry_builders import admin, bearer, partner_body, registry
 
 from cvihub_contracts import from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import Channel, SubscriptionChangedV1
-from cvihub_runtime.testing import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from sqlalchemy import MetaData, text
 
 from cvihub_contracts import Stream, from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import Channel, SubscriptionChangedV1
+from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.db import create_engine, session_factory, transaction
-from cvihub_runtime.replica import RegistryReplica
-from cvihub_runtime.testing import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until
 
 pytestmark = pytest.mark.integration
 
@@ -106,7 +106,7 @@ async def test_each_channel_is_created_with_its_filters_and_announced(
 
     # A service's registry copy applies it: the subscriber carries channel and filters.
     metadata = MetaData()
-    replica = RegistryReplica(metadata)
+    registry_copy = RegistryCopy(metadata)
     db = make_database("copy")
     engine = create_engine(db.url, db.schema)
     try:
@@ -125,10 +125,12 @@ async def test_each_channel_is_created_with_its_filters_and_announced(
         )
         async with transaction(sessions) as session:
             for rec in everything:
-                await replica.apply(session, from_kafka(dict(rec.headers), rec.key, rec.value))
-            await replica.apply(session, event)
+                await registry_copy.apply(
+                    session, from_kafka(dict(rec.headers), rec.key, rec.value)
+                )
+            await registry_copy.apply(session, event)
         async with sessions() as session:
-            subscribers = await replica.subscribers(session, Stream.INCIDENT_ALERTS, wanted)
+            subscribers = await registry_copy.subscribers(session, Stream.INCIDENT_ALERTS, wanted)
     finally:
         await engine.dispose()
     by_channel = {s.channel: s for s in subscribers if s.subscription_id == email_id}

@@ -14,7 +14,7 @@ from cvihub_registry.kafka_acl_admin import (
     managed_resource_filters,
     to_kafka,
 )
-from cvihub_runtime.testing import eventually
+from cvihub_testkit import eventually
 
 
 def _read(principal: str, topic: str = topics.REFERRALS) -> AclSpec:

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from cvihub_registry.keys import credential_id_of, generate_key, key_from_text, key_matches
-from cvihub_runtime.replica import hash_api_key
+from cvihub_registry_copy import hash_api_key
 
 
 def test_generated_key_has_the_hub_format_and_its_own_hash() -> None:

@@ -20,8 +20,8 @@ from cvihub_registry.keys import credential_id_of, key_matches
 from cvihub_registry.service.administrators import authenticate_admin
 from cvihub_registry.service.audit import record_refusal
 from cvihub_registry.service.core import RegistryCore
+from cvihub_registry_copy import Principal
 from cvihub_runtime.db import transaction
-from cvihub_runtime.replica import Principal
 
 
 async def audit_entries(

@@ -151,7 +151,7 @@ async def _seed_partner(
 async def publish_snapshot(*, core: RegistryCore) -> int:
     """Enqueue a change event (new id, current sequence) for every entity; return how many.
 
-    The embedded broker keeps nothing across restarts, so a fresh stack rebuilds every replica
+    The embedded broker keeps nothing across restarts, so a fresh stack rebuilds every registry copy
     from this. Replicas that already hold an entity ignore it: its sequence is not newer.
     """
     correlation_id = f"snapshot-{uuid.uuid4()}"

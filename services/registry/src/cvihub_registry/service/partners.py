@@ -125,7 +125,7 @@ async def new_partner(
 async def update_partner(
     *, core: RegistryCore, actor: str, partner_id: str, changes: dict[str, Any]
 ) -> Partner:
-    """Change a partner's profile or status; suspension reaches every replica as an event."""
+    """Change a partner's profile or status; suspension reaches every registry copy as an event."""
     unknown = set(changes) - EDITABLE_PARTNER_FIELDS
     if unknown:
         raise Invalid("not-editable", f"these fields cannot be changed: {sorted(unknown)}")

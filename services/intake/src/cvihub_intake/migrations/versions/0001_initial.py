@@ -1,9 +1,8 @@
-"""initial
+"""The intake service's own tables. The registry copy's come from the registry_copy branch
+(cvihub_registry_copy.MIGRATIONS), which the service applies beside these.
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-25 01:55:44.192191
-
+Revises:
 """
 from collections.abc import Sequence
 
@@ -42,52 +41,6 @@ def upgrade() -> None:
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_processed_events'))
     )
-    op.create_table('replica_credentials',
-    sa.Column('credential_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('key_sha256', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('credential_id', name=op.f('pk_replica_credentials')),
-    sa.UniqueConstraint('key_sha256', name=op.f('uq_replica_credentials_key_sha256'))
-    )
-    with op.batch_alter_table('replica_credentials', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_credentials_partner_id'), ['partner_id'], unique=False)
-
-    op.create_table('replica_grants',
-    sa.Column('grant_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('stream', sa.String(length=64), nullable=False),
-    sa.Column('action', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('grant_id', name=op.f('pk_replica_grants'))
-    )
-    with op.batch_alter_table('replica_grants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_grants_partner_id'), ['partner_id'], unique=False)
-
-    op.create_table('replica_partners',
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('partner_id', name=op.f('pk_replica_partners'))
-    )
-    op.create_table('replica_subscriptions',
-    sa.Column('subscription_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('stream', sa.String(length=64), nullable=False),
-    sa.Column('url', sa.Text(), nullable=False),
-    sa.Column('secret_encrypted', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('subscription_id', name=op.f('pk_replica_subscriptions'))
-    )
-    with op.batch_alter_table('replica_subscriptions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_subscriptions_partner_id'), ['partner_id'], unique=False)
-
     op.create_table('submissions',
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('partner_id', sa.String(length=64), nullable=False),
@@ -108,19 +61,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submissions_partner_id'))
 
     op.drop_table('submissions')
-    with op.batch_alter_table('replica_subscriptions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_subscriptions_partner_id'))
-
-    op.drop_table('replica_subscriptions')
-    op.drop_table('replica_partners')
-    with op.batch_alter_table('replica_grants', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_grants_partner_id'))
-
-    op.drop_table('replica_grants')
-    with op.batch_alter_table('replica_credentials', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_credentials_partner_id'))
-
-    op.drop_table('replica_credentials')
     op.drop_table('processed_events')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_published_at'))

@@ -1,9 +1,8 @@
-"""initial
+"""The notifications service's own tables. The registry copy's come from the registry_copy branch
+(cvihub_registry_copy.MIGRATIONS), which the service applies beside these.
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-25 01:56:42.683903
-
+Revises:
 """
 from typing import Sequence, Union
 
@@ -37,66 +36,38 @@ def upgrade() -> None:
     sa.Column('last_error', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('delivery_id'),
+    sa.Column('channel', sa.String(length=16), server_default='webhook', nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('delivery_id', name=op.f('pk_deliveries')),
     sa.UniqueConstraint('event_id', 'subscription_id', name='uq_deliveries_event_subscription')
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('ix_deliveries_inbox', ['partner_id', 'channel', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('key', sa.LargeBinary(), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('value', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_published_at'), ['published_at'], unique=False)
 
     op.create_table('processed_events',
     sa.Column('consumer', sa.String(length=64), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
+    sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_processed_events'))
     )
-    op.create_table('replica_credentials',
-    sa.Column('credential_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('key_sha256', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('credential_id'),
-    sa.UniqueConstraint('key_sha256')
-    )
-    with op.batch_alter_table('replica_credentials', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_credentials_partner_id'), ['partner_id'], unique=False)
-
-    op.create_table('replica_grants',
-    sa.Column('grant_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('stream', sa.String(length=64), nullable=False),
-    sa.Column('action', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('grant_id')
-    )
-    with op.batch_alter_table('replica_grants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_grants_partner_id'), ['partner_id'], unique=False)
-
-    op.create_table('replica_partners',
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('partner_id')
-    )
-    op.create_table('replica_subscriptions',
-    sa.Column('subscription_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('stream', sa.String(length=64), nullable=False),
-    sa.Column('url', sa.Text(), nullable=False),
-    sa.Column('secret_encrypted', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('subscription_id')
-    )
-    with op.batch_alter_table('replica_subscriptions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_subscriptions_partner_id'), ['partner_id'], unique=False)
-
     op.create_table('delivery_attempts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('delivery_id', sa.String(length=36), nullable=False),
@@ -105,8 +76,8 @@ def upgrade() -> None:
     sa.Column('status_code', sa.Integer(), nullable=True),
     sa.Column('error', sa.String(length=200), nullable=True),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.delivery_id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.delivery_id'], name=op.f('fk_delivery_attempts_delivery_id_deliveries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_attempts')),
     sa.UniqueConstraint('delivery_id', 'attempt_no', name='uq_delivery_attempts_number')
     )
     # ### end Alembic commands ###
@@ -116,22 +87,14 @@ def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('delivery_attempts')
-    with op.batch_alter_table('replica_subscriptions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_subscriptions_partner_id'))
-
-    op.drop_table('replica_subscriptions')
-    op.drop_table('replica_partners')
-    with op.batch_alter_table('replica_grants', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_grants_partner_id'))
-
-    op.drop_table('replica_grants')
-    with op.batch_alter_table('replica_credentials', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_credentials_partner_id'))
-
-    op.drop_table('replica_credentials')
     op.drop_table('processed_events')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_published_at'))
+
+    op.drop_table('outbox')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliveries_partner_id'))
+        batch_op.drop_index('ix_deliveries_inbox')
         batch_op.drop_index(batch_op.f('ix_deliveries_event_id'))
         batch_op.drop_index('ix_deliveries_due')
 

@@ -1,8 +1,8 @@
-"""initial
+"""The referrals service's own tables. The registry copy's come from the registry_copy branch
+(cvihub_registry_copy.MIGRATIONS), which the service applies beside these.
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-25 01:55:15.610107
+Revises:
 """
 
 from collections.abc import Sequence
@@ -29,8 +29,8 @@ def upgrade() -> None:
     sa.Column('value', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_published_at'), ['published_at'], unique=False)
@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('consumer', sa.String(length=64), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
+    sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_processed_events'))
     )
     op.create_table('referrals',
     sa.Column('referral_id', sa.String(length=36), nullable=False),
@@ -53,57 +53,11 @@ def upgrade() -> None:
     sa.Column('submitted_event_id', sa.String(length=64), nullable=False),
     sa.Column('correlation_id', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('referral_id')
+    sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_referrals'))
     )
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.create_index('ix_referrals_recipient', ['recipient_partner_id', 'submitted_at'], unique=False)
         batch_op.create_index('ix_referrals_referring', ['referring_partner_id', 'submitted_at'], unique=False)
-
-    op.create_table('replica_credentials',
-    sa.Column('credential_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('key_sha256', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('credential_id'),
-    sa.UniqueConstraint('key_sha256')
-    )
-    with op.batch_alter_table('replica_credentials', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_credentials_partner_id'), ['partner_id'], unique=False)
-
-    op.create_table('replica_grants',
-    sa.Column('grant_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('stream', sa.String(length=64), nullable=False),
-    sa.Column('action', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('grant_id')
-    )
-    with op.batch_alter_table('replica_grants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_grants_partner_id'), ['partner_id'], unique=False)
-
-    op.create_table('replica_partners',
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('partner_id')
-    )
-    op.create_table('replica_subscriptions',
-    sa.Column('subscription_id', sa.String(length=64), nullable=False),
-    sa.Column('partner_id', sa.String(length=64), nullable=False),
-    sa.Column('stream', sa.String(length=64), nullable=False),
-    sa.Column('url', sa.Text(), nullable=False),
-    sa.Column('secret_encrypted', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('subscription_id')
-    )
-    with op.batch_alter_table('replica_subscriptions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_replica_subscriptions_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('referral_status_history',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -115,9 +69,9 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('by_partner_id', sa.String(length=64), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['referral_id'], ['referrals.referral_id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.referral_id'], name=op.f('fk_referral_status_history_referral_id_referrals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_status_history')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_referral_status_history_event_id'))
     )
     with op.batch_alter_table('referral_status_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_status_history_referral_id'), ['referral_id'], unique=False)
@@ -132,19 +86,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_referral_status_history_referral_id'))
 
     op.drop_table('referral_status_history')
-    with op.batch_alter_table('replica_subscriptions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_subscriptions_partner_id'))
-
-    op.drop_table('replica_subscriptions')
-    op.drop_table('replica_partners')
-    with op.batch_alter_table('replica_grants', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_grants_partner_id'))
-
-    op.drop_table('replica_grants')
-    with op.batch_alter_table('replica_credentials', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_replica_credentials_partner_id'))
-
-    op.drop_table('replica_credentials')
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.drop_index('ix_referrals_referring')
         batch_op.drop_index('ix_referrals_recipient')
