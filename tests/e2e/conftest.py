@@ -1,6 +1,14 @@
-"""One running hub per e2e test module: real processes, started the way `./hub up` does."""
+"""Running hubs for the end-to-end tests: real processes, started the way `./hub up` does.
+
+`hub` is one hub shared by every module that leaves it as a partner would (each test makes its
+own partners, keys or referrals, or puts back what it changed). Under pytest-xdist those modules
+run in one worker (`xdist_group("shared-hub")`, with `--dist loadgroup`), so one hub serves them
+all. A module that kills or replaces processes asks for `fresh_hub`, a hub of its own.
+"""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -9,14 +17,13 @@ from cvihub_cli.stack import DEMO_SEED, SERVICES, Stack, StackConfig
 from cvihub_testkit import broker_for_tests, databases_for_tests
 
 
-@pytest.fixture(scope="module")
-def hub(_external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextmanager
+def started_hub(base: Path, external_kafka: str | None) -> Iterator[Stack]:
     """The broker, four services on fresh databases, the demo partners and the demo sink."""
-    base = tmp_path_factory.mktemp("hub")
     sink_port = free_port()
     seed = base / "seed.yaml"
     seed.write_text(DEMO_SEED.read_text().replace("127.0.0.1:8009", f"127.0.0.1:{sink_port}"))
-    with broker_for_tests(_external_kafka, base) as kafka, databases_for_tests(base) as make_db:
+    with broker_for_tests(external_kafka, base) as kafka, databases_for_tests(base) as make_db:
         config = StackConfig(
             data_dir=base,
             kafka=kafka,
@@ -31,3 +38,19 @@ def hub(_external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory) -
             yield stack
         finally:
             stack.stop()
+
+
+@pytest.fixture(scope="session")
+def hub(_external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The hub the shared-hub modules use, started once per test session (per xdist worker)."""
+    with started_hub(tmp_path_factory.mktemp("hub"), _external_kafka) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def fresh_hub(
+    _external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """A hub of the module's own, for tests that kill, restart or add processes."""
+    with started_hub(tmp_path_factory.mktemp("fresh-hub"), _external_kafka) as stack:
+        yield stack

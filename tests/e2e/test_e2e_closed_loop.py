@@ -22,7 +22,8 @@ from cvihub_cli.stack import Stack
 
 BULLETIN = "org.cvihub.bulletin.published"
 
-pytestmark = pytest.mark.e2e
+# Shares the session's hub with the other modules of its group (see conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 
 def _received(stack: Stack, partner: str, event_type: str) -> list[dict]:
@@ -224,30 +225,51 @@ def test_revoking_a_grant_stops_delivery_within_seconds(hub: Stack) -> None:
         and g["status"] == "active"
     )
 
-    revoked = httpx.delete(f"{registry}/v1/admin/grants/{alerts_grant['grant_id']}", headers=admin)
-    assert revoked.status_code == 204
-    revoked_at = time.monotonic()
-
-    # Post an alert every half second until one is not delivered: that is when the revocation
-    # reached notifications. It must happen within 5 s.
-    delivered_after_revocation = 0
-    while time.monotonic() - revoked_at < 5:
-        posted = httpx.post(
-            f"{hub.info.urls['intake']}/v1/incident-alerts",
-            json=demo_alert(),
-            headers={"Authorization": f"Bearer {POLICE_KEY}"},
+    try:
+        revoked = httpx.delete(
+            f"{registry}/v1/admin/grants/{alerts_grant['grant_id']}", headers=admin
         )
-        alert_id = posted.json()["alert_id"]
-        time.sleep(1.5)
-        got = [
-            item
-            for item in _received(hub, "safe-streets", INCIDENT_ALERT)
-            if item["message"]["data"]["alert_id"] == alert_id
-        ]
-        if not got:
-            break
-        delivered_after_revocation += 1
-    else:
-        pytest.fail(f"alerts still delivered 5 s after revocation ({delivered_after_revocation})")
+        assert revoked.status_code == 204
+        revoked_at = time.monotonic()
+
+        # Post an alert every half second until one is not delivered: that is when the revocation
+        # reached notifications. It must happen within 5 s.
+        delivered_after_revocation = 0
+        while time.monotonic() - revoked_at < 5:
+            posted = httpx.post(
+                f"{hub.info.urls['intake']}/v1/incident-alerts",
+                json=demo_alert(),
+                headers={"Authorization": f"Bearer {POLICE_KEY}"},
+            )
+            alert_id = posted.json()["alert_id"]
+            time.sleep(1.5)
+            got = [
+                item
+                for item in _received(hub, "safe-streets", INCIDENT_ALERT)
+                if item["message"]["data"]["alert_id"] == alert_id
+            ]
+            if not got:
+                break
+            delivered_after_revocation += 1
+        else:
+            pytest.fail(
+                f"alerts still delivered 5 s after revocation ({delivered_after_revocation})"
+            )
+    finally:
+        # The hub is shared with other modules: give safe-streets the same grant again.
+        terms = ("purpose", "agreement_ref", "zones", "addressed_only", "field_view")
+        regranted = httpx.post(
+            f"{registry}/v1/admin/grants",
+            json={
+                "partner_id": "safe-streets",
+                "stream": "incident-alerts",
+                "action": "subscribe",
+                **{
+                    name: alerts_grant[name] for name in terms if alerts_grant.get(name) is not None
+                },
+            },
+            headers=admin,
+        )
+        assert regranted.status_code == 201, regranted.text
     audit = httpx.get(f"{registry}/v1/admin/audit", headers=admin).json()
     assert any(entry["entity_id"] == alerts_grant["grant_id"] for entry in audit)

@@ -22,7 +22,15 @@ from cvihub_cli.demo import (
 )
 from cvihub_cli.stack import Stack
 
-pytestmark = pytest.mark.e2e
+# Kills and restarts processes: a hub of its own, its tests kept in one worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("crash-safety")]
+
+
+@pytest.fixture(scope="module")
+def hub(fresh_hub: Stack) -> Stack:
+    """A hub of this module's own: its tests kill and restart processes."""
+    return fresh_hub
+
 
 BURST = 80
 

@@ -11,7 +11,8 @@ import pytest
 from cvihub_cli.demo import demo_alert, demo_referral
 from cvihub_cli.stack import Stack
 
-pytestmark = pytest.mark.e2e
+# Shares the session's hub with the other modules of its group (see conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 
 def _until(check: Callable[[], Any], timeout: float, what: str) -> Any:

@@ -20,7 +20,8 @@ from cvihub_cli.demo import HOSPITAL_KEY, POLICE_KEY, demo_alert, demo_referral
 from cvihub_cli.embedded import free_port
 from cvihub_cli.stack import Stack
 
-pytestmark = pytest.mark.e2e
+# Shares the session's hub with the other modules of its group (see conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 ORG = "northside-peace"
 ALERT = "org.cvihub.incident-alert.published"

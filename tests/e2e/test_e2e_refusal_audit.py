@@ -10,7 +10,8 @@ import pytest
 from cvihub_cli.demo import HOSPITAL_KEY, demo_alert, demo_referral
 from cvihub_cli.stack import Stack
 
-pytestmark = pytest.mark.e2e
+# Shares the session's hub with the other modules of its group (see conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 HOSPITAL = "mercy-hospital"
 
@@ -30,6 +31,9 @@ def test_intake_refusals_are_chained_in_the_registry_audit_log(hub: Stack) -> No
     admin = {"Authorization": f"Bearer {hub.info.admin_token}"}
     hospital = {"Authorization": f"Bearer {HOSPITAL_KEY}"}
     forged = {"Authorization": "Bearer cvh_f0f0f0f0f0f0_" + "z" * 30}
+    # The hub is shared: only entries appended after this point are this test's.
+    newest = httpx.get(f"{registry}/v1/admin/audit", params={"limit": 1}, headers=admin).json()
+    watermark = max((entry["id"] for entry in newest), default=0)
 
     # A hospital may refer but not publish alerts; an unknown key may do nothing.
     not_granted = httpx.post(f"{intake}/v1/incident-alerts", json=demo_alert(), headers=hospital)
@@ -48,7 +52,7 @@ def test_intake_refusals_are_chained_in_the_registry_audit_log(hub: Stack) -> No
             params={"action": "access.refused", "limit": 1000},
             headers=admin,
         ).json()
-        return [e for e in entries if e["actor"] == "service:intake"]
+        return [e for e in entries if e["actor"] == "service:intake" and e["id"] > watermark]
 
     def all_three() -> list[dict[str, Any]] | None:
         found = refusals()

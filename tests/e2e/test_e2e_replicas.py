@@ -26,10 +26,18 @@ from cvihub_testkit import test_database_kind as database_kind
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.xdist_group("replicas"),
     pytest.mark.skipif(
         database_kind() != "postgresql", reason="replicas share a PostgreSQL database"
     ),
 ]
+
+
+@pytest.fixture(scope="module")
+def hub(fresh_hub: Stack) -> Stack:
+    """A hub of this module's own: its tests kill and add processes."""
+    return fresh_hub
+
 
 BURST = 60
 

@@ -25,6 +25,27 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ.setdefault(name, value)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` keep each `xdist_group` in one worker under pytest 9.
+
+    pytest-xdist 3.8 (the newest) marks a grouped test by suffixing `item._nodeid` with
+    `@<group>`; pytest 9 keeps the node id in `item._id` and never reads `_nodeid`, so every
+    group was scattered over the workers. Until xdist follows, set the suffix where pytest 9
+    reads it; nothing happens without loadgroup or when xdist already did it."""
+    if not config.getvalue("loadgroup"):
+        return
+    from _pytest.nodeid import coerce_node_id  # pytest 9's own parser of node ids
+
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+        )
+        if groups and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 @pytest.fixture(scope="session")
 def _external_kafka() -> Iterator[str | None]:
     if servers := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):

@@ -28,6 +28,8 @@ def test_settings_come_from_registry_env(monkeypatch: pytest.MonkeyPatch) -> Non
         ("short-token", SECRET_KEY, "admin_token"),
         (ADMIN_TOKEN, "not-a-fernet-key", "secret_key"),
     ],
+    # Ids without the generated key, so every pytest-xdist worker collects the same tests.
+    ids=["short-admin-token", "bad-secret-key"],
 )
 def test_bad_settings_are_refused(token: str, key: str, field: str) -> None:
     with pytest.raises(ValidationError) as raised:
