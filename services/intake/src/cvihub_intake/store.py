@@ -1,7 +1,7 @@
 """Every query of the intake service."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,9 +79,6 @@ async def find_submission(
     if row is None:
         return None
     accepted_at: datetime = row.accepted_at
-    if accepted_at.tzinfo is None:
-        # SQLite hands back naive datetimes; everything is stored in UTC.
-        accepted_at = accepted_at.replace(tzinfo=UTC)
     return SubmissionRecord(
         event_id=row.event_id,
         partner_id=row.partner_id,

@@ -7,7 +7,6 @@ from enum import StrEnum
 from uuid import UUID
 
 import structlog
-from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Event, new_event, partner_source, to_kafka
@@ -17,7 +16,7 @@ from cvihub_contracts.referral.status_changed_v1 import (
     StatusReason,
 )
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
-from cvihub_referrals import store
+from cvihub_referrals import metrics, store
 from cvihub_referrals.models import outbox
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.outbox import add_to_outbox
@@ -60,15 +59,6 @@ TRANSITIONS: Mapping[tuple[ReferralStatus, ReferralStatus], Role] = {
         if status not in FINAL_STATUSES
     },
 }
-
-REFERRALS_RECORDED = Counter(
-    "cvihub_referrals_recorded_total", "Referrals stored from submitted events."
-)
-STATUS_CHANGES = Counter(
-    "cvihub_referrals_status_changes_total",
-    "Referral status changes committed.",
-    ["from_status", "to_status"],
-)
 
 
 class ReferralNotFound(LookupError):
@@ -164,7 +154,7 @@ async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmi
             event_id=event.envelope.id,
         ),
     )
-    REFERRALS_RECORDED.inc()
+    metrics.REFERRALS_RECORDED.inc()
     log.info("referral recorded", referral_id=referral_id, event_id=event.envelope.id)
 
 
@@ -266,7 +256,7 @@ async def change_status(
         await add_to_outbox(session, outbox, to_kafka(event))
         updated = await store.get_referral(session, referral_id)
         entries = list(await store.history(session, referral_id))
-    STATUS_CHANGES.labels(from_status=current.value, to_status=target.value).inc()
+    metrics.STATUS_CHANGES.labels(from_status=current.value, to_status=target.value).inc()
     log.info(
         "referral status changed",
         referral_id=referral_id,

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -42,11 +42,6 @@ class HistoryRecord:
     event_id: str
 
 
-def utc(value: datetime) -> datetime:
-    """An aware UTC datetime; SQLite hands back naive ones, stored as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _referral(row: RowMapping) -> ReferralRecord:
     return ReferralRecord(
         referral_id=row["referral_id"],
@@ -55,8 +50,8 @@ def _referral(row: RowMapping) -> ReferralRecord:
         status=row["status"],
         urgency=row["urgency"],
         payload=dict(row["payload"]),
-        submitted_at=utc(row["submitted_at"]),
-        updated_at=utc(row["updated_at"]),
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
         submitted_event_id=row["submitted_event_id"],
         correlation_id=row["correlation_id"],
         version=row["version"],
@@ -78,8 +73,8 @@ async def insert_referral(session: AsyncSession, record: ReferralRecord) -> bool
             status=record.status,
             urgency=record.urgency,
             payload=record.payload,
-            submitted_at=utc(record.submitted_at),
-            updated_at=utc(record.updated_at),
+            submitted_at=record.submitted_at,
+            updated_at=record.updated_at,
             submitted_event_id=record.submitted_event_id,
             correlation_id=record.correlation_id,
             version=record.version,
@@ -93,7 +88,7 @@ async def add_history(session: AsyncSession, referral_id: str, entry: HistoryRec
     await session.execute(
         status_history.insert().values(
             referral_id=referral_id,
-            at=utc(entry.at),
+            at=entry.at,
             from_status=entry.from_status,
             to_status=entry.to_status,
             reason=entry.reason,
@@ -152,7 +147,7 @@ async def history(session: AsyncSession, referral_id: str) -> Sequence[HistoryRe
     ).mappings()
     return [
         HistoryRecord(
-            at=utc(row["at"]),
+            at=row["at"],
             from_status=row["from_status"],
             to_status=row["to_status"],
             reason=row["reason"],
@@ -176,6 +171,6 @@ async def set_status(
     result = await session.execute(
         update(referrals)
         .where(referrals.c.referral_id == referral_id, referrals.c.version == expected_version)
-        .values(status=status, updated_at=utc(updated_at), version=expected_version + 1)
+        .values(status=status, updated_at=updated_at, version=expected_version + 1)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
