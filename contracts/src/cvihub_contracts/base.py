@@ -1,5 +1,6 @@
 """Base class of every event payload (the CloudEvents `data`)."""
 
+import functools
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -34,25 +35,12 @@ class EventData(BaseModel):
     @classmethod
     def classifications(cls) -> set[Classification]:
         """Every classification that any field of this payload carries, nested ones included."""
-        found: set[Classification] = set()
-
-        def walk(node: object) -> None:
-            if isinstance(node, dict):
-                if CLASSIFICATION_KEY in node:
-                    found.add(Classification(node[CLASSIFICATION_KEY]))
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(cls.model_json_schema())
-        return found
+        return set(_classifications_of(cls))
 
     @classmethod
     def highest_classification(cls) -> Classification:
         """The most sensitive classification in this payload, carried in the envelope."""
-        return most_sensitive(cls.classifications())
+        return most_sensitive(_classifications_of(cls))
 
     def partition_key(self) -> str:
         """The Kafka record key: events of one aggregate stay in order."""
@@ -61,3 +49,22 @@ class EventData(BaseModel):
     def subject(self) -> str | None:
         """The CloudEvents subject: what the event is about."""
         return None
+
+
+# Once per class: building a model's JSON schema costs milliseconds, and every event asks.
+@functools.cache
+def _classifications_of(model: type[EventData]) -> frozenset[Classification]:
+    found: set[Classification] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if CLASSIFICATION_KEY in node:
+                found.add(Classification(node[CLASSIFICATION_KEY]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(model.model_json_schema())
+    return frozenset(found)

@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `@<group>`; pytest 9 keeps the node id in `item._id` and never reads `_nodeid`, so every
     group was scattered over the workers. Until xdist follows, set the suffix where pytest 9
     reads it; nothing happens without loadgroup or when xdist already did it."""
-    if not config.getvalue("loadgroup"):
+    if not getattr(config.option, "loadgroup", False):  # set in xdist workers only
         return
     from _pytest.nodeid import coerce_node_id  # pytest 9's own parser of node ids
 
