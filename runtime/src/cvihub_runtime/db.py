@@ -22,8 +22,18 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
-    """An engine whose connections see only this service's tables."""
+def create_engine(
+    url: str,
+    schema: str | None = None,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout_seconds: float = 5.0,
+) -> AsyncEngine:
+    """An engine whose connections see only this service's tables.
+
+    A request waits at most `pool_timeout_seconds` for a connection, then is shed with a 503
+    (see problems.py): under load the hub answers late or not at all, never with a 500."""
     connect_args: dict[str, Any] = {}
     if is_sqlite(url):
         database = make_url(url).database
@@ -35,7 +45,13 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
     # hide_parameters: a database error's message (and so its logged traceback) names the
     # statement but not the bound values, which may be an address, a number or patient data.
     engine = create_async_engine(
-        url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+        url,
+        connect_args=connect_args,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_seconds,
     )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -39,7 +39,13 @@ class Hosting:
         # Version folders of libraries whose tables live in this service's database too (an
         # Alembic branch each, e.g. the registry copy's).
         self.shared_migrations = tuple(shared_migrations)
-        self.engine = create_engine(settings.database_url, settings.database_schema)
+        self.engine = create_engine(
+            settings.database_url,
+            settings.database_schema,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_pool_overflow,
+            pool_timeout_seconds=settings.database_pool_timeout_seconds,
+        )
         self.sessions = session_factory(self.engine)
         self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
         self.group_id = settings.consumer_group or name

@@ -3,10 +3,15 @@
 from http import HTTPStatus
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://docs.cvihub.org/problems/"
@@ -68,6 +73,10 @@ def _pointer(error: dict[str, Any]) -> str:
     return "#/" + "/".join(parts) if parts else "#"
 
 
+RETRY_AFTER_SECONDS = 1
+"""What a shed request is told to wait before it tries again."""
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of the app, including validation errors, a problem+json response."""
 
@@ -108,6 +117,26 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
+    async def on_overload(request: Request, exc: Exception) -> JSONResponse:
+        # No connection free in time, or SQLite's write lock held too long: the hub is busy,
+        # not broken. Shed the request with a 503 the client may retry, never a 500.
+        log.warning("request shed: database busy", error=type(exc).__name__, path=request.url.path)
+        return problem_response(
+            503,
+            "overloaded",
+            "the hub is busy; retry after the time in Retry-After",
+            instance=request.url.path,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    async def on_operational(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, OperationalError)
+        if "database is locked" in str(exc.orig):
+            return await on_overload(request, exc)
+        raise exc
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(PoolTimeout, on_overload)
+    app.add_exception_handler(OperationalError, on_operational)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -46,6 +46,18 @@ class ServiceSettings(BaseSettings):
     database_schema: str | None = Field(
         default=None, description="PostgreSQL schema of this service (ignored for SQLite)."
     )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections kept open to the database."
+    )
+    database_pool_overflow: int = Field(
+        default=10, ge=0, le=200, description="Connections opened beyond the pool under load."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Longest a request waits for a connection before it is shed with a 503.",
+    )
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; defaults to the service name."
     )
