@@ -13,6 +13,7 @@ from cvihub_registry_copy.principals import Principal
 from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_registry_copy.store import RegistryCopy
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.edges import mark_authenticator
 from cvihub_runtime.problems import Problem
 from cvihub_runtime.web import UNAUTHORIZED_HEADERS, Progress, bearer_token, insufficient_scope
 
@@ -27,9 +28,10 @@ def partner_authenticator(registry_copy: RegistryCopy, sessions: SessionFactory)
     never holds two pooled connections at once. It also sets `request.state.principal`, so code
     that sees only the request (e.g. the refusal audit) knows who was refused."""
 
-    async def current_principal(
-        request: Request, api_key: Annotated[str, Depends(bearer_token)]
-    ) -> Principal:
+    async def authenticate(request: Request, api_key: str) -> Principal:
+        known = getattr(request.state, "principal", None)
+        if isinstance(known, Principal):  # the precheck already did it for this request
+            return known
         session: AsyncSession
         async with sessions() as session:
             principal = await registry_copy.authenticate(session, api_key)
@@ -43,6 +45,16 @@ def partner_authenticator(registry_copy: RegistryCopy, sessions: SessionFactory)
         request.state.principal = principal
         return principal
 
+    async def current_principal(
+        request: Request, api_key: Annotated[str, Depends(bearer_token)]
+    ) -> Principal:
+        return await authenticate(request, api_key)
+
+    async def precheck(request: Request) -> None:
+        # Before a JSON body is read (cvihub_runtime.edges): 401 comes before any body error.
+        await authenticate(request, bearer_token(request.headers.get("authorization")))
+
+    mark_authenticator(current_principal, precheck)
     return current_principal
 
 

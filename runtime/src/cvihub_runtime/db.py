@@ -35,10 +35,17 @@ def create_engine(
     A request waits at most `pool_timeout_seconds` for a connection, then is shed with a 503
     (see problems.py): under load the hub answers late or not at all, never with a 500."""
     connect_args: dict[str, Any] = {}
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout_seconds,
+    }
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            pool = {}  # one shared in-memory database: SQLAlchemy's StaticPool, no sizes
         connect_args["timeout"] = 30
     elif schema:
         connect_args["server_settings"] = {"search_path": schema}
@@ -49,9 +56,7 @@ def create_engine(
         connect_args=connect_args,
         pool_pre_ping=True,
         hide_parameters=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=pool_timeout_seconds,
+        **pool,
     )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -61,6 +61,12 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; defaults to the service name."
     )
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        gt=0,
+        le=100 * 1024 * 1024,
+        description="Largest request body accepted, in bytes; larger ones get 413 as they stream.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

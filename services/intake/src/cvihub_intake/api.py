@@ -22,6 +22,7 @@ from cvihub_intake.schemas import (
 from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_registry_copy.web import PartnerDeps, check_scope
+from cvihub_runtime.edges import api_router
 from cvihub_runtime.problems import PROBLEM_JSON, Problem
 
 REFERRALS_PATH = "/v1/referrals"
@@ -76,8 +77,8 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def intake_router(deps: PartnerDeps) -> APIRouter:
     """Routes of the intake API; each accepted submission wakes the outbox relay."""
-    router = APIRouter(prefix="/v1", tags=["intake"])
-    v2 = APIRouter(prefix="/v2", tags=["intake"])
+    router = api_router(prefix="/v1", tags=["intake"])
+    v2 = api_router(prefix="/v2", tags=["intake"])
     sessions, recorder, wake_relay = deps.sessions, deps.recorder, deps.on_committed
     # Any key that may publish something may check on its submissions.
     Submitter = Annotated[Principal, Depends(deps.scoped(*_PUBLISH_SCOPE.values()))]

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from cvihub_intake import api, handlers, models
 from cvihub_intake.deps import build_deps
-from cvihub_intake.middleware import BodySizeLimit, install_refusal_counting
+from cvihub_intake.middleware import count_body_refusal, install_refusal_counting
 from cvihub_intake.settings import IntakeSettings
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
@@ -16,6 +16,7 @@ from cvihub_registry_copy.web import copy_progress
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
+from cvihub_runtime.openapi import install_http_surface
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
 from cvihub_runtime.web import install_ops_routes
@@ -61,14 +62,16 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_refusal_counting(app, kind_of=api.submission_kind_of)
     install_refusal_audit(app, recorder, reasons={"not-granted": "no publish grant"})
-    app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, kind_of=api.submission_kind_of
-    )
     install_ops_routes(app, hosting, copy_progress(models.registry_copy, hosting.sessions))
     app.include_router(
         api.intake_router(
             build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
         )
+    )
+    install_http_surface(
+        app,
+        max_body_bytes=settings.max_body_bytes,
+        on_refused=count_body_refusal(api.submission_kind_of),
     )
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting

@@ -1,6 +1,5 @@
 """Settings of the intake service, read from INTAKE_* environment variables."""
 
-from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from cvihub_runtime.settings import ServiceSettings
@@ -10,7 +9,3 @@ class IntakeSettings(ServiceSettings):
     """Broker, database and request limits of the intake service."""
 
     model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
-
-    max_body_bytes: int = Field(
-        default=256 * 1024, gt=0, description="Largest request body accepted, in bytes."
-    )

@@ -20,6 +20,7 @@ from cvihub_referrals.schemas import (
 from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_registry_copy.web import PartnerDeps
+from cvihub_runtime.edges import api_router
 from cvihub_runtime.problems import Problem
 
 
@@ -49,7 +50,7 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def referrals_router(deps: PartnerDeps) -> APIRouter:
     """Routes of /v1/referrals for the referring and the recipient partner."""
-    router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+    router = api_router(prefix="/v1/referrals", tags=["referrals"])
     sessions, recorder, on_committed = deps.sessions, deps.recorder, deps.on_committed
 
     def partner_with(scope: Scope) -> Callable[..., Awaitable[str]]:

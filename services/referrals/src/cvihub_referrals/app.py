@@ -17,6 +17,7 @@ from cvihub_registry_copy.web import copy_progress
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
+from cvihub_runtime.openapi import install_http_surface
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
 from cvihub_runtime.web import install_ops_routes
@@ -68,6 +69,7 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
             build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
         )
     )
+    install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     app.state.hosting = hosting
     app.state.relay = relay
     app.state.refusals = recorder
