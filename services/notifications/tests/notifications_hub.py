@@ -84,6 +84,8 @@ async def running_hub(
 ) -> AsyncIterator[Hub]:
     """Run the service against this broker and database; no partners yet."""
     key = new_fernet_key()
+    # An endpoint failing on purpose must not sit behind an open breaker for the default 30 s.
+    settings.setdefault("breaker_cooldown_seconds", 0.5)
     app = create_app(
         NotificationsSettings(
             kafka_bootstrap_servers=kafka,

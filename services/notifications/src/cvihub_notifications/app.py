@@ -2,6 +2,7 @@
 --factory`. The only place infrastructure is built."""
 
 import functools
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -14,7 +15,9 @@ from cvihub_notifications.channels import build_transports, channel_progress
 from cvihub_notifications.channels.email import SMTP_ENV
 from cvihub_notifications.channels.sms import SMS_ENV, read_hint
 from cvihub_notifications.deps import build_deps
+from cvihub_notifications.endpoints_api import endpoints_router
 from cvihub_notifications.inbox_api import inbox_router
+from cvihub_notifications.lanes import Lanes
 from cvihub_notifications.retries import RetryPolicy
 from cvihub_notifications.settings import NotificationsSettings
 from cvihub_notifications.worker import DeliveryWorker
@@ -64,14 +67,21 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         sessions=hosting.sessions,
         transports=transports,
         policy=RetryPolicy(
-            base_seconds=settings.retry_base_seconds,
-            max_seconds=settings.retry_max_seconds,
-            max_attempts=settings.max_attempts,
+            schedule_seconds=settings.retry_schedule_seconds,
+            jitter=settings.retry_jitter,
+            time_scale=settings.retry_time_scale,
+            retry_after_max_seconds=settings.retry_after_max_seconds,
         ),
         # A claim outlives the slowest request, so only a dead worker's claims come due again.
         lease_seconds=2 * settings.http_timeout_seconds + 30,
         max_concurrent=settings.max_concurrent_deliveries,
         poll_seconds=settings.poll_seconds,
+        lanes=Lanes(
+            per_endpoint=settings.endpoint_max_concurrent,
+            failures=settings.breaker_failures,
+            cooldown_seconds=settings.breaker_cooldown_seconds,
+        ),
+        rotation_grace=timedelta(seconds=settings.secret_rotation_grace_seconds),
     )
 
     # The outbox carries only refusals (AccessRefusedV1) to the registry's audit log.
@@ -114,8 +124,9 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     for channel in (Channel.EMAIL, Channel.SMS):
         progress = channel_progress(progress, hosting.sessions, transports[channel])
     install_ops_routes(app, hosting, progress)
-    deps = build_deps(sessions=hosting.sessions, recorder=recorder)
+    deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=worker.wake)
     app.include_router(deliveries_router(deps))
+    app.include_router(endpoints_router(deps))
     app.include_router(inbox_router(deps, box=box))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Tests reach the running infrastructure through app.state.

@@ -48,3 +48,25 @@ class DeliveryList(BaseModel):
     """The caller's deliveries, newest first."""
 
     items: list[DeliveryOut]
+
+
+class EndpointOut(BaseModel):
+    """One of your endpoints (subscriptions) as this service sends to it."""
+
+    subscription_id: str
+    channel: str
+    url: str
+    disabled_at: datetime | None = Field(
+        description="When deliveries stopped (the endpoint answered 410 Gone); null = enabled."
+    )
+    disabled_reason: str | None
+    pending: int = Field(description="Deliveries waiting to be sent.")
+    failed: int = Field(description="Dead letters: deliveries that failed for good.")
+
+
+class RecoveredOut(BaseModel):
+    """Failed deliveries of an endpoint put back in the queue."""
+
+    subscription_id: str
+    since: datetime = Field(description="Deliveries planned since this time were recovered.")
+    requeued: int = Field(description="How many went back in the queue, due now.")

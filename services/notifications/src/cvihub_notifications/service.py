@@ -28,13 +28,15 @@ async def partner_deliveries(
     event_id: str | None,
     status: DeliveryStatus | None,
     limit: int,
+    subscription_id: str | None = None,
 ) -> list[store.DeliveryRecord]:
-    """A partner's own deliveries, newest first."""
+    """A partner's own deliveries, newest first (one event's, one status's, one endpoint's)."""
     return await store.list_deliveries(
         session,
         partner_id=partner_id,
         event_id=event_id,
         status=status.value if status is not None else None,
+        subscription_id=subscription_id,
         limit=limit,
     )
 

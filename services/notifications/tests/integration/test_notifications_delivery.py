@@ -87,7 +87,10 @@ async def test_failed_attempts_are_retried_and_recorded(
 ) -> None:
     webhook_receiver.fail_first("/hooks/cvi-1", 2)
     async with alerts_hub(
-        kafka_bootstrap, make_database("notifications"), webhook_receiver, retry_base_seconds=0.05
+        kafka_bootstrap,
+        make_database("notifications"),
+        webhook_receiver,
+        retry_schedule_seconds=[0.05] * 9,
     ) as h:
         record, event_id = alert_record()
         await produce(h.kafka, record)
@@ -125,7 +128,10 @@ async def test_revoked_grant_stops_later_deliveries_and_pending_retries(
 ) -> None:
     webhook_receiver.fail_first("/hooks/cvi-1", 1000)
     async with alerts_hub(
-        kafka_bootstrap, make_database("notifications"), webhook_receiver, retry_base_seconds=0.5
+        kafka_bootstrap,
+        make_database("notifications"),
+        webhook_receiver,
+        retry_schedule_seconds=[0.5] * 20,
     ) as h:
         first, first_id = alert_record()
         await produce(h.kafka, first)

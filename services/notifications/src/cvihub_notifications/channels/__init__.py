@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable, Mapping
 
 from cvihub_contracts.registry.changes_v1 import Channel
-from cvihub_notifications import store
+from cvihub_notifications import queue_store
 from cvihub_notifications.channels.base import Sent, Transport
 from cvihub_notifications.channels.email import EmailTransport
 from cvihub_notifications.channels.inbox import InboxTransport
@@ -49,7 +49,7 @@ def channel_progress(
     async def with_channel() -> dict[str, int]:
         counts = await progress()
         async with sessions() as session:
-            pending = await store.pending_count(session, name)
+            pending = await queue_store.pending_count(session, name)
         return {**counts, f"{name}_configured": int(transport.ready), f"{name}_pending": pending}
 
     return with_channel
