@@ -31,6 +31,8 @@ def started_hub(base: Path, external_kafka: str | None) -> Iterator[Stack]:
             sink_port=sink_port,
             seed_file=seed,
             database={name: (db.url, db.schema) for name in SERVICES for db in [make_db(name)]},
+            # The demo sink listens on http://127.0.0.1 (the egress rules' development setting).
+            extra_env={"NOTIFICATIONS_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true"},
         )
         stack = Stack(config)
         stack.start()

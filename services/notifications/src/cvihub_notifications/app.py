@@ -25,6 +25,7 @@ from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_registry_copy.web import copy_progress
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
@@ -62,6 +63,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         mailer=mailer,
         sms=sms,
         sms_hint=read_hint(settings.public_url),
+        egress=EgressPolicy(allow_insecure_loopback=settings.webhook_allow_insecure_loopback),
     )
     worker = DeliveryWorker(
         sessions=hosting.sessions,

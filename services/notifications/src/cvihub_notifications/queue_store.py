@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cvihub_notifications.models import DeliveryStatus, deliveries, delivery_attempts
 
 PENDING = DeliveryStatus.PENDING.value
+ERROR_LENGTH = 200
+"""The width of the error columns: a longer reason is cut."""
 CANDIDATES_PER_SLOT = 4
 """How many due rows are read per free slot, so a full lane's rows leave room for others."""
 
@@ -33,6 +35,12 @@ class Claimed:
     consent_id: str | None = None
     """The consent record a referral's delivery rests on, checked again before each attempt."""
     consent_custodian_id: str | None = None
+
+
+def _short(error: str | None) -> str | None:
+    if error is None or len(error) <= ERROR_LENGTH:
+        return error
+    return error[: ERROR_LENGTH - 3] + "..."
 
 
 def _in_order() -> ColumnElement[bool]:
@@ -136,7 +144,7 @@ async def record_attempt(
             attempt_no=attempt_no,
             at=at,
             status_code=status_code,
-            error=error,
+            error=_short(error),
             duration_ms=duration_ms,
         )
     )
@@ -148,7 +156,7 @@ async def record_attempt(
             status=status,
             next_attempt_at=next_attempt_at,
             last_status_code=status_code,
-            last_error=error,
+            last_error=_short(error),
             delivered_at=delivered_at,
         )
     )
@@ -161,7 +169,7 @@ async def close_delivery(
     await session.execute(
         update(deliveries)
         .where(deliveries.c.delivery_id == delivery_id)
-        .values(status=status, next_attempt_at=None, last_error=error)
+        .values(status=status, next_attempt_at=None, last_error=_short(error))
     )
 
 

@@ -63,6 +63,12 @@ class NotificationsSettings(ServiceSettings):
     breaker_cooldown_seconds: float = Field(
         default=30.0, gt=0, description="How long an open breaker waits before one trial attempt."
     )
+    webhook_allow_insecure_loopback: bool = Field(
+        default=False,
+        description="Allow webhooks over plain http:// and to loopback addresses: for local "
+        "development and tests only (the embedded demo stack sets it). Off, every webhook "
+        "goes over HTTPS to a public address, checked at each delivery.",
+    )
     secret_rotation_grace_seconds: float = Field(
         default=86400.0,
         ge=0,

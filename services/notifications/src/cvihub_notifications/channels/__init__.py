@@ -11,6 +11,7 @@ from cvihub_notifications.channels.sms import SmsTransport
 from cvihub_notifications.channels.sms_gateway import SmsGateway
 from cvihub_notifications.channels.webhook import WebhookTransport
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.mail import SmtpSender
 from cvihub_runtime.secretbox import SecretBox
 
@@ -28,10 +29,11 @@ def build_transports(
     mailer: SmtpSender | None,
     sms: SmsGateway | None,
     sms_hint: str,
+    egress: EgressPolicy,
 ) -> dict[Channel, Transport]:
     """One transport per channel; e-mail and SMS are not ready without their relay."""
     transports: list[Transport] = [
-        WebhookTransport(box=box, timeout_seconds=http_timeout_seconds),
+        WebhookTransport(box=box, timeout_seconds=http_timeout_seconds, egress=egress),
         EmailTransport(box=box, mailer=mailer),
         SmsTransport(box=box, gateway=sms, hint=sms_hint),
         InboxTransport(),

@@ -2,7 +2,8 @@
 
 The body is rendered when the delivery is planned and stored encrypted; each attempt signs
 those exact bytes with the subscription's current secret. Redirects are never followed and
-only a 2xx counts; the answer's body is never read.
+only a 2xx counts; the answer's body is never read. Every request goes through the egress rules
+(cvihub_runtime.egress): HTTPS to a public address only, the resolved address pinned.
 """
 
 import asyncio
@@ -19,6 +20,13 @@ from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications.channels.base import Sent, Transport
 from cvihub_notifications.queue_store import Claimed
 from cvihub_notifications.retries import RETRY_AFTER_STATUSES, is_success, parse_retry_after
+from cvihub_runtime.egress import (
+    EgressPolicy,
+    EgressRefused,
+    Resolver,
+    egress_client,
+    system_resolver,
+)
 from cvihub_runtime.secretbox import SecretBox
 
 USER_AGENT = "cvihub-notifications/0.1"
@@ -75,9 +83,18 @@ class WebhookTransport(Transport):
 
     channel = Channel.WEBHOOK
 
-    def __init__(self, *, box: SecretBox, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        *,
+        box: SecretBox,
+        timeout_seconds: float,
+        egress: EgressPolicy,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self._box = box
         self._timeout = timeout_seconds
+        self._egress = egress
+        self._resolver = resolver
         self._client: httpx.AsyncClient | None = None
 
     def render(self, *, envelope: Envelope, redacted: Redacted) -> str:
@@ -86,7 +103,10 @@ class WebhookTransport(Transport):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+            # Partner-chosen URLs: checked, resolved and pinned per request; no redirects.
+            self._client = egress_client(
+                self._egress, timeout=self._timeout, resolver=self._resolver
+            )
         return self._client
 
     async def send(self, delivery: Claimed, *, secrets: Sequence[str]) -> Sent:
@@ -107,6 +127,10 @@ class WebhookTransport(Transport):
                     "POST", delivery.url, content=body, headers=headers
                 ) as response:
                     return outcome_of(response, now=datetime.now(UTC))
+        except EgressRefused as exc:
+            # The URL or where it leads breaks a rule: retrying cannot help (a name that
+            # does not resolve may, later).
+            return Sent(None, f"egress refused: {exc}", permanent=exc.rule != "unresolvable")
         except TimeoutError:
             return Sent(None, "timed out")
         except httpx.HTTPError as exc:
