@@ -20,6 +20,7 @@ from cvihub_notifications.inbox_api import inbox_router
 from cvihub_notifications.lanes import Lanes
 from cvihub_notifications.retries import RetryPolicy
 from cvihub_notifications.settings import NotificationsSettings
+from cvihub_notifications.stream_api import StreamWaker, stream_router
 from cvihub_notifications.worker import DeliveryWorker
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
@@ -96,9 +97,12 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     )
     hosting.add_loop(recorder.run)
 
+    waker = StreamWaker()
+
     def after_commit() -> None:
         worker.wake()
         relay.wake()
+        waker.wake()
 
     consumer = EventConsumer(
         name=NAME,
@@ -130,6 +134,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     app.include_router(deliveries_router(deps))
     app.include_router(endpoints_router(deps))
     app.include_router(inbox_router(deps, box=box))
+    app.include_router(stream_router(deps, box=box, waker=waker))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting

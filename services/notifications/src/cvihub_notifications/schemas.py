@@ -1,6 +1,7 @@
 """HTTP response models of the deliveries API (event contracts live in cvihub_contracts)."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -70,3 +71,29 @@ class RecoveredOut(BaseModel):
     subscription_id: str
     since: datetime = Field(description="Deliveries planned since this time were recovered.")
     requeued: int = Field(description="How many went back in the queue, due now.")
+
+
+class InboxItemOut(BaseModel):
+    """One event your inbox subscription received, as your grant lets you see it."""
+
+    item_id: str = Field(description="The inbox item's id (its delivery id).")
+    event_id: str = Field(description="The CloudEvents id.")
+    event_type: str
+    event_time: datetime
+    subscription_id: str
+    received_at: datetime = Field(description="When it arrived in your inbox.")
+    read_at: datetime | None = Field(description="When you marked it read; null = unread.")
+    event: dict[str, Any] = Field(
+        description="The CloudEvent (structured JSON) with its data cut to your view and the "
+        "`redacted` attribute: the JSON pointers removed, space-separated (a string; empty "
+        "when nothing was removed)."
+    )
+
+
+class InboxPageOut(BaseModel):
+    """Your inbox items, newest first."""
+
+    items: list[InboxItemOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null = no more."
+    )

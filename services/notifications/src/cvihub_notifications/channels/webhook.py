@@ -34,10 +34,21 @@ CLOUDEVENTS_JSON = "application/cloudevents+json"
 GONE = 410
 
 
+def redacted_attribute(removed: Sequence[str]) -> str:
+    """The `redacted` extension attribute: the JSON pointers removed, space-separated (one
+    string: CloudEvents attributes are scalars; no pointer of the hub's events has a space)."""
+    return " ".join(removed)
+
+
 def build_body(*, envelope: Envelope, redacted: Redacted) -> bytes:
-    """The CloudEvents structured-mode JSON to POST: envelope, redacted data, removed pointers."""
+    """The CloudEvents structured-mode JSON to POST: envelope, redacted data, and the removed
+    pointers in the `redacted` string attribute ("" when nothing was removed)."""
     attributes = envelope.model_dump(mode="json", exclude_none=True, exclude={"partitionkey"})
-    document = {**attributes, "data": redacted.data, "redacted": redacted.removed}
+    document = {
+        **attributes,
+        "data": redacted.data,
+        "redacted": redacted_attribute(redacted.removed),
+    }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
