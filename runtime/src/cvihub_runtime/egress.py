@@ -176,7 +176,18 @@ class EgressTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self.policy = policy
         self._resolver = resolver
-        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._inner = inner
+        # One pool per host name: a connection verified for one name is never reused for
+        # another name that resolves to the same address.
+        self._pools: dict[str, httpx.AsyncBaseTransport] = {}
+
+    def _pool(self, host: str) -> httpx.AsyncBaseTransport:
+        if self._inner is not None:
+            return self._inner
+        pool = self._pools.get(host)
+        if pool is None:
+            pool = self._pools[host] = httpx.AsyncHTTPTransport()
+        return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send the request to the pinned address, or raise EgressRefused."""
@@ -188,11 +199,13 @@ class EgressTransport(httpx.AsyncBaseTransport):
             stream=request.stream,
             extensions={**request.extensions, "sni_hostname": url.host},
         )
-        return await self._inner.handle_async_request(pinned)
+        return await self._pool(url.host.lower()).handle_async_request(pinned)
 
     async def aclose(self) -> None:
-        """Close the inner transport's connections."""
-        await self._inner.aclose()
+        """Close every pool's connections."""
+        for pool in [*self._pools.values(), *([self._inner] if self._inner else [])]:
+            await pool.aclose()
+        self._pools.clear()
 
 
 def egress_client(
