@@ -1,4 +1,4 @@
-"""Every query the registry makes; rows go in and come out as domain values."""
+"""What every store shares: rows as values, storing entities, the change sequence, the outbox."""
 
 import dataclasses
 from datetime import UTC, datetime

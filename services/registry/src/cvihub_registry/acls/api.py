@@ -1,4 +1,4 @@
-"""Routes for Kafka ACLs and key rotation: thin adapters to the ACL and rotation use cases."""
+"""HTTP routes of Kafka ACLs: the set the registry's grants call for, for review."""
 
 from fastapi import APIRouter, Depends
 
@@ -6,11 +6,12 @@ from cvihub_registry.acls.schemas import KafkaAclOut
 from cvihub_registry.acls.service import kafka_acls
 from cvihub_registry.core import RegistryCore
 from cvihub_registry.deps import ADMIN_ERRORS, admin_guard
+from cvihub_runtime.edges import api_router
 
 
 def acl_admin_router(core: RegistryCore, admin_token: str, *, direct_publish: bool) -> APIRouter:
     """Admin routes: review the computed Kafka ACLs."""
-    router = APIRouter(
+    router = api_router(
         prefix="/v1/admin",
         tags=["admin"],
         dependencies=[Depends(admin_guard(core, admin_token))],

@@ -1,4 +1,4 @@
-"""HTTP request and response bodies of the registry's API (event contracts live elsewhere)."""
+"""HTTP bodies of the Kafka ACL routes."""
 
 from pydantic import (
     BaseModel,

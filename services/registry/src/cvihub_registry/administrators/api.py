@@ -21,12 +21,13 @@ from cvihub_registry.administrators.schemas import (
 from cvihub_registry.administrators.service import IssuedAdminKey
 from cvihub_registry.core import RegistryCore
 from cvihub_registry.deps import ADMIN_ERRORS, AdminActor, admin_guard
+from cvihub_runtime.edges import api_router
 
 
 def administrators_router(core: RegistryCore, admin_token: str, *, key_ttl: timedelta) -> APIRouter:
     """/v1/admin/administrators and /v1/admin/whoami."""
     guard = admin_guard(core, admin_token)
-    router = APIRouter(
+    router = api_router(
         prefix="/v1/admin",
         tags=["admin"],
         dependencies=[Depends(guard)],

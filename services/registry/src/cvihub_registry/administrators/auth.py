@@ -1,4 +1,4 @@
-"""Authentication of admins and partners against the registry's own tables, and the audit."""
+"""Authentication of administrators: the bootstrap token or a named administrator's key."""
 
 from cvihub_registry.administrators.domain import AdminCaller, actor_of
 from cvihub_registry.administrators.service import authenticate_admin

@@ -1,4 +1,4 @@
-"""Every query the registry makes; rows go in and come out as domain values."""
+"""Every query on the audit log and its head; appending chains each row to the one before."""
 
 import json
 from datetime import UTC, datetime

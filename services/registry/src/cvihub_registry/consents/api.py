@@ -9,6 +9,7 @@ from cvihub_registry.consents import service as consents_service
 from cvihub_registry.consents.schemas import ConsentCreate, ConsentOut, ConsentWithdraw
 from cvihub_registry.core import RegistryCore
 from cvihub_registry.deps import ADMIN_ERRORS, SCOPE_ERRORS, admin_guard, partner_guard
+from cvihub_runtime.edges import api_router
 
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **SCOPE_ERRORS,
@@ -22,7 +23,7 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def consents_router(core: RegistryCore) -> APIRouter:
     """A partner's consent records: it is their custodian; recipients may read them."""
-    router = APIRouter(prefix="/v1/consents", tags=["consents"], responses=SCOPE_ERRORS)
+    router = api_router(prefix="/v1/consents", tags=["consents"], responses=SCOPE_ERRORS)
     # API key scopes: reading needs consents:read, recording and withdrawing consents:write.
     Reader = Annotated[str, Depends(partner_guard(core, Scope.CONSENTS_READ))]
     Caller = Annotated[str, Depends(partner_guard(core, Scope.CONSENTS_WRITE))]
@@ -77,7 +78,7 @@ def consents_router(core: RegistryCore) -> APIRouter:
 
 def admin_consents_router(core: RegistryCore, admin_token: str) -> APIRouter:
     """The hub operator's read-only view of consent records."""
-    router = APIRouter(
+    router = api_router(
         prefix="/v1/admin/consents",
         tags=["admin"],
         dependencies=[Depends(admin_guard(core, admin_token))],

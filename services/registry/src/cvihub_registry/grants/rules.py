@@ -1,7 +1,4 @@
-"""Kafka ACLs for partners that consume (or produce) Kafka directly, computed from grants.
-
-Pure: no I/O. The sync that applies the difference to a cluster lives in `acl_sync.py`.
-"""
+"""When a grant is in force (pure)."""
 
 from datetime import datetime
 

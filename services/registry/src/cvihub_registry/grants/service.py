@@ -1,4 +1,4 @@
-"""Use cases on grants and webhook subscriptions: who may publish or receive which stream."""
+"""Use cases on grants: who may publish or subscribe on which stream, on what terms."""
 
 import uuid
 from datetime import UTC, datetime

@@ -126,7 +126,7 @@ ROTATION_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def rotation_router(core: RegistryCore, admin_token: str, *, grace: timedelta) -> APIRouter:
     """Key rotation for a partner (the key it calls with) and for an admin (any key)."""
-    router = APIRouter()
+    router = api_router()
     partner: list[str | Enum] = ["partner"]
     admin_only = Depends(admin_guard(core, admin_token))
     Caller = Annotated[Principal, Depends(principal_guard(core, Scope.PROFILE_MANAGE))]

@@ -1,4 +1,4 @@
-"""Authentication of admins and partners against the registry's own tables, and the audit."""
+"""Authentication of partners by API key against the registry's own tables, and scope checks."""
 
 from collections.abc import Collection
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""HTTP request and response bodies of the registry's API (event contracts live elsewhere)."""
+"""HTTP bodies of API keys and their rotation."""
 
 from datetime import datetime
 from typing import Annotated

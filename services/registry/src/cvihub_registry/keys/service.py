@@ -1,4 +1,4 @@
-"""Use cases on partners and their API keys."""
+"""Use cases on partners' API keys: issue, list, revoke and rotate."""
 
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta

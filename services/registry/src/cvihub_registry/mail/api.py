@@ -8,11 +8,12 @@ from cvihub_registry.core import RegistryCore
 from cvihub_registry.deps import ADMIN_ERRORS, admin_guard
 from cvihub_registry.mail import service as mail_service
 from cvihub_registry.mail.schemas import MailOut
+from cvihub_runtime.edges import api_router
 
 
 def admin_mail_router(core: RegistryCore, admin_token: str, *, reveal_bodies: bool) -> APIRouter:
     """GET /v1/admin/mail-outbox; bodies only with `reveal_bodies` (no SMTP relay: dev)."""
-    router = APIRouter(
+    router = api_router(
         prefix="/v1/admin",
         tags=["admin"],
         # A revealed body holds a live sign-in code: for admins only, never auditors.

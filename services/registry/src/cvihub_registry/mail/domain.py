@@ -1,4 +1,4 @@
-"""People inside partners, their device sessions and sign-in mail, as plain values."""
+"""Outgoing mail as plain values: a message to send and one as stored in the outbox."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""HTTP bodies of sign-in, device sessions and people management."""
+"""HTTP bodies of the mail outbox view."""
 
 from datetime import datetime
 

@@ -1,4 +1,4 @@
-"""Sign-in by emailed one-time code, device sessions, sign-out and lost-phone revocation."""
+"""Use cases on the mail outbox: the admin's view of what was queued, sent or given up."""
 
 import dataclasses
 

@@ -1,4 +1,4 @@
-"""Use cases on partners and their API keys."""
+"""Use cases on partners: register, change, read, the directory, a partner's own profile."""
 
 from datetime import UTC, datetime
 from typing import Any

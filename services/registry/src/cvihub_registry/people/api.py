@@ -31,6 +31,7 @@ from cvihub_registry.people.schemas import (
     SessionRequest,
 )
 from cvihub_registry.people.signin import SignIn
+from cvihub_runtime.edges import api_router
 
 SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong, expired or used-up code (problem+json)"},
@@ -48,7 +49,7 @@ NO_CONTENT: dict[str, Any] = {"status_code": 204, "response_class": Response}
 
 def auth_router(core: RegistryCore, signin: SignIn) -> APIRouter:
     """Sign-in by emailed code, and what a signed-in person does with their own session."""
-    router = APIRouter(tags=["sign-in"])
+    router = api_router(tags=["sign-in"])
     Caller = Annotated[SessionCaller, Depends(session_guard(core))]
 
     @router.post(
@@ -106,7 +107,7 @@ def auth_router(core: RegistryCore, signin: SignIn) -> APIRouter:
 
 def partner_people_router(core: RegistryCore) -> APIRouter:
     """A partner's people and their sessions, for its partner_admins and its own system."""
-    router = APIRouter(prefix="/v1/partners/me", tags=["people"], responses=MANAGER_ERRORS)
+    router = api_router(prefix="/v1/partners/me", tags=["people"], responses=MANAGER_ERRORS)
     Caller = Annotated[Manager, Depends(manager_guard(core))]
 
     @router.post("/people", status_code=201, summary="Add a person to your organisation")
@@ -161,7 +162,7 @@ def partner_people_router(core: RegistryCore) -> APIRouter:
 
 def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
     """The hub admin's view of people and sessions (the mail outbox: mail_api.py)."""
-    router = APIRouter(
+    router = api_router(
         prefix="/v1/admin",
         tags=["admin"],
         dependencies=[Depends(admin_guard(core, admin_token))],

@@ -1,4 +1,4 @@
-"""People inside partners, their device sessions and sign-in mail, as plain values."""
+"""People inside partners, their device sessions and sign-in codes, as plain values."""
 
 from dataclasses import dataclass
 from datetime import datetime

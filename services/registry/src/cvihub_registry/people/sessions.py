@@ -1,4 +1,4 @@
-"""Sign-in by emailed one-time code, device sessions, sign-out and lost-phone revocation."""
+"""Device sessions: authenticate a session token, list sessions, sign out and revoke."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Sign-in by emailed one-time code, device sessions, sign-out and lost-phone revocation."""
+"""Sign-in by emailed one-time code: request a code, exchange it for a device session."""
 
 import asyncio
 from dataclasses import dataclass

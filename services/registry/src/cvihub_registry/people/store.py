@@ -1,4 +1,4 @@
-"""Every query on people, sign-in codes and device sessions (mail: mail_store.py)."""
+"""Every query on people, sign-in codes and device sessions (mail: mail/store.py)."""
 
 import dataclasses
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""HTTP request and response bodies of the registry's API (event contracts live elsewhere)."""
+"""HTTP bodies of subscriptions (delivery endpoints)."""
 
 from datetime import datetime
 from typing import Annotated, Any, Self

@@ -1,4 +1,4 @@
-"""Use cases on grants and webhook subscriptions: who may publish or receive which stream."""
+"""Use cases on subscriptions: the delivery endpoints partners receive a stream on."""
 
 import uuid
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""Every query the registry makes; rows go in and come out as domain values."""
+"""Every query on subscriptions."""
 
 from typing import Any
 
