@@ -3,7 +3,7 @@ problem responses they document."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,6 +18,7 @@ from cvihub_registry.people import sessions as people_sessions
 from cvihub_registry.people.codes import is_session_token
 from cvihub_registry.people.domain import Forbidden, PersonRole, SessionCaller
 from cvihub_registry_copy import Principal
+from cvihub_runtime.edges import mark_authenticator
 from cvihub_runtime.problems import Problem
 from cvihub_runtime.web import UNAUTHORIZED_HEADERS, insufficient_scope
 
@@ -45,6 +46,7 @@ PARTNER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="PartnerApiKey", description="cvh_<credential_id>_<secret>"
 )
 Credentials = HTTPAuthorizationCredentials | None
+T = TypeVar("T")
 
 
 OWN_READ_SCOPES = (Scope.DIRECTORY_READ, Scope.PROFILE_MANAGE)
@@ -61,6 +63,27 @@ def unauthenticated(detail: str) -> Problem:
     return Problem(401, "unauthenticated", detail, headers=UNAUTHORIZED_HEADERS)
 
 
+def _before_body(
+    scheme: HTTPBearer, check: Callable[[Request, Credentials], Awaitable[T]]
+) -> Callable[..., Awaitable[T]]:
+    """`check` as a dependency that also runs before a JSON body is read (cvihub_runtime.edges),
+    so a caller without a good key learns nothing from its body; it runs once per request."""
+    key = f"cvihub_guard_{id(check)}"
+
+    async def guard(request: Request, credentials: Annotated[Credentials, Depends(scheme)]) -> T:
+        if hasattr(request.state, key):  # the precheck already let this request through
+            found: T = getattr(request.state, key)
+            return found
+        result = await check(request, credentials)
+        setattr(request.state, key, result)
+        return result
+
+    async def precheck(request: Request) -> None:
+        await guard(request, await scheme(request))
+
+    return cast(Callable[..., Awaitable[T]], mark_authenticator(guard, precheck))
+
+
 def admin_guard(
     core: RegistryCore, admin_token: str, *, auditors: bool = True
 ) -> Callable[..., Awaitable[AdminCaller]]:
@@ -69,9 +92,7 @@ def admin_guard(
     Auditors only read (GET), and not at all where `auditors` is False. Every refusal is
     audited; the caller is left in `request.state.admin` for `admin_actor`."""
 
-    async def require_admin(
-        request: Request, credentials: Annotated[Credentials, Depends(_ADMIN_SCHEME)]
-    ) -> AdminCaller:
+    async def require_admin(request: Request, credentials: Credentials) -> AdminCaller:
         path = request.url.path
         caller = await administrators_auth.authorize_admin(
             core=core, token=token_of(credentials), admin_token=admin_token, path=path
@@ -86,7 +107,7 @@ def admin_guard(
         request.state.admin = caller
         return caller
 
-    return require_admin
+    return _before_body(_ADMIN_SCHEME, require_admin)
 
 
 def admin_actor(request: Request) -> str:
@@ -105,9 +126,7 @@ def principal_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitab
     With `scopes`, the key must hold one of them (403 insufficient-scope otherwise, audited).
     The principal is also left in `request.state.principal` for the refusal audit."""
 
-    async def current_principal(
-        request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
-    ) -> Principal:
+    async def current_principal(request: Request, credentials: Credentials) -> Principal:
         path = request.url.path
         principal = await keys_auth.authenticate_partner(
             core=core, api_key=token_of(credentials), path=path
@@ -121,7 +140,7 @@ def principal_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitab
             raise insufficient_scope(*scopes)
         return principal
 
-    return current_principal
+    return _before_body(PARTNER_SCHEME, current_principal)
 
 
 def partner_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitable[str]]:
@@ -137,9 +156,7 @@ def partner_guard(core: RegistryCore, *scopes: Scope) -> Callable[..., Awaitable
 def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitable[str]]:
     """A dependency letting an administrator or a partner's valid directory:read key through."""
 
-    async def current_member(
-        request: Request, credentials: Annotated[Credentials, Depends(PARTNER_SCHEME)]
-    ) -> str:
+    async def current_member(request: Request, credentials: Credentials) -> str:
         token = token_of(credentials)
         if token is not None:
             admin = await administrators_auth.admin_caller(
@@ -158,7 +175,7 @@ def member_guard(core: RegistryCore, admin_token: str) -> Callable[..., Awaitabl
             raise insufficient_scope(Scope.DIRECTORY_READ)
         return principal.partner_id
 
-    return current_member
+    return _before_body(PARTNER_SCHEME, current_member)
 
 
 _SESSION_SCHEME = HTTPBearer(
@@ -182,9 +199,7 @@ class Manager:
 def session_guard(core: RegistryCore) -> Any:
     """A dependency giving the person behind a live session token; checked on every request."""
 
-    async def current_session(
-        request: Request, credentials: Annotated[Credentials, Depends(_SESSION_SCHEME)]
-    ) -> SessionCaller:
+    async def current_session(request: Request, credentials: Credentials) -> SessionCaller:
         caller = await people_sessions.authenticate_session(
             core=core, token=token_of(credentials), path=request.url.path
         )
@@ -192,15 +207,13 @@ def session_guard(core: RegistryCore) -> Any:
             raise unauthenticated("the session is missing, unknown, revoked or expired")
         return caller
 
-    return current_session
+    return _before_body(_SESSION_SCHEME, current_session)
 
 
 def manager_guard(core: RegistryCore) -> Any:
     """A dependency admitting a partner_admin's session or the partner's API key."""
 
-    async def current_manager(
-        request: Request, credentials: Annotated[Credentials, Depends(_MANAGER_SCHEME)]
-    ) -> Manager:
+    async def current_manager(request: Request, credentials: Credentials) -> Manager:
         token, path = token_of(credentials), request.url.path
         if token is None or not is_session_token(token):
             principal = await keys_auth.authenticate_partner(core=core, api_key=token, path=path)
@@ -229,7 +242,7 @@ def manager_guard(core: RegistryCore) -> Any:
             raise Forbidden("forbidden", "only a partner_admin manages people and sessions")
         return Manager(partner_id=person.partner_id, actor=person.person_id)
 
-    return current_manager
+    return _before_body(_MANAGER_SCHEME, current_manager)
 
 
 SELF_ERRORS: dict[int | str, dict[str, Any]] = {
