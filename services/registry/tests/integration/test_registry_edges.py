@@ -1,4 +1,5 @@
-"""The shared HTTP edge on the registry: the key is checked before any body error."""
+"""The shared HTTP edge on the registry: the key is checked before any body error, and text
+from outside holds no control characters."""
 
 from typing import Any
 
@@ -39,6 +40,24 @@ async def test_key_is_checked_before_the_body(kafka_bootstrap: str, make_databas
             "/v1/admin/partners", json=partner_body(description="x" * 5000), headers=admin()
         )
         assert huge.status_code == 413, huge.text
+
+        # A terminal escape in a partner's text is refused, naming the field; a newline is not.
+        escape = await client.patch(
+            "/v1/partners/me",
+            json={"description": "Hi\x1b]0;owned\x07", "contact_email": "a\x1b[2J@b.example"},
+            headers=bearer(key),
+        )
+        assert escape.status_code == 422, escape.text
+        errors = escape.json()["errors"]
+        assert {(e["pointer"], e["code"]) for e in errors} == {
+            ("#/description", "control_character"),
+            ("#/contact_email", "control_character"),
+        }
+        lines = await client.patch(
+            "/v1/partners/me", json={"description": "Two\nlines"}, headers=bearer(key)
+        )
+        assert lines.status_code == 200, lines.text
+        assert lines.json()["description"] == "Two\nlines"
 
         # The refusal before the body is audited once, as every refused key is.
         audit = (await client.get("/v1/admin/audit?action=auth.refused", headers=admin())).json()

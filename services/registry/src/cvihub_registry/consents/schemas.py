@@ -7,7 +7,13 @@ from pydantic import AwareDatetime, Field
 
 from cvihub_contracts.registry.consent_v1 import ConsentScope
 from cvihub_registry.domain import RevocableStatus
-from cvihub_registry.schemas import PARTNER_ID_PATTERN, RequestBody, ResponseBody
+from cvihub_registry.schemas import (
+    MULTI_LINE,
+    PARTNER_ID_PATTERN,
+    SINGLE_LINE,
+    RequestBody,
+    ResponseBody,
+)
 
 PartnerId = Annotated[str, Field(pattern=PARTNER_ID_PATTERN)]
 
@@ -23,8 +29,8 @@ class ConsentCreate(RequestBody):
         min_length=1,
         description="What may be shared: contact (name, phone, e-mail), injury (clinical).",
     )
-    purpose: str = Field(
-        min_length=1, max_length=500, examples=["hospital-based violence intervention referral"]
+    purpose: Annotated[str, Field(min_length=1, max_length=500), SINGLE_LINE] = Field(
+        examples=["hospital-based violence intervention referral"]
     )
     given_at: AwareDatetime = Field(description="When the patient gave consent.")
     expires_at: AwareDatetime | None = Field(
@@ -35,7 +41,7 @@ class ConsentCreate(RequestBody):
 class ConsentWithdraw(RequestBody):
     """Why the consent is withdrawn (optional; kept with the record, not in the audit log)."""
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Annotated[str, Field(max_length=500), MULTI_LINE] | None = None
 
 
 class ConsentOut(ResponseBody):

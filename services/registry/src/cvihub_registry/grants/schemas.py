@@ -12,7 +12,14 @@ from pydantic import (
 
 from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_registry.domain import RevocableStatus
-from cvihub_registry.schemas import PARTNER_ID_PATTERN, RequestBody, ResponseBody, Zones
+from cvihub_registry.schemas import (
+    MULTI_LINE,
+    PARTNER_ID_PATTERN,
+    SINGLE_LINE,
+    RequestBody,
+    ResponseBody,
+    Zones,
+)
 
 FieldView = Annotated[list[Classification], Field(max_length=len(Classification))]
 
@@ -23,8 +30,8 @@ class GrantCreate(RequestBody):
     partner_id: str = Field(pattern=PARTNER_ID_PATTERN)
     stream: Stream
     action: GrantAction
-    purpose: Annotated[str, Field(max_length=2000)] | None = None
-    agreement_ref: Annotated[str, Field(max_length=200)] | None = Field(
+    purpose: Annotated[str, Field(max_length=2000), MULTI_LINE] | None = None
+    agreement_ref: Annotated[str, Field(max_length=200), SINGLE_LINE] | None = Field(
         default=None, description="The data-sharing agreement this grant rests on."
     )
     zones: Zones | None = Field(

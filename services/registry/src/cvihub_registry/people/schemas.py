@@ -1,13 +1,13 @@
 """HTTP bodies of sign-in, device sessions and people management."""
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, model_validator
 
 from cvihub_registry.partners.schemas import PartnerOut
 from cvihub_registry.people.domain import PersonRole, PersonStatus
-from cvihub_registry.schemas import Email, Name, RequestBody, ResponseBody
+from cvihub_registry.schemas import SINGLE_LINE, Email, Name, RequestBody, ResponseBody
 
 DisplayName = Name
 
@@ -23,7 +23,9 @@ class SessionRequest(RequestBody):
 
     email: Email
     code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code from the email.")
-    device_name: str = Field(min_length=1, max_length=200, examples=["Work phone"])
+    device_name: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE] = Field(
+        examples=["Work phone"]
+    )
 
 
 class PersonOut(ResponseBody):

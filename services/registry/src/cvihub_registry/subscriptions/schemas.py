@@ -14,12 +14,11 @@ from pydantic import (
 from cvihub_contracts import Stream
 from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_registry.domain import RevocableStatus, Subscription
-from cvihub_registry.schemas import Email, Phone, RequestBody, ResponseBody, Zones
+from cvihub_registry.schemas import SINGLE_LINE, Email, Phone, RequestBody, ResponseBody, Zones
 from cvihub_registry.subscriptions.rules import ZONED_STREAMS, endpoint_uri, unknown_event_types
 
-EventTypes = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)
-]
+EventType = Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
+EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=20)]
 
 
 class SubscriptionCreate(RequestBody):
@@ -48,9 +47,8 @@ class SubscriptionCreate(RequestBody):
         description="sms only: the mobile number notices go to, E.164 (+15551234567).",
         examples=["+15551234567"],
     )
-    secret: str | None = Field(
+    secret: Annotated[str, Field(max_length=200), SINGLE_LINE] | None = Field(
         default=None,
-        max_length=200,
         description="webhook only: Standard Webhooks secret (whsec_ + base64); generated when "
         "omitted.",
     )
