@@ -129,6 +129,7 @@ async def record_auth_refusal(
     actor: str = UNKNOWN_ACTOR,
     credential_id: str | None = None,
 ) -> None:
+    """Audit a refused credential (auth.refused): a missing, unknown, revoked or expired key."""
     # Its own transaction: the request fails, the record of the refusal must stay.
     async with transaction(core.sessions) as session:
         await audit_store.add_audit(
