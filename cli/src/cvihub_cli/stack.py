@@ -1,40 +1,37 @@
 """Run the whole hub as local processes: the broker, four services and the demo webhook sink."""
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from cvihub_cli.embedded import free_port, start_tansu, wait_for_port
+from cvihub_cli.embedded import embedded_consumer_env, free_port, start_tansu, wait_for_port
+from cvihub_cli.stack_info import (
+    DATA_DIR,
+    DEMO_SEED,
+    KAFKA_PORT,
+    REPO_ROOT,
+    SERVICES,
+    SINK_PORT,
+    StackInfo,
+)
 from cvihub_runtime.secretbox import new_fernet_key
 
-SERVICES: dict[str, int] = {
-    "registry": 8001,
-    "intake": 8002,
-    "referrals": 8003,
-    "notifications": 8004,
-}
-SINK_PORT = 8009
 # A deadline, not a wait: a loaded machine (CI beside other work) may take long to import and
 # migrate; a quiet one is ready in seconds and never waits for it.
 START_TIMEOUT = float(os.environ.get("CVIHUB_START_TIMEOUT_SECONDS", "120"))
-KAFKA_PORT = 9092
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEMO_SEED = REPO_ROOT / "deploy" / "seed" / "demo.yaml"
-
 
 @dataclass
 class StackConfig:
     """Where everything runs and keeps its files."""
 
-    data_dir: Path = field(default_factory=lambda: REPO_ROOT / "var")
+    data_dir: Path = DATA_DIR
     kafka: str | None = None  # host:port of an external cluster; None starts the embedded one
     kafka_port: int = KAFKA_PORT
     ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
@@ -43,25 +40,6 @@ class StackConfig:
     database: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """Per service (url, schema); a service not named gets a SQLite file in data_dir."""
     extra_env: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class StackInfo:
-    """What `status` and `demo` need to find a running hub."""
-
-    kafka: str
-    urls: dict[str, str]
-    sink_url: str
-    admin_token: str
-    pids: dict[str, int]
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2))
-        path.chmod(0o600)
-
-    @classmethod
-    def load(cls, path: Path) -> "StackInfo":
-        return cls(**json.loads(path.read_text()))
 
 
 def _progress(url: str) -> dict[str, int]:
@@ -93,6 +71,7 @@ class Stack:
         self.logs = config.data_dir / "logs"
         self.info: StackInfo | None = None
         self._kafka = self._secret_key = self._admin_token = ""
+        self._broker_env: dict[str, str] = {}
 
     def service_env(
         self, name: str, *, kafka: str, secret_key: str, admin_token: str
@@ -103,6 +82,8 @@ class Stack:
             name, (f"sqlite+aiosqlite:///{self.config.data_dir / name}.db", None)
         )
         env = {
+            # The embedded broker's consumer settings, unless the environment says otherwise.
+            **self._broker_env,
             **os.environ,
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
             f"{prefix}DATABASE_URL": url,
@@ -133,6 +114,9 @@ class Stack:
                 self.config.kafka_port, log_file=self.logs / "kafka.log"
             )
             kafka = f"127.0.0.1:{self.config.kafka_port}"
+            # Tansu admits a new group member after half the session timeout: short sessions
+            # make the first join, and so the start, seconds faster.
+            self._broker_env = embedded_consumer_env()
         self._kafka, self._secret_key, self._admin_token = kafka, secret_key, admin_token
         try:
             self._spawn(
