@@ -27,6 +27,7 @@ from cvihub_runtime.secretbox import new_fernet_key
 # migrate; a quiet one is ready in seconds and never waits for it.
 START_TIMEOUT = float(os.environ.get("CVIHUB_START_TIMEOUT_SECONDS", "120"))
 
+
 @dataclass
 class StackConfig:
     """Where everything runs and keeps its files."""
