@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from cvihub_cli.embedded import free_port
-from cvihub_cli.stack import DEMO_SEED, SERVICES, Stack, StackConfig
+from cvihub_cli.stack import Stack, StackConfig
+from cvihub_cli.stack_info import DEMO_SEED, SERVICES
 from cvihub_testkit import broker_for_tests, databases_for_tests
 
 

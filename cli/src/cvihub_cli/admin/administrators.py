@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cvihub_cli.admin_cli import _call, _choices, _object, _print_issued, _table
+from cvihub_cli.admin.client import call
+from cvihub_cli.admin.options import choices
+from cvihub_cli.admin.render import issued_key, line, record, table
 
 administrators_app = typer.Typer(
     help="Named administrators (role admin or auditor) and their keys.", no_args_is_help=True
@@ -23,7 +25,7 @@ Days = Annotated[
 
 def _role(value: str) -> str:
     if value not in ROLES:
-        raise typer.BadParameter(f"one of {_choices(ROLES)}")
+        raise typer.BadParameter(f"one of {choices(ROLES)}")
     return value
 
 
@@ -33,7 +35,7 @@ def create_administrator(
     admin_id: Annotated[str, typer.Argument(help="e.g. j.rivera: lowercase, digits, . _ -")],
     name: Annotated[str, typer.Option(help="The person's name.")],
     email: Annotated[str | None, typer.Option(help="Their e-mail.")] = None,
-    role: Annotated[str, typer.Option(help=_choices(ROLES), callback=_role)] = "admin",
+    role: Annotated[str, typer.Option(help=choices(ROLES), callback=_role)] = "admin",
     expires_in_days: Days = None,
 ) -> None:
     """Add an administrator; their first key is printed this once."""
@@ -42,66 +44,66 @@ def create_administrator(
         body["email"] = email
     if expires_in_days is not None:
         body["expires_in_days"] = expires_in_days
-    created = _call(ctx, "POST", "/administrators", body=body)
-    typer.echo(f"administrator {created['admin_id']} ({created['role']})")
-    _print_issued(created["key"])
+    created = call(ctx, "POST", "/administrators", body=body)
+    line(f"administrator {created['admin_id']} ({created['role']})")
+    issued_key(created["key"])
 
 
 @administrators_app.command("list")
 def list_administrators(ctx: typer.Context) -> None:
     """Every administrator."""
-    _table("Administrators", _call(ctx, "GET", "/administrators"), ADMIN_COLUMNS)
+    table("Administrators", call(ctx, "GET", "/administrators"), ADMIN_COLUMNS)
 
 
 @administrators_app.command("show")
 def show_administrator(ctx: typer.Context, admin_id: str) -> None:
     """One administrator and their keys (ids and dates, never a key)."""
-    found = _call(ctx, "GET", f"/administrators/{admin_id}")
+    found = call(ctx, "GET", f"/administrators/{admin_id}")
     keys = found.pop("keys")
-    _object(f"Administrator {admin_id}", found)
-    _table("Keys", keys, KEY_COLUMNS)
+    record(f"Administrator {admin_id}", found)
+    table("Keys", keys, KEY_COLUMNS)
 
 
 @administrators_app.command("set-role")
 def set_role(
     ctx: typer.Context,
     admin_id: str,
-    role: Annotated[str, typer.Argument(help=_choices(ROLES), callback=_role)],
+    role: Annotated[str, typer.Argument(help=choices(ROLES), callback=_role)],
 ) -> None:
     """Make an administrator an admin or an auditor."""
-    changed = _call(ctx, "PATCH", f"/administrators/{admin_id}", body={"role": role})
-    typer.echo(f"administrator {admin_id} is now {changed['role']}")
+    changed = call(ctx, "PATCH", f"/administrators/{admin_id}", body={"role": role})
+    line(f"administrator {admin_id} is now {changed['role']}")
 
 
 @administrators_app.command("disable")
 def disable_administrator(ctx: typer.Context, admin_id: str) -> None:
     """Disable an administrator: every key of theirs stops working at once."""
-    _call(ctx, "PATCH", f"/administrators/{admin_id}", body={"status": "disabled"})
-    typer.echo(f"disabled {admin_id}; their keys are revoked")
+    call(ctx, "PATCH", f"/administrators/{admin_id}", body={"status": "disabled"})
+    line(f"disabled {admin_id}; their keys are revoked")
 
 
 @administrators_app.command("enable")
 def enable_administrator(ctx: typer.Context, admin_id: str) -> None:
     """Enable a disabled administrator (issue them a new key afterwards)."""
-    _call(ctx, "PATCH", f"/administrators/{admin_id}", body={"status": "active"})
-    typer.echo(f"enabled {admin_id}")
+    call(ctx, "PATCH", f"/administrators/{admin_id}", body={"status": "active"})
+    line(f"enabled {admin_id}")
 
 
 @administrators_app.command("issue-key")
 def issue_key(ctx: typer.Context, admin_id: str, expires_in_days: Days = None) -> None:
     """Issue an administrator another key (printed this once), e.g. before revoking the old."""
     body = {"expires_in_days": expires_in_days} if expires_in_days is not None else {}
-    _print_issued(_call(ctx, "POST", f"/administrators/{admin_id}/keys", body=body))
+    issued_key(call(ctx, "POST", f"/administrators/{admin_id}/keys", body=body))
 
 
 @administrators_app.command("revoke-key")
 def revoke_key(ctx: typer.Context, admin_id: str, credential_id: str) -> None:
     """Revoke one of an administrator's keys at once."""
-    _call(ctx, "DELETE", f"/administrators/{admin_id}/keys/{credential_id}")
-    typer.echo(f"revoked key {credential_id} of {admin_id}")
+    call(ctx, "DELETE", f"/administrators/{admin_id}/keys/{credential_id}")
+    line(f"revoked key {credential_id} of {admin_id}")
 
 
 @administrators_app.command("whoami")
 def whoami(ctx: typer.Context) -> None:
     """Who the registry takes the token you call with for."""
-    _object("You", _call(ctx, "GET", "/whoami"))
+    record("You", call(ctx, "GET", "/whoami"))

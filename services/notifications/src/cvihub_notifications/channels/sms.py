@@ -1,22 +1,36 @@
-"""The text of an SMS notice: public facts only, one GSM-7 segment where possible.
+"""SMS: a notice only (public facts, one GSM-7 segment where possible), sent through a gateway.
 
-Pure: no I/O. A text message shows on lock screens and passes carriers and gateways nobody
+A text message shows on lock screens and passes carriers and gateways nobody
 here controls, so, like an e-mail, it carries a notice only, rendered from data already cut
 to SMS_VIEW (PUBLIC): the kind of event, its zone and time, and where to read it.
 
 One SMS segment holds 160 characters of the GSM 03.38 (GSM-7) alphabet; a single character
 outside it turns the whole message into UCS-2, 70 per segment. So the notice is written in
 GSM-7 only (a publisher's zone is transliterated), the zone is shortened before the message
-would need a second segment, and nothing longer than two segments (320) is ever sent.
+would need a second segment, and nothing longer than two segments (320) is ever sent. The
+stored body is the notice rendered when the delivery was planned, so sending never sees event
+data. Nothing is logged with a number or the text.
 """
 
+import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+import structlog
 
 from cvihub_contracts import Envelope
 from cvihub_contracts.redaction import Redacted
-from cvihub_notifications.channels import event_label, zone_of
+from cvihub_contracts.registry.changes_v1 import SMS_URI_PATTERN, SMS_URI_PREFIX, Channel
+from cvihub_notifications.channels.base import Sent, Transport
+from cvihub_notifications.channels.notice import event_label, minute_utc, zone_of
+from cvihub_notifications.channels.sms_gateway import SmsDeliveryError, SmsGateway
+from cvihub_notifications.store import Claimed
+from cvihub_runtime.secretbox import SecretBox
+
+log = structlog.get_logger(__name__)
+
+SMS_ENV = "NOTIFICATIONS_SMS_URL"
 
 SEGMENT = 160
 """GSM-7 characters (septets) of one SMS segment."""
@@ -108,7 +122,7 @@ def render_sms(
     Only the kind of event, its time and zone (a PUBLIC field) are used: nothing else of the
     data reaches the text, even if the cap let more through."""
     label = event_label(event_type)
-    at = event_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    at = minute_utc(event_time)
     zone = zone_of(capped_data)
     hint = to_gsm7(hint)
 
@@ -130,3 +144,53 @@ def sms_body(*, envelope: Envelope, redacted: Redacted, hint: str) -> str:
     return render_sms(
         event_type=envelope.type, event_time=envelope.time, capped_data=redacted.data, hint=hint
     )
+
+
+def sms_number(url: str) -> str:
+    """The E.164 number of an sms: endpoint URI (the error never quotes it)."""
+    if not re.fullmatch(SMS_URI_PATTERN, url):
+        raise ValueError("not an sms: endpoint with an E.164 number")
+    return url[len(SMS_URI_PREFIX) :]
+
+
+class SmsTransport(Transport):
+    """Sends notices through the SMS gateway; without one, its deliveries wait, pending."""
+
+    channel = Channel.SMS
+
+    def __init__(self, *, box: SecretBox, gateway: SmsGateway | None, hint: str) -> None:
+        self._box = box
+        self._gateway = gateway
+        self._hint = hint
+
+    @property
+    def ready(self) -> bool:
+        """Only with a gateway configured."""
+        return self._gateway is not None
+
+    def render(self, *, envelope: Envelope, redacted: Redacted) -> str:
+        """The notice text."""
+        return sms_body(envelope=envelope, redacted=redacted, hint=self._hint)
+
+    async def send(self, delivery: Claimed, *, secret_encrypted: str) -> Sent:
+        """One gateway attempt; a refused number fails the delivery at once."""
+        if self._gateway is None:
+            return Sent(None, "SMS is not configured")
+        try:
+            text = self._box.decrypt(delivery.body_encrypted)
+            septets = gsm7_septets(text)
+            if septets is None or septets > HARD_CAP:
+                raise ValueError("not a notice this hub would send")
+            receipt = await self._gateway.send(to=sms_number(delivery.url), body=text)
+        except SmsDeliveryError as exc:
+            # Codes only, never the number: the gateway's own message may quote it.
+            return Sent(exc.status_code, exc.reason, permanent=exc.permanent)
+        except ValueError:
+            return Sent(None, "body or number unusable", permanent=True)
+        log.info("sms accepted", delivery_id=delivery.delivery_id, message_id=receipt.message_id)
+        return Sent(receipt.status_code)
+
+    async def aclose(self) -> None:
+        """Close the gateway's connections."""
+        if self._gateway is not None:
+            await self._gateway.aclose()

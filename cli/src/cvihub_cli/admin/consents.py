@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from cvihub_cli.admin_cli import _call, _object, _table
+from cvihub_cli.admin.client import call
+from cvihub_cli.admin.render import record, table
 
 consents_app = typer.Typer(
     help="Patients' consent records (no patient data): read only; hospitals keep them.",
@@ -23,11 +24,11 @@ def list_consents(
     custodian: Annotated[str | None, typer.Option(help="Only those this partner keeps.")] = None,
 ) -> None:
     """Consent records, of one custodian or all."""
-    found = _call(ctx, "GET", "/consents", params={"custodian_partner_id": custodian})
-    _table("Consents", found, CONSENT_COLUMNS)
+    found = call(ctx, "GET", "/consents", params={"custodian_partner_id": custodian})
+    table("Consents", found, CONSENT_COLUMNS)
 
 
 @consents_app.command("show")
 def show_consent(ctx: typer.Context, consent_id: str) -> None:
     """One consent record."""
-    _object(f"Consent {consent_id}", _call(ctx, "GET", f"/consents/{consent_id}"))
+    record(f"Consent {consent_id}", call(ctx, "GET", f"/consents/{consent_id}"))

@@ -1,15 +1,13 @@
-"""Queries of the channels beside webhooks: a partner's web inbox (newest first, bodies
-encrypted) and the e-mail deliveries waiting."""
+"""Queries of a partner's web inbox: its items newest first, bodies still encrypted."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications.models import deliveries
-from cvihub_notifications.store import PENDING, aware
 
 INBOX = Channel.INBOX.value
 _COLUMNS = (
@@ -43,10 +41,10 @@ def _item(values: RowMapping) -> StoredItem:
         item_id=values["delivery_id"],
         event_id=values["event_id"],
         event_type=values["event_type"],
-        event_time=aware(values["event_time"]) or values["event_time"],
+        event_time=values["event_time"],
         subscription_id=values["subscription_id"],
-        received_at=aware(values["created_at"]) or values["created_at"],
-        read_at=aware(values["read_at"]),
+        received_at=values["created_at"],
+        read_at=values["read_at"],
         body_encrypted=values["body"],
     )
 
@@ -102,13 +100,3 @@ async def mark_read(session: AsyncSession, *, partner_id: str, item_id: str, at:
         .where(deliveries.c.read_at.is_(None))
         .values(read_at=at)
     )
-
-
-async def pending_count(session: AsyncSession, channel: Channel) -> int:
-    """How many deliveries of a channel wait to be sent."""
-    found = await session.scalar(
-        select(func.count())
-        .select_from(deliveries)
-        .where(deliveries.c.channel == channel.value, deliveries.c.status == PENDING)
-    )
-    return int(found or 0)
