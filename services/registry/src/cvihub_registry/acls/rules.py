@@ -1,6 +1,6 @@
 """Kafka ACLs for partners that consume (or produce) Kafka directly, computed from grants.
 
-Pure: no I/O. The sync that applies the difference to a cluster lives in `acl_sync.py`.
+Pure: no I/O. The sync that applies the difference to a cluster lives in `acls/sync.py`.
 """
 
 from collections.abc import Iterable

@@ -161,7 +161,7 @@ def partner_people_router(core: RegistryCore) -> APIRouter:
 
 
 def admin_people_router(core: RegistryCore, admin_token: str) -> APIRouter:
-    """The hub admin's view of people and sessions (the mail outbox: mail_api.py)."""
+    """The hub admin's view of people and sessions (the mail outbox: mail/api.py)."""
     router = api_router(
         prefix="/v1/admin",
         tags=["admin"],
