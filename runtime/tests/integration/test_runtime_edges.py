@@ -3,6 +3,7 @@ streaming, 401 before any body error, 415, non-UTF-8 bodies, 405 with every allo
 documents that say all of it."""
 
 import asyncio
+import statistics
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -80,13 +81,13 @@ async def base_url() -> AsyncIterator[str]:
     await task
 
 
-async def _slowest_health(client: httpx.AsyncClient, calls: int = 20) -> float:
-    slowest = 0.0
+async def _health_times(client: httpx.AsyncClient, calls: int = 20) -> list[float]:
+    times = []
     for _ in range(calls):
         started = time.perf_counter()
         assert (await client.get("/health")).status_code == 200
-        slowest = max(slowest, time.perf_counter() - started)
-    return slowest
+        times.append(time.perf_counter() - started)
+    return times
 
 
 async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: str) -> None:
@@ -96,7 +97,7 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
             await asyncio.sleep(0)
 
     async with httpx.AsyncClient(base_url=base_url, timeout=5) as other:
-        quiet = await _slowest_health(other)  # the same calls with no upload running
+        quiet = await _health_times(other)  # the same calls with no upload running
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         upload = asyncio.create_task(
             client.post(
@@ -106,7 +107,7 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
             )
         )
         async with httpx.AsyncClient(base_url=base_url, timeout=5) as other:
-            slowest = await _slowest_health(other)
+            during = await _health_times(other)
         try:
             refused = await upload
         except httpx.HTTPError:
@@ -114,10 +115,13 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
         declared = await client.post(
             "/v1/notes", content=b"{" * (LIMIT + 1), headers={"content-type": "application/json"}
         )
-    # 100 ms on a quiet machine; on a loaded one, no slower than 3x the same calls without the
-    # upload. Reading or parsing the 30 MB would stall /health for seconds either way.
-    budget = max(0.1, 3 * quiet)
-    assert slowest < budget, f"/health took {slowest:.3f} s during the upload ({quiet:.3f} s quiet)"
+    # Typically within 100 ms, or on a loaded machine within 3x the same calls without the
+    # upload; and never a stall: reading or parsing the 30 MB held /health for 6-7 s.
+    typical, quiet_typical = statistics.median(during), statistics.median(quiet)
+    assert typical < max(0.1, 3 * quiet_typical), (
+        f"/health {typical:.3f} s, quiet {quiet_typical:.3f} s"
+    )
+    assert max(during) < 2.0, f"/health stalled {max(during):.3f} s during the upload"
     if refused is not None:
         assert refused.status_code == 413
     assert declared.status_code == 413
