@@ -24,6 +24,10 @@ from cvihub_cli.stack_info import (
 )
 from cvihub_runtime.secretbox import new_fernet_key
 
+# A deadline, not a wait: a loaded machine (CI beside other work) may take long to import and
+# migrate; a quiet one is ready in seconds and never waits for it.
+START_TIMEOUT = float(os.environ.get("CVIHUB_START_TIMEOUT_SECONDS", "120"))
+
 
 @dataclass
 class StackConfig:
@@ -138,7 +142,7 @@ class Stack:
                 self._spawn_service(name, name, port)
             urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
             sink_url = f"http://127.0.0.1:{self.config.sink_port}"
-            wait_for_port(self.config.sink_port, timeout=120)
+            wait_for_port(self.config.sink_port, timeout=START_TIMEOUT)
             for name, url in urls.items():
                 self._wait_healthy(name, url)
             self._wait_caught_up(urls)
@@ -165,7 +169,7 @@ class Stack:
             cwd=REPO_ROOT,
         )
 
-    def _wait_healthy(self, name: str, url: str, timeout: float = 120.0) -> None:
+    def _wait_healthy(self, name: str, url: str, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[name]
@@ -181,7 +185,7 @@ class Stack:
             time.sleep(0.2)
         raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.logs / name}.log")
 
-    def _wait_caught_up(self, urls: dict[str, str], timeout: float = 120.0) -> None:
+    def _wait_caught_up(self, urls: dict[str, str], timeout: float = START_TIMEOUT) -> None:
         """Wait until every registry copy holds the registry's newest state (the seed included),
         so the first request after `up` is decided with the partners and grants it expects."""
         deadline = time.monotonic() + timeout

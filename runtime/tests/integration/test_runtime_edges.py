@@ -80,12 +80,23 @@ async def base_url() -> AsyncIterator[str]:
     await task
 
 
+async def _slowest_health(client: httpx.AsyncClient, calls: int = 20) -> float:
+    slowest = 0.0
+    for _ in range(calls):
+        started = time.perf_counter()
+        assert (await client.get("/health")).status_code == 200
+        slowest = max(slowest, time.perf_counter() - started)
+    return slowest
+
+
 async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: str) -> None:
     async def thirty_megabytes() -> AsyncIterator[bytes]:
         for _ in range(30 * 16):
             yield b"x" * 65_536
             await asyncio.sleep(0)
 
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as other:
+        quiet = await _slowest_health(other)  # the same calls with no upload running
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         upload = asyncio.create_task(
             client.post(
@@ -94,12 +105,8 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
                 headers={"content-type": "application/json"},
             )
         )
-        slowest = 0.0
         async with httpx.AsyncClient(base_url=base_url, timeout=5) as other:
-            for _ in range(20):
-                started = time.perf_counter()
-                assert (await other.get("/health")).status_code == 200
-                slowest = max(slowest, time.perf_counter() - started)
+            slowest = await _slowest_health(other)
         try:
             refused = await upload
         except httpx.HTTPError:
@@ -107,7 +114,10 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
         declared = await client.post(
             "/v1/notes", content=b"{" * (LIMIT + 1), headers={"content-type": "application/json"}
         )
-    assert slowest < 0.1, f"/health took {slowest:.3f} s during the upload"
+    # 100 ms on a quiet machine; on a loaded one, no slower than 3x the same calls without the
+    # upload. Reading or parsing the 30 MB would stall /health for seconds either way.
+    budget = max(0.1, 3 * quiet)
+    assert slowest < budget, f"/health took {slowest:.3f} s during the upload ({quiet:.3f} s quiet)"
     if refused is not None:
         assert refused.status_code == 413
     assert declared.status_code == 413
