@@ -114,3 +114,24 @@ class CannedServer:
         """Stop serving."""
         self._server.shutdown()
         self._server.server_close()
+
+
+def env_app() -> Any:
+    """An ASGI app factory for the fork-server test: answers with its pid, cwd and one setting."""
+    import os
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "cwd": os.getcwd(),
+            "setting": os.environ.get("FORKED_SETTING"),
+            "leaked": os.environ.get("CVIHUB_PARENT_ONLY"),
+        }
+
+    print("env app built", flush=True)
+    return app

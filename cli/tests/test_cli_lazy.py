@@ -40,5 +40,6 @@ def test_a_group_loads_when_it_is_used() -> None:
     output, loaded = _loaded("admin", "--help")
 
     assert "partners" in output and "replay" in output
+    assert "--install-completion" not in output  # offered by `cvihub` itself, as before
     assert "cvihub_cli.admin.app" in loaded
     assert "cvihub_cli.contracts_cli" not in loaded

@@ -32,6 +32,7 @@ def started_hub(base: Path, external_kafka: str | None) -> Iterator[Stack]:
             sink_port=sink_port,
             seed_file=seed,
             database={name: (db.url, db.schema) for name in SERVICES for db in [make_db(name)]},
+            fork_server=True,  # as `./hub up` starts them
         )
         stack = Stack(config)
         stack.start()

@@ -124,13 +124,10 @@ def sink(
     seed: Annotated[Path, typer.Option()] = DEMO_SEED,
 ) -> None:
     """Run the demo webhook receiver (started by `up`)."""
-    import uvicorn
+    from cvihub_cli.sink import Sink, secrets_from_seed, sink_server
 
-    from cvihub_cli.sink import create_sink, secrets_from_seed
-
-    uvicorn.run(
-        create_sink(secrets_from_seed(seed)), host="127.0.0.1", port=port, log_level="warning"
-    )
+    with sink_server(Sink(secrets_from_seed(seed)), port) as server:
+        server.serve_forever()
 
 
 if __name__ == "__main__":

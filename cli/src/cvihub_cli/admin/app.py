@@ -16,6 +16,7 @@ from cvihub_cli.stack_info import DATA_DIR
 admin_app = typer.Typer(
     help="Administer the registry: partners, API keys, grants, webhooks, the audit log.",
     no_args_is_help=True,
+    add_completion=False,  # loaded under `cvihub` (cvihub_cli.lazy), which offers completion
 )
 admin_app.add_typer(partners_app, name="partners")
 admin_app.add_typer(keys_app, name="keys")
