@@ -112,8 +112,20 @@ async def webhook_endpoint(world: World) -> str:
     return a_webhook()
 
 
+async def settled(world: World) -> None:
+    """Wait until A has nothing pending (a case before may have resent a delivery), so the
+    failing answer set next goes to the new alert's delivery."""
+
+    async def nothing_pending() -> bool:
+        listed = await world.call("GET", "/v1/deliveries?status=pending", A)
+        return listed.status_code == 200 and listed.json()["items"] == []
+
+    await eventually(nothing_pending, timeout=20)
+
+
 async def failed_endpoint(world: World) -> str:
     """A's webhook endpoint with a dead letter: the alert's only attempt answered 500."""
+    await settled(world)
     world.hub.receiver.fail_first(f"/hooks/{A}", 1)
     event_id = await world.published_alert()
     await world.delivery_of(A, event_id, Channel.WEBHOOK, status="failed")
@@ -122,6 +134,7 @@ async def failed_endpoint(world: World) -> str:
 
 async def disabled_endpoint(world: World) -> str:
     """A's webhook endpoint disabled by a 410 Gone answer."""
+    await settled(world)
     world.hub.receiver.fail_first(f"/hooks/{A}", 1, status=410)
     event_id = await world.published_alert()
     await world.delivery_of(A, event_id, Channel.WEBHOOK, status="failed")
