@@ -40,6 +40,8 @@ class StackConfig:
     database: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """Per service (url, schema); a service not named gets a SQLite file in data_dir."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    with_sink: bool = True
+    """Start the demo webhook sink (the bench brings its own receiver)."""
 
 
 @dataclass
@@ -132,23 +134,14 @@ class Stack:
             kafka = f"127.0.0.1:{self.config.kafka_port}"
         self._kafka, self._secret_key, self._admin_token = kafka, secret_key, admin_token
         try:
-            self._spawn(
-                "sink",
-                [
-                    "-m",
-                    "cvihub_cli.main",
-                    "sink",
-                    "--port",
-                    str(self.config.sink_port),
-                    *(["--seed", str(self.config.seed_file)] if self.config.seed_file else []),
-                ],
-                dict(os.environ),
-            )
+            if self.config.with_sink:
+                self._spawn_sink()
             for name, port in self.config.ports.items():
                 self._spawn_service(name, name, port)
             urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
-            sink_url = f"http://127.0.0.1:{self.config.sink_port}"
-            wait_for_port(self.config.sink_port, timeout=30)
+            sink_url = f"http://127.0.0.1:{self.config.sink_port}" if self.config.with_sink else ""
+            if self.config.with_sink:
+                wait_for_port(self.config.sink_port, timeout=30)
             for name, url in urls.items():
                 self._wait_healthy(name, url)
             self._wait_caught_up(urls)
@@ -164,6 +157,11 @@ class Stack:
         )
         self.info.save(self.config.data_dir / "stack.json")
         return self.info
+
+    def _spawn_sink(self) -> None:
+        seed = ["--seed", str(self.config.seed_file)] if self.config.seed_file else []
+        args = ["-m", "cvihub_cli.main", "sink", "--port", str(self.config.sink_port), *seed]
+        self._spawn("sink", args, dict(os.environ))
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = (self.logs / f"{name}.log").open("ab")

@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import secrets as random
+import shutil
 import tempfile
 import time
 import uuid
@@ -89,110 +90,120 @@ async def _drop_schemas(url: str, schemas: list[str]) -> None:
 
 async def run(options: Options, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the whole bench; the results as one JSON-ready dict."""
+    work = Path(tempfile.mkdtemp(prefix="cvihub-bench-"))
+    try:
+        results = await _run_in(work, options, log)
+    except BaseException:
+        log(f"the bench failed; logs kept in {work}")
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> dict[str, Any]:
     plan = options.plan
-    with tempfile.TemporaryDirectory(prefix="cvihub-bench-") as tmp:
-        work = Path(tmp)
-        tag = "bench" if options.target is None else f"bench{random.token_hex(3)}"
-        groups = plan_subscribers(plan.groups, tag)
-        secrets = {s.partner_id: s.secret for members in groups.values() for s in members}
-        secrets["bare-http"] = new_secret()
-        (work / "secrets.json").write_text(json.dumps(secrets))
-        port = free_port()
-        receiver_process = start_module(
-            "cvihub_bench.receiver",
-            ["--port", str(port), "--secrets", str(work / "secrets.json")],
-            log=work / "receiver.log",
-            port=port,
-        )
-        receiver = ReceiverClient(f"http://127.0.0.1:{port}")
-        stack: Stack | None = None
-        databases = _databases(options)
-        results: dict[str, Any] = {
-            "plan": options.plan_name,
-            "settings": asdict(plan),
-            "database": options.database,
-            "machine": machine(),
-            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        try:
-            started = time.monotonic()
-            if options.target is None:
-                police_key = new_police_key()
-                seed = work / "seed.yaml"
-                seed.write_text(
-                    yaml.safe_dump(
-                        bench_seed(groups, police_key=police_key, hook_url=receiver.hook_url)
-                    )
+    tag = "bench" if options.target is None else f"bench{random.token_hex(3)}"
+    groups = plan_subscribers(plan.groups, tag)
+    secrets = {s.partner_id: s.secret for members in groups.values() for s in members}
+    secrets["bare-http"] = new_secret()
+    (work / "secrets.json").write_text(json.dumps(secrets))
+    port = free_port()
+    receiver_process = start_module(
+        "cvihub_bench.receiver",
+        ["--port", str(port), "--secrets", str(work / "secrets.json")],
+        log=work / "receiver.log",
+        port=port,
+    )
+    receiver = ReceiverClient(f"http://127.0.0.1:{port}")
+    stack: Stack | None = None
+    databases = _databases(options)
+    results: dict[str, Any] = {
+        "plan": options.plan_name,
+        "settings": asdict(plan),
+        "database": options.database,
+        "machine": machine(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    try:
+        started = time.monotonic()
+        if options.target is None:
+            police_key = new_police_key()
+            seed = work / "seed.yaml"
+            seed.write_text(
+                yaml.safe_dump(
+                    bench_seed(groups, police_key=police_key, hook_url=receiver.hook_url)
                 )
-                stack = Stack(
-                    StackConfig(
-                        data_dir=work / "hub",
-                        kafka_port=free_port(),
-                        ports={name: free_port() for name in SERVICES},
-                        sink_port=free_port(),
-                        seed_file=seed,
-                        database=databases,
-                        extra_env=embedded_consumer_env(),
-                    )
-                )
-                log(f"starting the embedded stack with {len(secrets)} bench partners…")
-                info = await asyncio.to_thread(stack.start)
-            else:
-                path = options.target
-                info = StackInfo.load(path / "stack.json" if path.is_dir() else path)
-                log(f"provisioning {len(secrets) - 1} subscribers through the admin API…")
-                police_key = await provision_via_admin(
-                    registry_url=info.urls["registry"],
-                    admin_token=info.admin_token,
-                    groups=groups,
-                    hook_url=receiver.hook_url,
-                )
-            results["stack_ready_s"] = round(time.monotonic() - started, 2)
-            log(f"hub ready after {results['stack_ready_s']} s")
-            watch = Watch({**info.pids, "receiver": receiver_process.pid})
-            watch.start()
-            poster = IntakePoster(info.urls["intake"], police_key)
-            bench = scenarios.Bench(
-                plan=plan,
-                receiver=receiver,
-                poster=poster,
-                groups=groups,
-                kafka=info.kafka,
-                watch=watch,
-                work_dir=work,
-                log=log,
-                tag=tag,
             )
-            try:
-                results["cold_start"] = await scenarios.first_delivery(bench, started_at=started)
-                log(f"cold start: {results['cold_start']}")
-                results["warm_up"] = await scenarios.warm_up(bench)
-                await asyncio.sleep(2.0)
-                results["rss_idle_mib"] = {k: round(v, 1) for k, v in watch.rss_mib().items()}
-                results["baselines"] = await scenarios.baselines(bench, secrets)
-                results["hub"] = await scenarios.hub_matrix(bench)
-                results["max_rate"] = await scenarios.max_rate(bench)
-                results["one_to_many"] = await scenarios.one_to_many(bench)
-                if options.profile:
-                    from cvihub_bench.profile import profile_under_load
+            stack = Stack(
+                StackConfig(
+                    data_dir=work / "hub",
+                    kafka_port=free_port(),
+                    ports={name: free_port() for name in SERVICES},
+                    sink_port=free_port(),
+                    seed_file=seed,
+                    database=databases,
+                    extra_env=embedded_consumer_env(),
+                    with_sink=False,
+                )
+            )
+            log(f"starting the embedded stack with {len(secrets)} bench partners…")
+            info = await asyncio.to_thread(stack.start)
+        else:
+            path = options.target
+            info = StackInfo.load(path / "stack.json" if path.is_dir() else path)
+            log(f"provisioning {len(secrets) - 1} subscribers through the admin API…")
+            police_key = await provision_via_admin(
+                registry_url=info.urls["registry"],
+                admin_token=info.admin_token,
+                groups=groups,
+                hook_url=receiver.hook_url,
+            )
+        results["stack_ready_s"] = round(time.monotonic() - started, 2)
+        log(f"hub ready after {results['stack_ready_s']} s")
+        watch = Watch({**info.pids, "receiver": receiver_process.pid})
+        watch.start()
+        poster = IntakePoster(info.urls["intake"], police_key)
+        bench = scenarios.Bench(
+            plan=plan,
+            receiver=receiver,
+            poster=poster,
+            groups=groups,
+            kafka=info.kafka,
+            watch=watch,
+            work_dir=work,
+            log=log,
+            tag=tag,
+        )
+        try:
+            results["cold_start"] = await scenarios.first_delivery(bench, started_at=started)
+            log(f"cold start: {results['cold_start']}")
+            results["warm_up"] = await scenarios.warm_up(bench)
+            await asyncio.sleep(2.0)
+            results["rss_idle_mib"] = {k: round(v, 1) for k, v in watch.rss_mib().items()}
+            results["baselines"] = await scenarios.baselines(bench, secrets)
+            results["hub"] = await scenarios.hub_matrix(bench)
+            results["max_rate"] = await scenarios.max_rate(bench)
+            results["one_to_many"] = await scenarios.one_to_many(bench)
+            if options.profile:
+                from cvihub_bench.profile import profile_under_load
 
-                    results["profile"] = await profile_under_load(bench, info.pids)
-                if options.growth:
-                    from cvihub_bench.growth import growth
+                results["profile"] = await profile_under_load(bench, info.pids)
+            if options.growth:
+                from cvihub_bench.growth import growth
 
-                    results["growth"] = await growth(bench, stack)
-                results["rss_peak_mib"] = peak_rss(results)
-            finally:
-                watch.close()
-                await poster.close()
+                results["growth"] = await growth(bench, stack)
+            results["rss_peak_mib"] = peak_rss(results)
         finally:
-            await receiver.close()
-            stop(receiver_process)
-            if stack is not None:
-                await asyncio.to_thread(stack.stop)
-            if databases:
-                await _drop_schemas(options.postgres_url, [s for _, s in databases.values() if s])
-        return results
+            watch.close()
+            await poster.close()
+    finally:
+        await receiver.close()
+        stop(receiver_process)
+        if stack is not None:
+            await asyncio.to_thread(stack.stop)
+        if databases:
+            await _drop_schemas(options.postgres_url, [s for _, s in databases.values() if s])
+    return results
 
 
 def peak_rss(results: dict[str, Any]) -> dict[str, float]:

@@ -49,11 +49,10 @@ async def open_loop(
     started = 0
     stopped = False
     for i, offset in enumerate(offsets):
-        delay = start + offset - clock()
-        if delay > 0:
-            await sleep(delay)
-        else:
-            max_lag = max(max_lag, -delay)
+        due = start + offset
+        if due > clock():
+            await sleep(due - clock())
+        max_lag = max(max_lag, clock() - due)
         if stop():
             stopped = True
             break
