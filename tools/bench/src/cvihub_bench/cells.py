@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.schedule import open_loop
 from cvihub_bench.tracker import Tracker
@@ -71,7 +73,11 @@ async def run_cell(
     async def watch() -> None:
         nonlocal seen
         while sending or tracker.outstanding:
-            await receiver.poll()
+            try:
+                await receiver.poll()
+            except httpx.HTTPError:
+                await asyncio.sleep(POLL_SECONDS)  # a busy receiver; its records stay
+                continue
             tracker.arrived(receiver.records[seen:])
             seen = len(receiver.records)
             on_tick()

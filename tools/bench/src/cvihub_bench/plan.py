@@ -18,6 +18,8 @@ class Plan:
     fan_out_wait_s: float
     baseline_rate: float
     baseline_s: float
+    skip_moot: bool = False
+    """Skip a cell when a lighter one already fell behind (the quick run's time budget)."""
 
     @property
     def groups(self) -> tuple[int, ...]:
@@ -42,6 +44,7 @@ QUICK = Plan(
     fan_out_wait_s=20.0,
     baseline_rate=50,
     baseline_s=2.0,
+    skip_moot=True,
 )
 
 FULL = Plan(

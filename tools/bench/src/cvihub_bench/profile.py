@@ -3,6 +3,7 @@ function (inclusive and own share of the samples)."""
 
 import asyncio
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,14 @@ def summarize(collapsed: str, *, top: int = 20) -> dict[str, Any]:
 
 async def record(pid: int, seconds: float, out: Path) -> dict[str, Any]:
     """py-spy record of one process for the duration, raw format; its summary."""
+    args = ["record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100",
+            "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
     process = await asyncio.create_subprocess_exec(
-        "py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100",
-        "--format", "raw", "--output", str(out), "--nonblocking",
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        str(Path(sys.executable).parent / "py-spy"),  # installed beside this interpreter
+        *args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, err = await process.communicate()
     collapsed = await asyncio.to_thread(_read, out)
     if process.returncode != 0 or collapsed is None:
@@ -80,7 +84,10 @@ async def profile_under_load(bench: Bench, pids: dict[str, int]) -> dict[str, An
         duration=seconds,
         subscribers=PROFILE_SUBSCRIBERS,
     )
-    *summaries, cell = await asyncio.gather(*recordings, load)
+    *summaries, cell = await asyncio.gather(*recordings, load, return_exceptions=True)
+    if isinstance(cell, BaseException):
+        raise cell
+    summaries = [{"error": repr(s)} if isinstance(s, BaseException) else s for s in summaries]
     found: dict[str, Any] = dict(zip([n for n in PROFILED if n in pids], summaries, strict=True))
     found["load"] = {k: cell[k] for k in ("rate", "subscribers", "sent", "delivered", "expected")}
     return found

@@ -194,7 +194,8 @@ async def matrix(
     failed: list[tuple[float, int]] = []
     results: list[dict[str, Any]] = []
     for rate, subs in bench.plan.cells():
-        if (cause := dominated((rate, subs), failed)) is not None:
+        cause = dominated((rate, subs), failed) if bench.plan.skip_moot else None
+        if cause is not None:
             results.append(
                 {
                     "rate": rate,
@@ -210,7 +211,7 @@ async def matrix(
         results.append(cell)
         if cell["stopped_early"] or cell["lost"] or not cell["drained"]:
             failed.append((rate, subs))
-            await settle(bench)
+            await settle(bench, limit_s=bench.plan.drain_s)
     return results
 
 
