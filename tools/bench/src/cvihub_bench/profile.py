@@ -22,8 +22,20 @@ def _frame(raw: str) -> str:
     return f"{name} ({file})" if file else name
 
 
-def summarize(collapsed: str, *, top: int = 20) -> dict[str, Any]:
-    """Inclusive and own shares (%) per function of py-spy's raw (collapsed) stacks."""
+GENERIC_FILES = frozenset(
+    {"runners.py", "core.py", "main.py", "base_events.py", "_compat.py", "server.py",
+     "<frozen runpy>", "__main__.py", "events.py", "threading.py", "model.py", "utils.py"}
+)  # fmt: skip
+"""Frames on (almost) every stack (event loop, CLI, thread start): they say nothing."""
+
+
+def _telling(frame: str) -> bool:
+    return frame.rpartition(" (")[2].rstrip(")") not in GENERIC_FILES
+
+
+def summarize(collapsed: str, *, top: int = 30) -> dict[str, Any]:
+    """Inclusive and own shares (%) per function of py-spy's raw (collapsed) stacks; the
+    inclusive list leaves out the event loop's and CLI's frames that every stack has."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
@@ -44,7 +56,7 @@ def summarize(collapsed: str, *, top: int = 20) -> dict[str, Any]:
 
     return {
         "samples": total,
-        "inclusive_pct": [(f, share(n)) for f, n in inclusive.most_common(top)],
+        "inclusive_pct": [(f, share(n)) for f, n in inclusive.most_common() if _telling(f)][:top],
         "own_pct": [(f, share(n)) for f, n in own.most_common(top)],
     }
 

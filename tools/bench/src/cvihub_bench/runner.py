@@ -5,7 +5,6 @@ import json
 import os
 import platform
 import secrets as random
-import shutil
 import tempfile
 import time
 import uuid
@@ -30,7 +29,7 @@ from cvihub_bench.provision import (
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.senders import IntakePoster
 from cvihub_cli.embedded import embedded_consumer_env, free_port
-from cvihub_cli.stack import SERVICES, Stack, StackConfig, StackInfo
+from cvihub_cli.stack import REPO_ROOT, SERVICES, Stack, StackConfig, StackInfo
 
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -90,14 +89,21 @@ async def _drop_schemas(url: str, schemas: list[str]) -> None:
 
 async def run(options: Options, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the whole bench; the results as one JSON-ready dict."""
-    work = Path(tempfile.mkdtemp(prefix="cvihub-bench-"))
+    runs = REPO_ROOT / "var" / "bench"
+    runs.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=time.strftime("run-%Y%m%dT%H%M%S-"), dir=runs))
     try:
         results = await _run_in(work, options, log)
-    except BaseException:
-        log(f"the bench failed; logs kept in {work}")
-        raise
-    shutil.rmtree(work, ignore_errors=True)
+    finally:
+        await asyncio.to_thread(_drop_files, work)
+        log(f"logs and profiles of this run: {work}")
     return results
+
+
+def _drop_files(work: Path) -> None:
+    """Delete a run's SQLite files; its logs and profiles stay for a look."""
+    for database in work.rglob("*.db*"):
+        database.unlink()
 
 
 async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> dict[str, Any]:
