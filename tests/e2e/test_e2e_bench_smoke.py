@@ -18,7 +18,7 @@ async def test_tiny_bench_counts_verified_deliveries(hub: Stack, tmp_path: Path)
     target = hub.config.data_dir / "stack.json"
     results = await run(Options(plan=TINY, plan_name="smoke", target=target))
 
-    assert all(results["warm_up"].values()), results["warm_up"]
+    assert all(group["ready"] for group in results["groups"]), results["groups"]
     [cell] = results["hub"]
     assert cell["accepted"] == cell["sent"] == 5
     assert cell["expected"] == 5 * 2

@@ -89,60 +89,49 @@ def bench_seed(
     return {"partners": partners}
 
 
-async def provision_via_admin(
-    *,
-    registry_url: str,
-    admin_token: str,
-    groups: dict[int, list[Subscriber]],
-    hook_url: Callable[[str], str],
-    concurrency: int = 4,
-) -> str:
-    """Create the bench partners in a running registry; the police partner's new API key.
+class Admin:
+    """Creates bench partners through a running registry's admin API."""
 
-    Give plan_subscribers a per-run tag so runs against one deployment never collide."""
-    headers = {"Authorization": f"Bearer {admin_token}"}
-    base = registry_url.rstrip("/") + "/v1/admin"
-    gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30.0) as client:
+    def __init__(self, registry_url: str, admin_token: str, *, concurrency: int = 4) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=registry_url.rstrip("/") + "/v1/admin",
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=30.0,
+        )
+        self.gate = asyncio.Semaphore(concurrency)
 
-        async def call(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            async with gate:
-                response = await client.post(path, json=body)
-            if response.is_error:
-                raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
-            result: dict[str, Any] = response.json()
-            return result
+    async def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with self.gate:
+            response = await self.client.post(path, json=body)
+        if response.is_error:
+            raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
+        result: dict[str, Any] = response.json()
+        return result
 
-        async def subscriber(s: Subscriber) -> None:
-            await call(
-                "/partners",
-                {
-                    "partner_id": s.partner_id,
-                    "name": s.partner_id,
-                    "kind": "cvi_org",
-                    "zones": [s.zone],
-                },
-            )
-            await call(
-                "/grants",
-                {
-                    "partner_id": s.partner_id,
-                    "stream": ALERTS,
-                    "action": "subscribe",
-                    "zones": [s.zone],
-                },
-            )
-            await call(
-                f"/partners/{s.partner_id}/subscriptions",
-                {"stream": ALERTS, "url": hook_url(s.partner_id), "secret": s.secret},
-            )
-
-        police = f"{POLICE_ID}-{secrets.token_hex(3)}"
-        await call("/partners", {"partner_id": police, "name": police, "kind": "police"})
-        await call("/grants", {"partner_id": police, "stream": ALERTS, "action": "publish"})
-        issued = await call(f"/partners/{police}/keys", {})
-        await asyncio.gather(*(subscriber(s) for members in groups.values() for s in members))
+    async def police(self, tag: str) -> str:
+        """A police partner allowed to publish alerts; its new API key."""
+        police = f"{tag}-police-{secrets.token_hex(3)}"
+        await self._call("/partners", {"partner_id": police, "name": police, "kind": "police"})
+        await self._call("/grants", {"partner_id": police, "stream": ALERTS, "action": "publish"})
+        issued = await self._call(f"/partners/{police}/keys", {})
         return str(issued["api_key"])
+
+    async def subscribers(self, members: list[Subscriber], hook_url: Callable[[str], str]) -> None:
+        """Each member as a CVI org with a zone-limited alerts grant and a webhook."""
+
+        async def one(s: Subscriber) -> None:
+            partner = {"partner_id": s.partner_id, "name": s.partner_id, "kind": "cvi_org"}
+            await self._call("/partners", {**partner, "zones": [s.zone]})
+            grant = {"partner_id": s.partner_id, "stream": ALERTS, "action": "subscribe"}
+            await self._call("/grants", {**grant, "zones": [s.zone]})
+            webhook = {"stream": ALERTS, "url": hook_url(s.partner_id), "secret": s.secret}
+            await self._call(f"/partners/{s.partner_id}/subscriptions", webhook)
+
+        await asyncio.gather(*(one(s) for s in members))
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()
 
 
 def bench_alert(*, zone: str) -> dict[str, Any]:

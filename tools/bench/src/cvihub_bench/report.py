@@ -126,6 +126,13 @@ def _other_sections(results: dict[str, Any]) -> list[str]:
         f"{one.get('expected')} arrived) | ≤ 2,000 ms (1,000 subscribers) |"
     )
     out.append(f"| cold start to first delivery | {cold.get('first_delivery_s')} s | ≤ 10 s |")
+    if every := results.get("with_every_group"):
+        lat = every.get("latency_ms") or {}
+        out.append(
+            f"| 10 alerts/s to 1 subscriber with {every['stream_subscribers']} on the stream: "
+            f"p50 / p99 | {_ms(lat.get('p50'))} / {_ms(lat.get('p99'))} ms ({_status(every)}) "
+            "| as with 1 on the stream |"
+        )
     out.append(
         f"| resident memory of the stack, idle | "
         f"{sum(idle[p] for p in hub_procs):,.0f} MiB | ≤ 500 MB |"

@@ -19,13 +19,7 @@ import yaml
 from cvihub_bench import scenarios
 from cvihub_bench.plan import Plan
 from cvihub_bench.procs import Watch, start_module, stop
-from cvihub_bench.provision import (
-    bench_seed,
-    new_police_key,
-    new_secret,
-    plan_subscribers,
-    provision_via_admin,
-)
+from cvihub_bench.provision import Admin, bench_seed, new_police_key, new_secret, plan_subscribers
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.senders import IntakePoster
 from cvihub_cli.embedded import embedded_consumer_env, free_port
@@ -137,7 +131,7 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
             seed = work / "seed.yaml"
             seed.write_text(
                 yaml.safe_dump(
-                    bench_seed(groups, police_key=police_key, hook_url=receiver.hook_url)
+                    bench_seed({1: groups[1]}, police_key=police_key, hook_url=receiver.hook_url)
                 )
             )
             stack = Stack(
@@ -152,18 +146,15 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
                     with_sink=False,
                 )
             )
-            log(f"starting the embedded stack with {len(secrets)} bench partners…")
+            log("starting the embedded stack (seeded: a police partner and one subscriber)…")
             info = await asyncio.to_thread(stack.start)
+            admin = Admin(info.urls["registry"], info.admin_token)
         else:
             path = options.target
             info = StackInfo.load(path / "stack.json" if path.is_dir() else path)
-            log(f"provisioning {len(secrets) - 1} subscribers through the admin API…")
-            police_key = await provision_via_admin(
-                registry_url=info.urls["registry"],
-                admin_token=info.admin_token,
-                groups=groups,
-                hook_url=receiver.hook_url,
-            )
+            admin = Admin(info.urls["registry"], info.admin_token)
+            police_key = await admin.police(tag)
+            await admin.subscribers(groups[1], receiver.hook_url)
         results["stack_ready_s"] = round(time.monotonic() - started, 2)
         log(f"hub ready after {results['stack_ready_s']} s")
         watch = Watch({**info.pids, "receiver": receiver_process.pid})
@@ -178,18 +169,27 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
             watch=watch,
             work_dir=work,
             log=log,
+            admin=admin,
             tag=tag,
+            provisioned={1},
         )
         try:
             results["cold_start"] = await scenarios.first_delivery(bench, started_at=started)
             log(f"cold start: {results['cold_start']}")
-            results["warm_up"] = await scenarios.warm_up(bench)
             await asyncio.sleep(2.0)
             results["rss_idle_mib"] = {k: round(v, 1) for k, v in watch.rss_mib().items()}
             results["baselines"] = await scenarios.baselines(bench, secrets)
-            results["hub"] = await scenarios.hub_matrix(bench)
+            # Groups are added as the cells need them, so a cell of N subscribers runs with
+            # about N on the stream; the probe at the end shows what all of them cost.
             results["max_rate"] = await scenarios.max_rate(bench)
+            results["groups"] = []
+            results["hub"] = []
+            for size in plan.subscribers:
+                results["groups"].append(await scenarios.add_group(bench, size))
+                results["hub"] += await scenarios.hub_cells(bench, size)
+            results["groups"].append(await scenarios.add_group(bench, plan.fan_out_to))
             results["one_to_many"] = await scenarios.one_to_many(bench)
+            results["with_every_group"] = await scenarios.probe_with_everyone(bench)
             if options.profile:
                 from cvihub_bench.profile import profile_under_load
 
@@ -202,6 +202,7 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
         finally:
             watch.close()
             await poster.close()
+            await admin.close()
     finally:
         await receiver.close()
         stop(receiver_process)
@@ -216,8 +217,7 @@ def peak_rss(results: dict[str, Any]) -> dict[str, float]:
     """The largest resident memory each process reached in any measured cell."""
     peaks: dict[str, float] = {}
     cells = [*results.get("hub", []), *results.get("max_rate", {}).get("steps", [])]
-    if one := results.get("one_to_many"):
-        cells.append(one)
+    cells += [results[k] for k in ("one_to_many", "with_every_group") if k in results]
     for cell in cells:
         for name, usage in cell.get("processes", {}).items():
             peaks[name] = max(peaks.get(name, 0.0), usage["peak_rss_mib"])

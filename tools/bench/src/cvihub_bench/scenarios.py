@@ -5,7 +5,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from cvihub_bench.baselines import create_topic, kafka_round_trip
 from cvihub_bench.cells import Limits, Sender, run_cell
 from cvihub_bench.plan import Plan, dominated
 from cvihub_bench.procs import Watch, start_module, stop
-from cvihub_bench.provision import Subscriber, zone_for
+from cvihub_bench.provision import Admin, Subscriber, zone_for
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.senders import IntakePoster, SignedPoster, TopicSender
 
@@ -34,7 +34,10 @@ class Bench:
     watch: Watch
     work_dir: Path
     log: Log
+    admin: Admin
     tag: str = "bench"
+    provisioned: set[int] = field(default_factory=set)
+    failed: list[tuple[float, int]] = field(default_factory=list)
 
     def zone(self, size: int) -> str:
         """The zone whose alerts reach the group of this size."""
@@ -95,21 +98,25 @@ async def first_delivery(bench: Bench, *, started_at: float) -> dict[str, Any]:
     }
 
 
-async def warm_up(bench: Bench) -> dict[int, bool]:
-    """One alert to each group, waiting for every subscriber: the registry copies are current."""
-    ready: dict[int, bool] = {}
-    for size in bench.groups:
-        cell = await run_cell(
-            rate=1,
-            duration=1,
-            subscribers=size,
-            send=bench.poster.sender(bench.zone(size)),
-            receiver=bench.receiver,
-            limits=Limits(lag_s=600, drain_s=max(60, size / 5)),
-        )
-        ready[size] = cell["lost"] == 0
-        bench.log(f"warm-up: group of {size}: {cell['delivered']}/{cell['expected']} arrived")
-    return ready
+async def add_group(bench: Bench, size: int) -> dict[str, Any]:
+    """Create the group through the admin API (unless seeded), then send it one alert and wait
+    for every member: the services' registry copies know it before anything is measured."""
+    started = time.monotonic()
+    if size not in bench.provisioned:
+        await bench.admin.subscribers(bench.groups[size], bench.receiver.hook_url)
+        bench.provisioned.add(size)
+    created = time.monotonic()
+    cell = await run_cell(
+        rate=1, duration=1, subscribers=size, send=bench.poster.sender(bench.zone(size)),
+        receiver=bench.receiver, limits=Limits(lag_s=600, drain_s=max(60, size / 5)),
+    )  # fmt: skip
+    bench.log(f"group of {size}: {cell['delivered']}/{cell['expected']} arrived")
+    return {
+        "size": size,
+        "provision_s": round(created - started, 2),
+        "ready": cell["lost"] == 0,
+        "first_alert_last_arrival_ms": cell["last_arrival_ms"],
+    }
 
 
 async def baselines(bench: Bench, secrets: dict[str, str]) -> dict[str, Any]:
@@ -188,12 +195,20 @@ async def bare_fan_out(bench: Bench, producer: AIOKafkaProducer) -> list[dict[st
 
 
 async def matrix(
-    bench: Bench, label: str, sender_for: Callable[[int], Sender]
+    bench: Bench,
+    label: str,
+    sender_for: Callable[[int], Sender],
+    *,
+    only: int | None = None,
+    failed: list[tuple[float, int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every cell of the plan, lightest first, skipping those a lighter failure makes moot."""
-    failed: list[tuple[float, int]] = []
+    """The plan's cells (of one subscriber count if `only`), lightest first; in the quick run
+    those a lighter failure makes moot are skipped."""
+    failed = [] if failed is None else failed
     results: list[dict[str, Any]] = []
     for rate, subs in bench.plan.cells():
+        if only is not None and subs != only:
+            continue
         cause = dominated((rate, subs), failed) if bench.plan.skip_moot else None
         if cause is not None:
             results.append(
@@ -225,9 +240,25 @@ async def settle(bench: Bench, quiet_s: float = 1.0, limit_s: float = 30.0) -> N
         await bench.receiver.poll()
 
 
-async def hub_matrix(bench: Bench) -> list[dict[str, Any]]:
-    """End-to-end latency from intake's 202 to each verified arrival, every cell."""
-    return await matrix(bench, "hub", lambda subs: bench.poster.sender(bench.zone(subs)))
+async def hub_cells(bench: Bench, subscribers: int) -> list[dict[str, Any]]:
+    """End-to-end latency from intake's 202 to each verified arrival, cells of one count."""
+    return await matrix(
+        bench,
+        "hub",
+        lambda subs: bench.poster.sender(bench.zone(subs)),
+        only=subscribers,
+        failed=bench.failed,
+    )
+
+
+async def probe_with_everyone(bench: Bench) -> dict[str, Any]:
+    """10 alerts/s to one subscriber once every group exists: what the others cost."""
+    cell = await bench.measured(
+        bench.poster.sender(bench.zone(1)), rate=10, duration=bench.plan.cell_s, subscribers=1
+    )
+    cell["stream_subscribers"] = sum(len(bench.groups[size]) for size in bench.provisioned)
+    bench.log(_describe(f"with {cell['stream_subscribers']} subscribers on the stream", cell))
+    return cell
 
 
 async def max_rate(bench: Bench) -> dict[str, Any]:
