@@ -1,5 +1,6 @@
 """`cvihub`: start the hub, check it, and watch a demo referral and alert go through."""
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -16,6 +17,7 @@ from cvihub_cli.admin_cli import admin_app
 from cvihub_cli.admin_consents_cli import consents_app
 from cvihub_cli.contracts_cli import contracts_app
 from cvihub_cli.demo import HOSPITAL_KEY, OUTREACH_KEY, PEACE_KEY, POLICE_KEY, DemoStep, run_demo
+from cvihub_cli.embedded import embedded_consumer_env
 from cvihub_cli.sink import create_sink, secrets_from_seed
 from cvihub_cli.stack import DEMO_SEED, REPO_ROOT, Stack, StackConfig, StackInfo
 
@@ -43,7 +45,14 @@ def up(
     seed: Annotated[Path, typer.Option(help="Partners to load at start.")] = DEMO_SEED,
 ) -> None:
     """Start the broker and the four services on SQLite with demo partners; Ctrl-C stops all."""
-    stack = Stack(StackConfig(data_dir=data_dir, kafka=kafka, seed_file=seed))
+    # The embedded broker answers a fetch only when its wait ends: without these settings each
+    # hop waited aiokafka's 500 ms (`./hub bench` measures both, docs/performance.md).
+    tuning = {
+        name: value
+        for name, value in (embedded_consumer_env() if kafka is None else {}).items()
+        if name not in os.environ  # what the operator set wins
+    }
+    stack = Stack(StackConfig(data_dir=data_dir, kafka=kafka, seed_file=seed, extra_env=tuning))
     with console.status("starting the broker and the four services…"):
         info = stack.start()
     _print_endpoints(info, data_dir)
