@@ -73,6 +73,25 @@ def _progress(url: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in progress.items()}
 
 
+def wait_caught_up(urls: dict[str, str], *, timeout: float = 60.0) -> None:
+    """Wait until every registry copy holds the registry's newest state (the seed included),
+    so the next request is decided with the partners and grants it expects."""
+    deadline = time.monotonic() + timeout
+    copies = [name for name in urls if name != "registry"]
+    behind: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        target = _progress(urls["registry"]).get("registry_sequence", 0)
+        behind = {
+            name: seen
+            for name in copies
+            if (seen := _progress(urls[name]).get("registry_copy_sequence", -1)) < target
+        }
+        if not behind:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"registry copies still behind after {timeout}s: {behind}")
+
+
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
     """A secret kept in the data dir, so a restarted hub can read what it encrypted before."""
     if path.exists():
@@ -190,22 +209,7 @@ class Stack:
         raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.logs / name}.log")
 
     def _wait_caught_up(self, urls: dict[str, str], timeout: float = 60.0) -> None:
-        """Wait until every registry copy holds the registry's newest state (the seed included),
-        so the first request after `up` is decided with the partners and grants it expects."""
-        deadline = time.monotonic() + timeout
-        copies = [name for name in urls if name != "registry"]
-        behind: dict[str, int] = {}
-        while time.monotonic() < deadline:
-            target = _progress(urls["registry"]).get("registry_sequence", 0)
-            behind = {
-                name: seen
-                for name in copies
-                if (seen := _progress(urls[name]).get("registry_copy_sequence", -1)) < target
-            }
-            if not behind:
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"registry copies still behind after {timeout}s: {behind}")
+        wait_caught_up(urls, timeout=timeout)
 
     def kill(self, name: str) -> None:
         """Kill one process at once, as a crash would (SIGKILL)."""

@@ -23,7 +23,7 @@ from cvihub_bench.provision import Admin, bench_seed, new_police_key, new_secret
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.senders import IntakePoster
 from cvihub_cli.embedded import embedded_consumer_env, free_port
-from cvihub_cli.stack import REPO_ROOT, SERVICES, Stack, StackConfig, StackInfo
+from cvihub_cli.stack import REPO_ROOT, SERVICES, Stack, StackConfig, StackInfo, wait_caught_up
 
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -155,6 +155,7 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
             admin = Admin(info.urls["registry"], info.admin_token)
             police_key = await admin.police(tag)
             await admin.subscribers(groups[1], receiver.hook_url)
+            await asyncio.to_thread(wait_caught_up, info.urls, timeout=120)
         results["stack_ready_s"] = round(time.monotonic() - started, 2)
         log(f"hub ready after {results['stack_ready_s']} s")
         watch = Watch({**info.pids, "receiver": receiver_process.pid})
@@ -170,6 +171,7 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
             work_dir=work,
             log=log,
             admin=admin,
+            urls=info.urls,
             tag=tag,
             provisioned={1},
         )

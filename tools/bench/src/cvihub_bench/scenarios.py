@@ -18,6 +18,7 @@ from cvihub_bench.procs import Watch, start_module, stop
 from cvihub_bench.provision import Admin, Subscriber, zone_for
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.senders import IntakePoster, SignedPoster, TopicSender
+from cvihub_cli.stack import wait_caught_up
 
 Log = Callable[[str], None]
 
@@ -35,6 +36,7 @@ class Bench:
     work_dir: Path
     log: Log
     admin: Admin
+    urls: dict[str, str]
     tag: str = "bench"
     provisioned: set[int] = field(default_factory=set)
     failed: list[tuple[float, int]] = field(default_factory=list)
@@ -105,6 +107,8 @@ async def add_group(bench: Bench, size: int) -> dict[str, Any]:
     if size not in bench.provisioned:
         await bench.admin.subscribers(bench.groups[size], bench.receiver.hook_url)
         bench.provisioned.add(size)
+        # An alert is routed with what the copy knows when it arrives: wait for the copies.
+        await asyncio.to_thread(wait_caught_up, bench.urls, timeout=120)
     created = time.monotonic()
     cell = await run_cell(
         rate=1, duration=1, subscribers=size, send=bench.poster.sender(bench.zone(size)),
