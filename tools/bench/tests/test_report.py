@@ -42,7 +42,7 @@ def test_markdown_shows_ratio_and_skips(tmp_path: Path) -> None:
     row = next(line for line in text.splitlines() if line.startswith("| 10 | 25 |"))
     assert "| 20.0 |" in row and "| 4.0 | 4.0 |" in row  # hub 20 / bare 5
     assert "skipped: moot" in text
-    assert "| resident memory of the stack, idle | 100 MiB" in text  # receiver not counted
+    assert "| resident memory of the stack, idle | 100 MiB (105 MB)" in text  # not the receiver
     paths = write(_results(), tmp_path, "unit")
     assert json.loads(paths[0].read_text())["plan"] == "unit"
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
