@@ -42,6 +42,8 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     with_sink: bool = True
     """Start the demo webhook sink (the bench brings its own receiver)."""
+    start_timeout: float = 60.0
+    """Seconds each service may take to answer /health (longer on a busy machine)."""
 
 
 @dataclass
@@ -162,8 +164,8 @@ class Stack:
             if self.config.with_sink:
                 wait_for_port(self.config.sink_port, timeout=30)
             for name, url in urls.items():
-                self._wait_healthy(name, url)
-            self._wait_caught_up(urls)
+                self._wait_healthy(name, url, timeout=self.config.start_timeout)
+            self._wait_caught_up(urls, timeout=self.config.start_timeout)
         except BaseException:
             self.stop()
             raise
