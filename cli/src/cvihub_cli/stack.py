@@ -43,7 +43,7 @@ class StackConfig:
     with_sink: bool = True
     """Start the demo webhook sink (the bench brings its own receiver)."""
     start_timeout: float = 60.0
-    """Seconds each service may take to answer /health (longer on a busy machine)."""
+    """Seconds the sink and each service may take to start (longer on a busy machine)."""
 
 
 @dataclass
@@ -162,7 +162,7 @@ class Stack:
             urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
             sink_url = f"http://127.0.0.1:{self.config.sink_port}" if self.config.with_sink else ""
             if self.config.with_sink:
-                wait_for_port(self.config.sink_port, timeout=30)
+                wait_for_port(self.config.sink_port, timeout=self.config.start_timeout)
             for name, url in urls.items():
                 self._wait_healthy(name, url, timeout=self.config.start_timeout)
             self._wait_caught_up(urls, timeout=self.config.start_timeout)
