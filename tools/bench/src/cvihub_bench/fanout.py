@@ -50,7 +50,9 @@ async def run(
     await consumer.seek_to_beginning()
     gate = asyncio.Semaphore(CONCURRENCY)
     tasks: set[asyncio.Task[None]] = set()
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    limits = httpx.Limits(
+        max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=receiver, timeout=10.0, limits=limits) as client:
         try:
             async for record in consumer:

@@ -14,6 +14,7 @@ from cvihub_bench.provision import bench_alert
 from cvihub_bench.tracker import Tracker
 
 ALERTS_PATH = "/v1/incident-alerts"
+KEEPALIVE_S = 2.0
 
 
 def _client(base_url: str, headers: dict[str, str], connections: int) -> httpx.AsyncClient:
@@ -21,7 +22,13 @@ def _client(base_url: str, headers: dict[str, str], connections: int) -> httpx.A
         base_url=base_url,
         headers=headers,
         timeout=httpx.Timeout(10.0),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        # Below uvicorn's 5 s keep-alive: a connection the server has just closed while idle
+        # between cells would otherwise fail the next cell's first sends with a ReadError.
+        limits=httpx.Limits(
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=KEEPALIVE_S,
+        ),
     )
 
 
