@@ -8,7 +8,7 @@ from pathlib import Path
 from cvihub_bench.plan import FULL, QUICK
 from cvihub_bench.report import write
 from cvihub_bench.runner import POSTGRES_URL, Options, run
-from cvihub_cli.stack import REPO_ROOT
+from cvihub_cli.stack_info import REPO_ROOT
 
 
 def parse(argv: list[str]) -> tuple[Options, Path]:

@@ -25,11 +25,10 @@ from cvihub_bench.provision import Admin, bench_seed, new_police_key, new_secret
 from cvihub_bench.receiver import ReceiverClient
 from cvihub_bench.senders import IntakePoster
 from cvihub_cli.embedded import embedded_consumer_env, free_port
-from cvihub_cli.stack import REPO_ROOT, SERVICES, Stack, StackConfig, StackInfo, wait_caught_up
+from cvihub_cli.stack import Stack, StackConfig, wait_caught_up
+from cvihub_cli.stack_info import REPO_ROOT, SERVICES, StackInfo
 
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-START_TIMEOUT_S = 180.0
-"""A busy 2-core machine can take minutes to start four services; the figure says how long."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +162,6 @@ async def _run_in(work: Path, options: Options, log: Callable[[str], None]) -> d
                     database=databases,
                     extra_env=embedded_consumer_env(),
                     with_sink=False,
-                    start_timeout=START_TIMEOUT_S,
                 )
             )
             log("starting the embedded stack (seeded: a police partner and one subscriber)…")
