@@ -44,6 +44,8 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     fork_server: bool = False
     """Fork the services from one process that imported their libraries once (faster start)."""
+    with_sink: bool = True
+    """Start the demo webhook sink (the bench brings its own receiver)."""
 
 
 def _progress(http: httpx.Client, url: str) -> dict[str, int]:
@@ -54,6 +56,33 @@ def _progress(http: httpx.Client, url: str) -> dict[str, int]:
         return {}
     progress = body.get("progress", {}) if isinstance(body, dict) else {}
     return {str(k): int(v) for k, v in progress.items()}
+
+
+def wait_caught_up(
+    urls: dict[str, str], *, timeout: float = START_TIMEOUT, http: httpx.Client | None = None
+) -> None:
+    """Wait until every registry copy holds the registry's newest state (the seed included),
+    so the next request is decided with the partners and grants it expects."""
+    client = http or httpx.Client(timeout=2.0)
+    deadline = time.monotonic() + timeout
+    copies = [name for name in urls if name != "registry"]
+    behind: dict[str, int] = {}
+    try:
+        while time.monotonic() < deadline:
+            target = _progress(client, urls["registry"]).get("registry_sequence", 0)
+            behind = {
+                name: seen
+                for name in copies
+                if (seen := _progress(client, urls[name]).get("registry_copy_sequence", -1))
+                < target
+            }
+            if not behind:
+                return
+            time.sleep(0.1)
+    finally:
+        if http is None:
+            client.close()
+    raise TimeoutError(f"registry copies still behind after {timeout}s: {behind}")
 
 
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
@@ -130,23 +159,14 @@ class Stack:
             self._broker_env = embedded_consumer_env()
         self._kafka, self._secret_key, self._admin_token = kafka, secret_key, admin_token
         try:
-            self._spawn(
-                "sink",
-                [
-                    "-m",
-                    "cvihub_cli.main",
-                    "sink",
-                    "--port",
-                    str(self.config.sink_port),
-                    *(["--seed", str(self.config.seed_file)] if self.config.seed_file else []),
-                ],
-                dict(os.environ),
-            )
+            if self.config.with_sink:
+                self._spawn_sink()
             for name, port in self.config.ports.items():
                 self._spawn_service(name, name, port)
             urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
-            sink_url = f"http://127.0.0.1:{self.config.sink_port}"
-            wait_for_port(self.config.sink_port, timeout=START_TIMEOUT)
+            sink_url = f"http://127.0.0.1:{self.config.sink_port}" if self.config.with_sink else ""
+            if self.config.with_sink:
+                wait_for_port(self.config.sink_port, timeout=START_TIMEOUT)
             for name, url in urls.items():
                 self._wait_healthy(name, url)
             self._wait_caught_up(urls)
@@ -162,6 +182,11 @@ class Stack:
         )
         self.info.save(self.config.data_dir / "stack.json")
         return self.info
+
+    def _spawn_sink(self) -> None:
+        seed = ["--seed", str(self.config.seed_file)] if self.config.seed_file else []
+        args = ["-m", "cvihub_cli.main", "sink", "--port", str(self.config.sink_port), *seed]
+        self._spawn("sink", args, dict(os.environ))
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = (self.logs / f"{name}.log").open("ab")
@@ -190,23 +215,7 @@ class Stack:
         raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.logs / name}.log")
 
     def _wait_caught_up(self, urls: dict[str, str], timeout: float = START_TIMEOUT) -> None:
-        """Wait until every registry copy holds the registry's newest state (the seed included),
-        so the first request after `up` is decided with the partners and grants it expects."""
-        deadline = time.monotonic() + timeout
-        copies = [name for name in urls if name != "registry"]
-        behind: dict[str, int] = {}
-        while time.monotonic() < deadline:
-            target = _progress(self._http, urls["registry"]).get("registry_sequence", 0)
-            behind = {
-                name: seen
-                for name in copies
-                if (seen := _progress(self._http, urls[name]).get("registry_copy_sequence", -1))
-                < target
-            }
-            if not behind:
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"registry copies still behind after {timeout}s: {behind}")
+        wait_caught_up(urls, timeout=timeout, http=self._http)
 
     def kill(self, name: str) -> None:
         """Kill one process at once, as a crash would (SIGKILL)."""

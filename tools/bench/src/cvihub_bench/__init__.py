@@ -1,0 +1,1 @@
+"""`./hub bench`: the hub's latency, throughput and footprint benchmark."""
