@@ -5,7 +5,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cvihub_intake import api, handlers, models
+from cvihub_intake import api, handlers, models, service
+from cvihub_intake.acceptance import Gate
 from cvihub_intake.deps import build_deps
 from cvihub_intake.middleware import count_body_refusal, install_refusal_counting
 from cvihub_intake.settings import IntakeSettings
@@ -44,6 +45,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     hosting.add_loop(recorder.run)
 
+    async def purge_expired_keys() -> None:
+        await service.purge_expired_keys(hosting.sessions)
+
+    hosting.add_loop(purge_expired_keys)
+
     consumer = EventConsumer(
         name=SERVICE_NAME,
         sessions=hosting.sessions,
@@ -63,11 +69,14 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     install_refusal_counting(app, kind_of=api.submission_kind_of)
     install_refusal_audit(app, recorder, reasons={"not-granted": "no publish grant"})
     install_ops_routes(app, hosting, copy_progress(models.registry_copy, hosting.sessions))
-    app.include_router(
-        api.intake_router(
-            build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
-        )
+    deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
+    gate = Gate(
+        sessions=hosting.sessions,
+        recorder=recorder,
+        wake_relay=relay.wake,
+        policy=settings.policy(),
     )
+    app.include_router(api.intake_router(deps, gate))
     install_http_surface(
         app,
         max_body_bytes=settings.max_body_bytes,

@@ -1,8 +1,9 @@
-"""Tables of the intake service: submissions, the outbox, the inbox and the registry copy."""
+"""Tables of the intake service: submissions, idempotency keys, the outbox, the inbox and the
+registry copy."""
 
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Table
+from sqlalchemy import JSON, Column, Integer, PrimaryKeyConstraint, String, Table
 
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
@@ -31,4 +32,21 @@ submissions = Table(
     Column("partner_id", String(64), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
     Column("accepted_at", UtcDateTime(), nullable=False),
+)
+
+
+# A retried request finds its first answer here. The key is kept hashed (it may be any text the
+# partner chose); the answer holds ids only, never the payload. Written in the transaction that
+# stages the event, so a key is taken if and only if its event is in the outbox.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("partner_id", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
+    PrimaryKeyConstraint("partner_id", "key_hash"),
 )

@@ -1,7 +1,11 @@
 """Settings of the intake service, read from INTAKE_* environment variables."""
 
+from datetime import timedelta
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from cvihub_intake.service import Policy
 from cvihub_runtime.settings import ServiceSettings
 
 
@@ -9,3 +13,24 @@ class IntakeSettings(ServiceSettings):
     """Broker, database and request limits of the intake service."""
 
     model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+
+    idempotency_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="How long an Idempotency-Key (and a CloudEvent's source + id) is remembered.",
+    )
+    future_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=24 * 3600,
+        description="How far in the future a time at which something happened may lie "
+        "(clock skew between the partner's system and the hub).",
+    )
+
+    def policy(self) -> Policy:
+        """The limits every submission is held to."""
+        return Policy(
+            future_skew=timedelta(seconds=self.future_skew_seconds),
+            idempotency_ttl=timedelta(seconds=self.idempotency_ttl_seconds),
+        )

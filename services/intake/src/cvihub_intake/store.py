@@ -2,13 +2,20 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import KafkaRecord
 from cvihub_contracts.registry.changes_v1 import EntityStatus
-from cvihub_intake.models import SubmissionKind, outbox, registry_copy, submissions
+from cvihub_intake.models import (
+    SubmissionKind,
+    idempotency_keys,
+    outbox,
+    registry_copy,
+    submissions,
+)
 from cvihub_runtime.outbox import add_to_outbox
 
 
@@ -86,3 +93,74 @@ async def find_submission(
         accepted_at=accepted_at,
         published=row.published_at is not None,
     )
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The answer a first attempt got under an idempotency key, and what it was asked."""
+
+    fingerprint: str
+    status_code: int
+    response: dict[str, Any]
+
+
+async def find_answer(
+    session: AsyncSession, *, partner_id: str, key_hash: str, now: datetime
+) -> StoredAnswer | None:
+    """The answer kept under the partner's key, unless it has expired."""
+    row = (
+        await session.execute(
+            select(
+                idempotency_keys.c.fingerprint,
+                idempotency_keys.c.status_code,
+                idempotency_keys.c.response,
+            ).where(
+                idempotency_keys.c.partner_id == partner_id,
+                idempotency_keys.c.key_hash == key_hash,
+                idempotency_keys.c.expires_at > now,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return StoredAnswer(
+        fingerprint=row.fingerprint, status_code=row.status_code, response=dict(row.response)
+    )
+
+
+async def keep_answer(
+    session: AsyncSession,
+    *,
+    partner_id: str,
+    key_hash: str,
+    answer: StoredAnswer,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Take the key for this answer; IntegrityError if a live attempt holds it already."""
+    await session.execute(
+        delete(idempotency_keys).where(
+            idempotency_keys.c.partner_id == partner_id,
+            idempotency_keys.c.key_hash == key_hash,
+            idempotency_keys.c.expires_at <= now,
+        )
+    )
+    await session.execute(
+        idempotency_keys.insert().values(
+            partner_id=partner_id,
+            key_hash=key_hash,
+            fingerprint=answer.fingerprint,
+            status_code=answer.status_code,
+            response=answer.response,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+async def purge_expired_keys(session: AsyncSession, *, now: datetime) -> int:
+    """Forget every idempotency key past its time; how many went."""
+    result = await session.execute(
+        delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
