@@ -89,10 +89,11 @@ def answer(result: service.Accepted) -> JSONResponse:
 
 
 def problem_of(refusal: Refusal, *, prefix: str = "") -> Problem:
-    """The problem details of a refusal; `prefix` places its pointer inside a batch."""
+    """The problem details of a refusal; `prefix` (e.g. "/2/data") places its
+    pointer inside a larger body."""
     errors: list[dict[str, Any]] = []
     if refusal.pointer:
-        pointer = prefix + refusal.pointer.removeprefix("#") if prefix else refusal.pointer
+        pointer = "#" + prefix + refusal.pointer.removeprefix("#")
         errors = [{"pointer": pointer, "detail": refusal.detail, "code": refusal.kind}]
     headers = None
     if refusal.status == 403 and refusal.kind == "insufficient-scope":

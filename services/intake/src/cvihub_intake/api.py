@@ -14,6 +14,7 @@ from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
 from cvihub_intake import service
 from cvihub_intake.acceptance import Gate
 from cvihub_intake.checks import Submission
+from cvihub_intake.cloudevents_in.api import events_router
 from cvihub_intake.models import SubmissionKind
 from cvihub_intake.schemas import (
     AlertAccepted,
@@ -228,4 +229,5 @@ def intake_router(deps: PartnerDeps, gate: Gate) -> APIRouter:
     versions = APIRouter()
     versions.include_router(router)
     versions.include_router(v2)
+    versions.include_router(events_router(deps, gate, _problems(400, 401, 403, 413, 415, 422, 429)))
     return versions
