@@ -9,6 +9,7 @@ from cvihub_intake import api, handlers, models, service
 from cvihub_intake.acceptance import Gate
 from cvihub_intake.deps import build_deps
 from cvihub_intake.middleware import count_body_refusal, install_refusal_counting
+from cvihub_intake.ratelimit import RateLimiter, RateLimitHeaders
 from cvihub_intake.settings import IntakeSettings
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
@@ -69,7 +70,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     install_refusal_counting(app, kind_of=api.submission_kind_of)
     install_refusal_audit(app, recorder, reasons={"not-granted": "no publish grant"})
     install_ops_routes(app, hosting, copy_progress(models.registry_copy, hosting.sessions))
-    deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
+    limiter = RateLimiter(default=settings.rate_limit, overrides=settings.rate_limit_overrides)
+    deps = build_deps(
+        sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake, limiter=limiter
+    )
     gate = Gate(
         sessions=hosting.sessions,
         recorder=recorder,
@@ -82,6 +86,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         on_refused=count_body_refusal(api.submission_kind_of),
     )
+    app.add_middleware(RateLimitHeaders)
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting
     app.state.relay = relay

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from cvihub_intake.ratelimit import RateLimit
 from cvihub_intake.service import Policy
 from cvihub_runtime.settings import ServiceSettings
 
@@ -26,6 +27,15 @@ class IntakeSettings(ServiceSettings):
         le=24 * 3600,
         description="How far in the future a time at which something happened may lie "
         "(clock skew between the partner's system and the hub).",
+    )
+
+    rate_limit: RateLimit = Field(
+        default_factory=RateLimit,
+        description='Every partner\'s request rate, e.g. {"per_minute": 1200, "burst": 200}.',
+    )
+    rate_limit_overrides: dict[str, RateLimit] = Field(
+        default_factory=dict,
+        description="Partner id -> its own rate limit, as JSON; the others get rate_limit.",
     )
 
     def policy(self) -> Policy:
