@@ -18,12 +18,14 @@ from cvihub_cli.contracts_cli import contracts_app
 from cvihub_cli.demo import HOSPITAL_KEY, OUTREACH_KEY, PEACE_KEY, POLICE_KEY, DemoStep, run_demo
 from cvihub_cli.sink import create_sink, secrets_from_seed
 from cvihub_cli.stack import DEMO_SEED, REPO_ROOT, Stack, StackConfig, StackInfo
+from cvihub_cli.upload import upload
 
 app = typer.Typer(help="The CVI interoperability hub.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(consents_app, name="consents")
 admin_app.add_typer(administrators_app, name="administrators")
+app.command()(upload)
 console = Console()
 DATA_DIR = REPO_ROOT / "var"
 

@@ -24,6 +24,8 @@ from cvihub_intake.schemas import (
     SubmissionState,
 )
 from cvihub_intake.service import PUBLISH_SCOPE
+from cvihub_intake.uploads.api import uploads_router
+from cvihub_intake.uploads.jobs import UploadRunner
 from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_registry_copy.web import PartnerDeps, check_scope
@@ -87,7 +89,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def intake_router(deps: PartnerDeps, gate: Gate) -> APIRouter:
+def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRouter:
     """Routes of the intake API; each accepted submission wakes the outbox relay."""
     router = api_router(prefix="/v1", tags=["intake"])
     v2 = api_router(prefix="/v2", tags=["intake"])
@@ -230,4 +232,7 @@ def intake_router(deps: PartnerDeps, gate: Gate) -> APIRouter:
     versions.include_router(router)
     versions.include_router(v2)
     versions.include_router(events_router(deps, gate, _problems(400, 401, 403, 413, 415, 422, 429)))
+    versions.include_router(
+        uploads_router(deps, uploads, _problems(401, 403, 404, 413, 415, 422, 429))
+    )
     return versions

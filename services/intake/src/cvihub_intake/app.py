@@ -8,9 +8,15 @@ from fastapi import FastAPI
 from cvihub_intake import api, handlers, models, service
 from cvihub_intake.acceptance import Gate
 from cvihub_intake.deps import build_deps
-from cvihub_intake.middleware import count_body_refusal, install_refusal_counting
+from cvihub_intake.middleware import (
+    LargerBodiesUnder,
+    count_body_refusal,
+    install_refusal_counting,
+)
 from cvihub_intake.ratelimit import RateLimiter, RateLimitHeaders
 from cvihub_intake.settings import IntakeSettings
+from cvihub_intake.uploads.api import UPLOADS_PATH
+from cvihub_intake.uploads.jobs import UploadRunner
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
@@ -80,15 +86,26 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         wake_relay=relay.wake,
         policy=settings.policy(),
     )
-    app.include_router(api.intake_router(deps, gate))
+    uploads = UploadRunner(sessions=hosting.sessions, gate=gate)
+    hosting.add_loop(uploads.run)
+    app.include_router(api.intake_router(deps, gate, uploads))
+    on_refused = count_body_refusal(api.submission_kind_of)
     install_http_surface(
         app,
-        max_body_bytes=settings.max_body_bytes,
-        on_refused=count_body_refusal(api.submission_kind_of),
+        max_body_bytes=max(settings.max_body_bytes, settings.upload_max_bytes),
+        on_refused=on_refused,
+    )
+    app.add_middleware(
+        LargerBodiesUnder,
+        prefix=UPLOADS_PATH,
+        default=settings.max_body_bytes,
+        larger=settings.upload_max_bytes,
+        on_refused=on_refused,
     )
     app.add_middleware(RateLimitHeaders)
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting
     app.state.relay = relay
+    app.state.uploads = uploads
     app.state.refusals = recorder
     return app

@@ -29,6 +29,12 @@ class IntakeSettings(ServiceSettings):
         "(clock skew between the partner's system and the hub).",
     )
 
+    upload_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        le=100 * 1024 * 1024,
+        description="Largest CSV or Excel upload, in bytes (other bodies: max_body_bytes).",
+    )
     rate_limit: RateLimit = Field(
         default_factory=RateLimit,
         description='Every partner\'s request rate, e.g. {"per_minute": 1200, "burst": 200}.',
