@@ -15,6 +15,7 @@ from cvihub_intake import service
 from cvihub_intake.acceptance import Gate
 from cvihub_intake.checks import Submission
 from cvihub_intake.cloudevents_in.api import events_router
+from cvihub_intake.fhir.api import fhir_router
 from cvihub_intake.models import SubmissionKind
 from cvihub_intake.schemas import (
     AlertAccepted,
@@ -232,6 +233,7 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
     versions.include_router(router)
     versions.include_router(v2)
     versions.include_router(events_router(deps, gate, _problems(400, 401, 403, 413, 415, 422, 429)))
+    versions.include_router(fhir_router(deps, gate, _problems(400, 401, 403, 404, 415, 422, 429)))
     versions.include_router(
         uploads_router(deps, uploads, _problems(401, 403, 404, 413, 415, 422, 429))
     )

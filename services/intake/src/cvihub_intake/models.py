@@ -85,3 +85,17 @@ upload_rows = Table(
     Column("errors", JSON, nullable=False),
     PrimaryKeyConstraint("upload_id", "row_number"),
 )
+
+
+# The read model behind GET /fhir/Task: each referral's status, from the referrals topic.
+fhir_tasks = Table(
+    "fhir_tasks",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("referring_partner_id", String(64), nullable=False, index=True),
+    Column("recipient_partner_id", String(64), nullable=False, index=True),
+    Column("status", String(32), nullable=False),
+    Column("status_reason", String(64), nullable=True),
+    Column("authored_on", UtcDateTime(), nullable=False),
+    Column("last_updated", UtcDateTime(), nullable=False, index=True),
+)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fhir_examples import referral_bundle
 from intake_builders import RECIPIENT, TestPartner, make_partner, referral_body
 from intake_harness import IntakeHarness
 
@@ -90,6 +91,24 @@ async def finished_upload(world: World) -> str:
     return upload_id
 
 
+async def fhir_task(world: World) -> str:
+    """A posts a FHIR referral Bundle; the Task's id, once the read model holds it."""
+    posted = await world.intake.client.post(
+        "/fhir",
+        json=referral_bundle(RECIPIENT),
+        headers={**world.a.auth, "Content-Type": "application/fhir+json"},
+    )
+    assert posted.status_code == 200, posted.text
+    task_id = str(posted.json()["entry"][0]["response"]["location"]).removeprefix("Task/")
+
+    async def readable() -> bool:
+        found = await world.call("GET", f"/fhir/Task/{task_id}", world.a)
+        return found.status_code == 200
+
+    await eventually(readable, timeout=20)
+    return task_id
+
+
 TABLE = [
     Case("GET", "/v1/submissions/{event_id}", "event_id", submitted_referral, owner_status=200),
     Case(
@@ -107,6 +126,14 @@ TABLE = [
         finished_upload,
         owner_status=200,
         reason="not the uploader",
+    ),
+    Case(
+        "GET",
+        "/fhir/Task/{task_id}",
+        "task_id",
+        fhir_task,
+        owner_status=200,
+        reason="not the requester or owner",
     ),
 ]
 
