@@ -78,7 +78,7 @@ def submission_kind_of(request: Request) -> str | None:
     return kind.value if kind else None
 
 
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             # `model` registers the schema; the ref documents the media type actually sent.
@@ -128,7 +128,7 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
         summary="Submit a referral",
         description="Validate a referral and queue it for the addressed CVI organisation. "
         + IDEMPOTENCY_NOTE,
-        responses=_problems(401, 403, 413, 422, 429),
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_referral(
         request: Request,
@@ -149,7 +149,7 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
         description="Validate a version-1 incident alert and queue it for subscribed "
         "organisations. Subscribers receive the newest version; prefer /v2/incident-alerts. "
         + IDEMPOTENCY_NOTE,
-        responses=_problems(401, 403, 413, 422, 429),
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_incident_alert(
         request: Request,
@@ -169,7 +169,7 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
         summary="Share a community bulletin",
         description="Share an event (a vigil, a peace walk, a training) or a resource with "
         "the network. " + IDEMPOTENCY_NOTE,
-        responses=_problems(401, 403, 413, 422, 429),
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_bulletin(
         request: Request,
@@ -189,7 +189,7 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
         summary="Publish an incident alert (version 2)",
         description="Validate a version-2 incident alert (per-victim severity, verification "
         "level) and queue it for subscribed organisations. " + IDEMPOTENCY_NOTE,
-        responses=_problems(401, 403, 413, 422, 429),
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_incident_alert_v2(
         request: Request,
@@ -206,7 +206,7 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
         "/submissions/{event_id}",
         summary="Check one of your submissions",
         description="Whether a submission of yours was accepted and has been published.",
-        responses=_problems(401, 403, 404),
+        responses=problems(401, 403, 404),
     )
     async def get_submission(
         request: Request, event_id: Annotated[str, Path(max_length=64)], principal: Submitter
@@ -232,9 +232,9 @@ def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRo
     versions = APIRouter()
     versions.include_router(router)
     versions.include_router(v2)
-    versions.include_router(events_router(deps, gate, _problems(400, 401, 403, 413, 415, 422, 429)))
-    versions.include_router(fhir_router(deps, gate, _problems(400, 401, 403, 404, 415, 422, 429)))
+    versions.include_router(events_router(deps, gate, problems(400, 401, 403, 413, 415, 422, 429)))
+    versions.include_router(fhir_router(deps, gate, problems(400, 401, 403, 404, 415, 422, 429)))
     versions.include_router(
-        uploads_router(deps, uploads, _problems(401, 403, 404, 413, 415, 422, 429))
+        uploads_router(deps, uploads, problems(401, 403, 404, 413, 415, 422, 429))
     )
     return versions

@@ -1,12 +1,14 @@
 """Composition root of the intake service: `uvicorn cvihub_intake.app:create_app --factory`."""
 
 import functools
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from cvihub_intake import api, handlers, models, service
+from cvihub_intake import api, handlers, models, replay, service
 from cvihub_intake.acceptance import Gate
+from cvihub_intake.admin_api import admin_router
 from cvihub_intake.deps import build_deps
 from cvihub_intake.middleware import (
     LargerBodiesUnder,
@@ -86,9 +88,17 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         wake_relay=relay.wake,
         policy=settings.policy(),
     )
+
+    async def purge_outbox() -> None:
+        retention = timedelta(hours=settings.outbox_retention_hours)
+        await replay.purge_forever(hosting.sessions, retention=retention)
+
+    hosting.add_loop(purge_outbox)
     uploads = UploadRunner(sessions=hosting.sessions, gate=gate)
     hosting.add_loop(uploads.run)
     app.include_router(api.intake_router(deps, gate, uploads))
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    app.include_router(admin_router(hosting.sessions, token, api.problems(400, 401, 413, 415, 422)))
     on_refused = count_body_refusal(api.submission_kind_of)
     install_http_surface(
         app,

@@ -115,12 +115,13 @@ async def accept(
     for attempt in range(_ATTEMPTS):
         now = datetime.now(UTC)
         replays = await _replays(sessions, principal.partner_id, items, now)
+        granted: dict[Stream, bool] = {}  # one grant look-up per stream, not per item
         try:
             async with transaction(sessions) as session:
                 results = [
                     replays[index]
                     if index in replays
-                    else await _accept_one(session, principal, item, index, now, policy)
+                    else await _accept_one(session, principal, item, index, now, policy, granted)
                     for index, item in enumerate(items)
                 ]
         except IntegrityError:
@@ -147,28 +148,29 @@ async def _replays(
     keyed = [(i, item) for i, item in enumerate(items) if item.idempotency_key is not None]
     if not keyed:
         return found
+    hashes = {index: _key_hash(item.idempotency_key or "") for index, item in keyed}
     async with sessions() as session:
-        for index, item in keyed:
-            assert item.idempotency_key is not None
-            answer = await store.find_answer(
-                session, partner_id=partner_id, key_hash=_key_hash(item.idempotency_key), now=now
+        answers = await store.find_answers(
+            session, partner_id=partner_id, key_hashes=set(hashes.values()), now=now
+        )
+    for index, item in keyed:
+        answer = answers.get(hashes[index])
+        if answer is None:
+            continue
+        if answer.fingerprint != fingerprint(item.submission):
+            raise _at(
+                index,
+                Refusal(
+                    "idempotency-key-reused",
+                    "this idempotency key was used for a different request",
+                ),
             )
-            if answer is None:
-                continue
-            if answer.fingerprint != fingerprint(item.submission):
-                raise _at(
-                    index,
-                    Refusal(
-                        "idempotency-key-reused",
-                        "this idempotency key was used for a different request",
-                    ),
-                )
-            found[index] = Accepted(
-                kind=kind_of(item.submission),
-                status_code=answer.status_code,
-                body=answer.response,
-                replayed=True,
-            )
+        found[index] = Accepted(
+            kind=kind_of(item.submission),
+            status_code=answer.status_code,
+            body=answer.response,
+            replayed=True,
+        )
     return found
 
 
@@ -179,12 +181,13 @@ async def _accept_one(
     index: int,
     now: datetime,
     policy: Policy,
+    granted: dict[Stream, bool],
 ) -> Accepted:
     submission = item.submission
     kind = kind_of(submission)
     partner_id = principal.partner_id
     try:
-        await _check(session, principal, submission, kind, now, policy)
+        await _check(session, principal, submission, kind, now, policy, granted)
     except Refusal as refusal:
         raise _at(index, refusal) from None
     event = build_event(
@@ -220,6 +223,7 @@ async def _check(
     kind: SubmissionKind,
     now: datetime,
     policy: Policy,
+    granted: dict[Stream, bool],
 ) -> None:
     stream = STREAM_OF_KIND[kind]
     scope = PUBLISH_SCOPE[stream]
@@ -227,7 +231,11 @@ async def _check(
         raise Refusal(
             "insufficient-scope", f"this API key lacks the scope {scope.value}", status=403
         )
-    if not await may_publish(session=session, partner_id=principal.partner_id, stream=stream):
+    if stream not in granted:
+        granted[stream] = await may_publish(
+            session=session, partner_id=principal.partner_id, stream=stream
+        )
+    if not granted[stream]:
         raise Refusal("not-granted", f"you may not publish to the {stream} stream", status=403)
     check_times(submission, now=now, skew=policy.future_skew)
     if isinstance(submission, ReferralSubmission):

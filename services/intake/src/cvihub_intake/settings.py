@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from cvihub_intake.ratelimit import RateLimit
@@ -34,6 +34,15 @@ class IntakeSettings(ServiceSettings):
         gt=0,
         le=100 * 1024 * 1024,
         description="Largest CSV or Excel upload, in bytes (other bodies: max_body_bytes).",
+    )
+    outbox_retention_hours: int = Field(
+        default=7 * 24,
+        ge=1,
+        le=365 * 24,
+        description="How long published events stay in the outbox for replay.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token of POST /v1/admin/replay; unset refuses all."
     )
     rate_limit: RateLimit = Field(
         default_factory=RateLimit,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import KafkaRecord
@@ -78,6 +78,7 @@ async def find_submission(
                 submissions.c.kind,
                 submissions.c.accepted_at,
                 outbox.c.published_at,
+                outbox.c.id.label("outbox_id"),
             )
             .outerjoin(outbox, outbox.c.event_id == submissions.c.event_id)
             .where(submissions.c.event_id == event_id, submissions.c.partner_id == partner_id)
@@ -91,7 +92,8 @@ async def find_submission(
         partner_id=row.partner_id,
         kind=SubmissionKind(row.kind),
         accepted_at=accepted_at,
-        published=row.published_at is not None,
+        # No outbox row: it was published and then purged after the replay retention.
+        published=row.published_at is not None or row.outbox_id is None,
     )
 
 
@@ -128,6 +130,34 @@ async def find_answer(
     )
 
 
+async def find_answers(
+    session: AsyncSession, *, partner_id: str, key_hashes: set[str], now: datetime
+) -> dict[str, StoredAnswer]:
+    """The live answers kept under any of the partner's keys, by key hash."""
+    found: dict[str, StoredAnswer] = {}
+    wanted = sorted(key_hashes)
+    for start in range(0, len(wanted), 500):
+        rows = await session.execute(
+            select(
+                idempotency_keys.c.key_hash,
+                idempotency_keys.c.fingerprint,
+                idempotency_keys.c.status_code,
+                idempotency_keys.c.response,
+            ).where(
+                idempotency_keys.c.partner_id == partner_id,
+                idempotency_keys.c.key_hash.in_(wanted[start : start + 500]),
+                idempotency_keys.c.expires_at > now,
+            )
+        )
+        for row in rows:
+            found[row.key_hash] = StoredAnswer(
+                fingerprint=row.fingerprint,
+                status_code=row.status_code,
+                response=dict(row.response),
+            )
+    return found
+
+
 async def keep_answer(
     session: AsyncSession,
     *,
@@ -162,5 +192,41 @@ async def purge_expired_keys(session: AsyncSession, *, now: datetime) -> int:
     """Forget every idempotency key past its time; how many went."""
     result = await session.execute(
         delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_for_replay(
+    session: AsyncSession,
+    *,
+    topic: str,
+    since: datetime,
+    until: datetime | None,
+    source: str | None,
+) -> int:
+    """Mark published records of a topic and time range (and source) for the relay to send
+    again, in their first order; how many."""
+    query = select(outbox.c.id, outbox.c.headers).where(
+        outbox.c.topic == topic,
+        outbox.c.published_at.is_not(None),
+        outbox.c.created_at >= since,
+    )
+    if until is not None:
+        query = query.where(outbox.c.created_at < until)
+    rows = (await session.execute(query)).all()
+    ids = [row.id for row in rows if source is None or row.headers.get("ce_source") == source]
+    for start in range(0, len(ids), 500):
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids[start : start + 500]))
+            .values(published_at=None)
+        )
+    return len(ids)
+
+
+async def purge_published(session: AsyncSession, *, before: datetime) -> int:
+    """Forget outbox records published before this time (past the replay retention)."""
+    result = await session.execute(
+        delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < before)
     )
     return int(getattr(result, "rowcount", 0) or 0)

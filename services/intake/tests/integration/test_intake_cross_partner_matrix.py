@@ -176,9 +176,17 @@ async def test_intake_every_partner_route_with_an_id_is_in_the_table(world: Worl
     assert table - partner_routes == set(), "TABLE names routes the app no longer has"
 
 
-async def test_intake_has_no_admin_routes(world: World) -> None:
-    # An admin route here would need its own check that partner keys are refused.
-    assert {route for route in served_routes(world.intake.app) if is_admin(route[1])} == set()
+async def test_intake_admin_routes_refuse_partner_keys(world: World) -> None:
+    admin_routes = {route for route in served_routes(world.intake.app) if is_admin(route[1])}
+    assert admin_routes == {("POST", "/v1/admin/replay")}
+    body = {"stream": "referrals", "since": "2026-01-01T00:00:00Z"}
+    for partner in (world.a, world.b):
+        refused = await world.intake.client.post(
+            "/v1/admin/replay", json=body, headers=partner.auth
+        )
+        assert refused.status_code == 401, refused.text
+    nobody = await world.intake.client.post("/v1/admin/replay", json=body)
+    assert nobody.status_code == 401
 
 
 @pytest.mark.parametrize("case", TABLE, ids=lambda case: f"{case.method} {case.path}")
