@@ -2,13 +2,13 @@
 hub's referral submission. Validated with fhir.resources (R4B models); the coded values that
 matter are checked here, since the library does not check value sets."""
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
 from cvihub_contracts.fhir.codes import (
@@ -20,6 +20,10 @@ from cvihub_contracts.fhir.codes import (
 )
 from cvihub_contracts.referral.submitted_v1 import InjuryMechanism, ReferralSubmission
 from cvihub_intake.fhir.outcome import FhirRefusal, Issue, fhirpath_of
+
+if TYPE_CHECKING:  # the FHIR models cost a second to import: loaded on the first request
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.resource import Resource
 
 # Value sets the hub relies on (fhir.resources does not check them).
 _SUBMITTED_TASK_STATUS = "requested"
@@ -46,6 +50,8 @@ def parse_bundle(body: Any) -> Bundle:
     """The body as an R4 transaction Bundle; FhirRefusal(400) naming each structural problem."""
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         raise FhirRefusal(400, [Issue("structure", "the body is not a Bundle", "Bundle")])
+    from fhir.resources.R4B.bundle import Bundle
+
     try:
         bundle = Bundle.model_validate(body)
     except ValidationError as exc:

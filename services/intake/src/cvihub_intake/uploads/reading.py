@@ -8,9 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-import charset_normalizer
-import openpyxl  # type: ignore[import-untyped]  # no stubs shipped
-
 from cvihub_intake.uploads.columns import FORMULA_LEADS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,6 +83,8 @@ def decode(body: bytes) -> tuple[str, str]:
         pass
     # The detector ranks near-identical single-byte code pages in no stable order on short
     # files: take Windows-1252 when it is among its leading candidates and decodes the file.
+    import charset_normalizer  # only for files that are not UTF-8
+
     matches = list(charset_normalizer.from_bytes(body))[:3]
     candidates = {name for m in matches for name in m.could_be_from_charset}
     guessed = matches[0].encoding if matches else "unknown"
@@ -125,6 +124,9 @@ def _read_csv(body: bytes) -> Table:
 
 
 def _read_xlsx(body: bytes) -> Table:
+    # Imported on the first workbook: openpyxl costs seconds of start-up on a loaded machine.
+    import openpyxl  # type: ignore[import-untyped]  # no stubs shipped
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
