@@ -134,6 +134,15 @@ async def test_problems_are_named_by_fhirpath_and_nothing_is_published(
     [issue] = structural.json()["issue"]
     assert issue["expression"] == ["Bundle.entry[0].resource.intent"]
 
+    foreign = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{"resource": {"resourceType": "Nope"}}],
+    }
+    answer = await intake.client.post("/fhir", json=foreign, headers={**hospital.auth, **FHIR})
+    assert answer.status_code == 400
+    assert answer.json()["issue"][0]["expression"] == ["Bundle.entry"]
+
     unknown = await intake.client.post(
         "/fhir", json=referral_bundle("no-such-org"), headers={**hospital.auth, **FHIR}
     )

@@ -60,6 +60,10 @@ def parse_bundle(body: Any) -> Bundle:
             for err in exc.errors()
         ]
         raise FhirRefusal(400, issues) from None
+    except (KeyError, TypeError, ValueError):
+        # fhir.resources raises KeyError for a resourceType it does not know.
+        issue = Issue("structure", "an entry holds an unknown resource type", "Bundle.entry")
+        raise FhirRefusal(400, [issue]) from None
     if bundle.type != "transaction":
         raise FhirRefusal(400, [Issue("value", "Bundle.type must be transaction", "Bundle.type")])
     return bundle
