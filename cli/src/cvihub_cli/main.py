@@ -10,6 +10,7 @@ import typer
 
 from cvihub_cli.lazy import LazyGroup
 from cvihub_cli.stack_info import DATA_DIR, DEMO_SEED
+from cvihub_cli.upload import upload
 
 if TYPE_CHECKING:
     from cvihub_cli.stack_info import StackInfo
@@ -31,6 +32,7 @@ class HubCommands(LazyGroup):
 
 
 app = typer.Typer(help="The CVI interoperability hub.", no_args_is_help=True, cls=HubCommands)
+app.command()(upload)
 
 
 @app.command()

@@ -71,8 +71,12 @@ class BulletinSubmission(BaseModel):
     def _event_has_a_start(self) -> "BulletinSubmission":
         if self.kind is BulletinKind.EVENT and self.starts_at is None:
             raise ValueError("an event needs starts_at")
-        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
-            raise ValueError("ends_at is before starts_at")
+        if self.starts_at and self.ends_at:
+            # Comparing a zoned time with one without a zone raises TypeError (a 500 upstream).
+            if (self.starts_at.tzinfo is None) != (self.ends_at.tzinfo is None):
+                raise ValueError("starts_at and ends_at must both carry a time zone")
+            if self.ends_at < self.starts_at:
+                raise ValueError("ends_at is before starts_at")
         return self
 
 

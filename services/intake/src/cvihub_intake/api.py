@@ -4,13 +4,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, status
+from starlette.responses import Response
 
-from cvihub_contracts import Scope, Stream
+from cvihub_contracts import Stream
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
 from cvihub_contracts.bulletin.published_v1 import BulletinSubmission
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
-from cvihub_intake import metrics, service
+from cvihub_intake import service
+from cvihub_intake.acceptance import Gate
+from cvihub_intake.checks import Submission
+from cvihub_intake.cloudevents_in.api import events_router
+from cvihub_intake.fhir.api import fhir_router
 from cvihub_intake.models import SubmissionKind
 from cvihub_intake.schemas import (
     AlertAccepted,
@@ -19,6 +24,9 @@ from cvihub_intake.schemas import (
     ReferralAccepted,
     SubmissionState,
 )
+from cvihub_intake.service import PUBLISH_SCOPE
+from cvihub_intake.uploads.api import uploads_router
+from cvihub_intake.uploads.jobs import UploadRunner
 from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_registry_copy.web import PartnerDeps, check_scope
@@ -29,14 +37,6 @@ REFERRALS_PATH = "/v1/referrals"
 ALERTS_PATH = "/v1/incident-alerts"
 ALERTS_V2_PATH = "/v2/incident-alerts"
 BULLETINS_PATH = "/v1/bulletins"
-# Refusal kinds that say the patient's consent does not allow this referral (audited).
-CONSENT_REFUSAL_PREFIX = "consent-"
-_AUDIT_REASONS = {"consent-does-not-cover-recipient": "recipient not covered by consent"}
-_PUBLISH_SCOPE = {
-    Stream.REFERRALS: Scope.REFERRALS_SUBMIT,
-    Stream.INCIDENT_ALERTS: Scope.ALERTS_PUBLISH,
-    Stream.BULLETINS: Scope.BULLETINS_PUBLISH,
-}
 _KIND_BY_PATH = {
     REFERRALS_PATH: SubmissionKind.REFERRAL,
     ALERTS_PATH: SubmissionKind.INCIDENT_ALERT,
@@ -53,6 +53,21 @@ CorrelationId = Annotated[
         description="Your id tying this request to others; carried on the event.",
     ),
 ]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Your unique key for this request: a retry with the same key and body gets "
+        "the first answer and makes no second event; the same key with another body gets 422 "
+        "idempotency-key-reused. Keys are kept per partner for 24 hours (configurable).",
+    ),
+]
+IDEMPOTENCY_NOTE = (
+    "Send an Idempotency-Key header to make retries safe; a repeated answer carries "
+    "Idempotent-Replayed: true."
+)
 
 
 def submission_kind_of(request: Request) -> str | None:
@@ -63,7 +78,7 @@ def submission_kind_of(request: Request) -> str | None:
     return kind.value if kind else None
 
 
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             # `model` registers the schema; the ref documents the media type actually sent.
@@ -75,142 +90,123 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def intake_router(deps: PartnerDeps) -> APIRouter:
+def intake_router(deps: PartnerDeps, gate: Gate, uploads: UploadRunner) -> APIRouter:
     """Routes of the intake API; each accepted submission wakes the outbox relay."""
     router = api_router(prefix="/v1", tags=["intake"])
     v2 = api_router(prefix="/v2", tags=["intake"])
-    sessions, recorder, wake_relay = deps.sessions, deps.recorder, deps.on_committed
+    sessions, recorder = deps.sessions, deps.recorder
     # Any key that may publish something may check on its submissions.
-    Submitter = Annotated[Principal, Depends(deps.scoped(*_PUBLISH_SCOPE.values()))]
+    Submitter = Annotated[Principal, Depends(deps.scoped(*PUBLISH_SCOPE.values()))]
 
-    def publisher_of(stream: Stream) -> Callable[..., Awaitable[str]]:
+    def publisher_of(stream: Stream) -> Callable[..., Awaitable[Principal]]:
         # A dependency, so scope and grant are checked before the body is validated: a partner
-        # that may not publish learns nothing from its body.
+        # that may not publish learns nothing from its body. The acceptance path checks again.
         async def granted_partner(
             principal: Annotated[Principal, Depends(deps.current_partner)],
-        ) -> str:
-            check_scope(principal, _PUBLISH_SCOPE[stream])
-            partner_id = principal.partner_id
+        ) -> Principal:
+            check_scope(principal, PUBLISH_SCOPE[stream])
             # A session of its own, returned before the route runs: a request never holds two.
             async with sessions() as session:
                 granted = await service.may_publish(
-                    session=session, partner_id=partner_id, stream=stream
+                    session=session, partner_id=principal.partner_id, stream=stream
                 )
             if not granted:
                 raise Problem(403, "not-granted", f"you may not publish to the {stream} stream")
-            return partner_id
+            return principal
 
         return granted_partner
+
+    def item(submission: Submission, correlation_id: str | None, key: str | None) -> service.Item:
+        return service.Item(
+            submission=submission, correlation_id=correlation_id, idempotency_key=key
+        )
 
     @router.post(
         "/referrals",
         status_code=status.HTTP_202_ACCEPTED,
+        response_model=ReferralAccepted,
         summary="Submit a referral",
-        description="Validate a referral and queue it for the addressed CVI organisation.",
-        responses=_problems(401, 403, 413, 422),
+        description="Validate a referral and queue it for the addressed CVI organisation. "
+        + IDEMPOTENCY_NOTE,
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_referral(
         request: Request,
         submission: ReferralSubmission,
-        partner_id: Annotated[str, Depends(publisher_of(Stream.REFERRALS))],
+        principal: Annotated[Principal, Depends(publisher_of(Stream.REFERRALS))],
         correlation_id: CorrelationId = None,
-    ) -> ReferralAccepted:
-        try:
-            event = await service.submit_referral(
-                sessions=sessions,
-                partner_id=partner_id,
-                submission=submission,
-                correlation_id=correlation_id,
-            )
-        except service.Refusal as refusal:
-            if refusal.kind.startswith(CONSENT_REFUSAL_PREFIX):
-                # Consent decides who may receive the patient: its refusal is audited.
-                await record_request_refusal(
-                    recorder,
-                    request,
-                    reason=_AUDIT_REASONS.get(refusal.kind, refusal.kind.replace("-", " ")),
-                    status_code=422,
-                    resource=submission.recipient_partner_id,
-                )
-            raise _unprocessable(refusal) from None
-        wake_relay()
-        metrics.ACCEPTED.labels(kind=SubmissionKind.REFERRAL.value).inc()
-        return ReferralAccepted(event_id=event.envelope.id, referral_id=event.data.referral_id)
-
-    async def accept_alert(
-        submission: IncidentAlertSubmission | IncidentAlertSubmissionV2,
-        partner_id: str,
-        correlation_id: str | None,
-    ) -> AlertAccepted:
-        # Both versions of the route end here: the event keeps the version that was posted.
-        event = await service.submit_alert(
-            sessions=sessions,
-            partner_id=partner_id,
-            submission=submission,
-            correlation_id=correlation_id,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        return await gate.accept_one(
+            request, principal, item(submission, correlation_id, idempotency_key)
         )
-        wake_relay()
-        metrics.ACCEPTED.labels(kind=SubmissionKind.INCIDENT_ALERT.value).inc()
-        return AlertAccepted(event_id=event.envelope.id, alert_id=event.data.alert_id)
 
     @router.post(
         "/incident-alerts",
         status_code=status.HTTP_202_ACCEPTED,
+        response_model=AlertAccepted,
         summary="Publish an incident alert (version 1)",
         description="Validate a version-1 incident alert and queue it for subscribed "
-        "organisations. Subscribers receive the newest version; prefer /v2/incident-alerts.",
-        responses=_problems(401, 403, 413, 422),
+        "organisations. Subscribers receive the newest version; prefer /v2/incident-alerts. "
+        + IDEMPOTENCY_NOTE,
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_incident_alert(
+        request: Request,
         submission: IncidentAlertSubmission,
-        partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
+        principal: Annotated[Principal, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
         correlation_id: CorrelationId = None,
-    ) -> AlertAccepted:
-        return await accept_alert(submission, partner_id, correlation_id)
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        return await gate.accept_one(
+            request, principal, item(submission, correlation_id, idempotency_key)
+        )
 
     @router.post(
         "/bulletins",
         status_code=status.HTTP_202_ACCEPTED,
+        response_model=BulletinAccepted,
         summary="Share a community bulletin",
         description="Share an event (a vigil, a peace walk, a training) or a resource with "
-        "the network.",
-        responses=_problems(401, 403, 413, 422),
+        "the network. " + IDEMPOTENCY_NOTE,
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_bulletin(
+        request: Request,
         submission: BulletinSubmission,
-        partner_id: Annotated[str, Depends(publisher_of(Stream.BULLETINS))],
+        principal: Annotated[Principal, Depends(publisher_of(Stream.BULLETINS))],
         correlation_id: CorrelationId = None,
-    ) -> BulletinAccepted:
-        event = await service.submit_bulletin(
-            sessions=sessions,
-            partner_id=partner_id,
-            submission=submission,
-            correlation_id=correlation_id,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        return await gate.accept_one(
+            request, principal, item(submission, correlation_id, idempotency_key)
         )
-        wake_relay()
-        metrics.ACCEPTED.labels(kind=SubmissionKind.BULLETIN.value).inc()
-        return BulletinAccepted(event_id=event.envelope.id, bulletin_id=event.data.bulletin_id)
 
     @v2.post(
         "/incident-alerts",
         status_code=status.HTTP_202_ACCEPTED,
+        response_model=AlertAccepted,
         summary="Publish an incident alert (version 2)",
         description="Validate a version-2 incident alert (per-victim severity, verification "
-        "level) and queue it for subscribed organisations.",
-        responses=_problems(401, 403, 413, 422),
+        "level) and queue it for subscribed organisations. " + IDEMPOTENCY_NOTE,
+        responses=problems(401, 403, 413, 422, 429),
     )
     async def post_incident_alert_v2(
+        request: Request,
         submission: IncidentAlertSubmissionV2,
-        partner_id: Annotated[str, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
+        principal: Annotated[Principal, Depends(publisher_of(Stream.INCIDENT_ALERTS))],
         correlation_id: CorrelationId = None,
-    ) -> AlertAccepted:
-        return await accept_alert(submission, partner_id, correlation_id)
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        return await gate.accept_one(
+            request, principal, item(submission, correlation_id, idempotency_key)
+        )
 
     @router.get(
         "/submissions/{event_id}",
         summary="Check one of your submissions",
         description="Whether a submission of yours was accepted and has been published.",
-        responses=_problems(401, 403, 404),
+        responses=problems(401, 403, 404),
     )
     async def get_submission(
         request: Request, event_id: Annotated[str, Path(max_length=64)], principal: Submitter
@@ -236,13 +232,9 @@ def intake_router(deps: PartnerDeps) -> APIRouter:
     versions = APIRouter()
     versions.include_router(router)
     versions.include_router(v2)
-    return versions
-
-
-def _unprocessable(refusal: service.Refusal) -> Problem:
-    errors = (
-        [{"pointer": refusal.pointer, "detail": refusal.detail, "code": refusal.kind}]
-        if refusal.pointer
-        else []
+    versions.include_router(events_router(deps, gate, problems(400, 401, 403, 413, 415, 422, 429)))
+    versions.include_router(fhir_router(deps, gate, problems(400, 401, 403, 404, 415, 422, 429)))
+    versions.include_router(
+        uploads_router(deps, uploads, problems(401, 403, 404, 413, 415, 422, 429))
     )
-    return Problem(422, refusal.kind, refusal.detail, errors=errors)
+    return versions

@@ -1,14 +1,24 @@
 """Composition root of the intake service: `uvicorn cvihub_intake.app:create_app --factory`."""
 
 import functools
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from cvihub_intake import api, handlers, models
+from cvihub_intake import api, handlers, models, replay, service
+from cvihub_intake.acceptance import Gate
+from cvihub_intake.admin_api import admin_router
 from cvihub_intake.deps import build_deps
-from cvihub_intake.middleware import count_body_refusal, install_refusal_counting
+from cvihub_intake.middleware import (
+    LargerBodiesUnder,
+    count_body_refusal,
+    install_refusal_counting,
+)
+from cvihub_intake.ratelimit import RateLimiter, RateLimitHeaders
 from cvihub_intake.settings import IntakeSettings
+from cvihub_intake.uploads.api import UPLOADS_PATH
+from cvihub_intake.uploads.jobs import UploadRunner
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
@@ -44,6 +54,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     hosting.add_loop(recorder.run)
 
+    async def purge_expired_keys() -> None:
+        await service.purge_expired_keys(hosting.sessions)
+
+    hosting.add_loop(purge_expired_keys)
+
     consumer = EventConsumer(
         name=SERVICE_NAME,
         sessions=hosting.sessions,
@@ -63,18 +78,44 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     install_refusal_counting(app, kind_of=api.submission_kind_of)
     install_refusal_audit(app, recorder, reasons={"not-granted": "no publish grant"})
     install_ops_routes(app, hosting, copy_progress(models.registry_copy, hosting.sessions))
-    app.include_router(
-        api.intake_router(
-            build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
-        )
+    limiter = RateLimiter(default=settings.rate_limit, overrides=settings.rate_limit_overrides)
+    deps = build_deps(
+        sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake, limiter=limiter
     )
+    gate = Gate(
+        sessions=hosting.sessions,
+        recorder=recorder,
+        wake_relay=relay.wake,
+        policy=settings.policy(),
+    )
+
+    async def purge_outbox() -> None:
+        retention = timedelta(hours=settings.outbox_retention_hours)
+        await replay.purge_forever(hosting.sessions, retention=retention)
+
+    hosting.add_loop(purge_outbox)
+    uploads = UploadRunner(sessions=hosting.sessions, gate=gate)
+    hosting.add_loop(uploads.run)
+    app.include_router(api.intake_router(deps, gate, uploads))
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    app.include_router(admin_router(hosting.sessions, token, api.problems(400, 401, 413, 415, 422)))
+    on_refused = count_body_refusal(api.submission_kind_of)
     install_http_surface(
         app,
-        max_body_bytes=settings.max_body_bytes,
-        on_refused=count_body_refusal(api.submission_kind_of),
+        max_body_bytes=max(settings.max_body_bytes, settings.upload_max_bytes),
+        on_refused=on_refused,
     )
+    app.add_middleware(
+        LargerBodiesUnder,
+        prefix=UPLOADS_PATH,
+        default=settings.max_body_bytes,
+        larger=settings.upload_max_bytes,
+        on_refused=on_refused,
+    )
+    app.add_middleware(RateLimitHeaders)
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting
     app.state.relay = relay
+    app.state.uploads = uploads
     app.state.refusals = recorder
     return app

@@ -1,4 +1,5 @@
-"""HTTP cross-cutting concerns of intake: counting refused submissions by kind and reason."""
+"""HTTP cross-cutting concerns of intake: counting refused submissions by kind and reason, and
+the larger body limit of uploads."""
 
 import inspect
 from collections.abc import Awaitable, Callable
@@ -6,8 +7,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cvihub_intake import metrics
+from cvihub_runtime.edges import BodySizeLimit, OnRefused
 from cvihub_runtime.problems import Problem
 
 KindOf = Callable[[Request], str | None]
@@ -59,3 +62,28 @@ def _point_json_errors_at_body(exc: RequestValidationError) -> RequestValidation
         for err in exc.errors()
     ]
     return RequestValidationError(errors, body=exc.body)
+
+
+class LargerBodiesUnder:
+    """The shared body limit, with a larger one for paths under `prefix` (file uploads).
+
+    Install after install_http_surface, whose own limit must then be at least `larger`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        prefix: str,
+        default: int,
+        larger: int,
+        on_refused: OnRefused | None = None,
+    ) -> None:
+        self.prefix = prefix
+        self.small = BodySizeLimit(app, max_bytes=default, on_refused=on_refused)
+        self.large = BodySizeLimit(app, max_bytes=larger, on_refused=on_refused)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand the request to the limit its path falls under."""
+        path = str(scope.get("path", ""))
+        under = path == self.prefix or path.startswith(self.prefix + "/")
+        await (self.large if under else self.small)(scope, receive, send)

@@ -1,8 +1,9 @@
-"""Tables of the intake service: submissions, the outbox, the inbox and the registry copy."""
+"""Tables of the intake service: submissions, idempotency keys, the outbox, the inbox and the
+registry copy."""
 
 from enum import StrEnum
 
-from sqlalchemy import Column, String, Table
+from sqlalchemy import JSON, Boolean, Column, Integer, PrimaryKeyConstraint, String, Table
 
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
@@ -31,4 +32,70 @@ submissions = Table(
     Column("partner_id", String(64), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
     Column("accepted_at", UtcDateTime(), nullable=False),
+)
+
+
+# A retried request finds its first answer here. The key is kept hashed (it may be any text the
+# partner chose); the answer holds ids only, never the payload. Written in the transaction that
+# stages the event, so a key is taken if and only if its event is in the outbox.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("partner_id", String(64), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
+    PrimaryKeyConstraint("partner_id", "key_hash"),
+)
+
+
+# An upload's progress and counts; the file itself is never kept (it may hold patient data).
+upload_jobs = Table(
+    "upload_jobs",
+    metadata,
+    Column("upload_id", String(36), primary_key=True),
+    Column("partner_id", String(64), nullable=False, index=True),
+    Column("upload_type", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("all_or_nothing", Boolean, nullable=False),
+    Column("encoding", String(16), nullable=False),
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("blank", Integer, nullable=False),
+    Column("detail", String(500), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+)
+
+# One line of an upload's report: the event it made, or what is wrong, by column (no values).
+upload_rows = Table(
+    "upload_rows",
+    metadata,
+    Column("upload_id", String(36), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("event_id", String(64), nullable=True),
+    Column("replayed", Boolean, nullable=False),
+    Column("errors", JSON, nullable=False),
+    PrimaryKeyConstraint("upload_id", "row_number"),
+)
+
+
+# The read model behind GET /fhir/Task: each referral's status, from the referrals topic.
+fhir_tasks = Table(
+    "fhir_tasks",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("referring_partner_id", String(64), nullable=False, index=True),
+    Column("recipient_partner_id", String(64), nullable=False, index=True),
+    Column("status", String(32), nullable=False),
+    Column("status_reason", String(64), nullable=True),
+    Column("authored_on", UtcDateTime(), nullable=False),
+    Column("last_updated", UtcDateTime(), nullable=False, index=True),
 )

@@ -1,238 +1,262 @@
-"""Intake use cases: turn a partner's submission into an event staged in the outbox."""
+"""Intake use cases. Every way in (JSON, CloudEvents, uploads, FHIR) ends in `accept`: one path
+for authorisation, checks, consent, idempotency and the outbox."""
 
-import uuid
-from datetime import UTC, datetime
+import asyncio
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Event, GrantAction, Stream, new_event, partner_source, to_kafka
-from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission, IncidentAlertV1
-from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2, IncidentAlertV2
-from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1, BulletinSubmission
-from cvihub_contracts.referral.submitted_v1 import ReferralSubmission, ReferralSubmittedV1
+from cvihub_contracts import GrantAction, Scope, Stream, to_kafka
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
 from cvihub_intake import store
+from cvihub_intake.checks import (
+    Refusal,
+    Submission,
+    check_consent_record,
+    check_recipient,
+    check_times,
+)
+from cvihub_intake.events import (
+    STREAM_OF_KIND,
+    AcceptedEvent,
+    accepted_body,
+    build_alert_event,
+    build_bulletin_event,
+    build_event,
+    build_referral_event,
+    kind_of,
+)
 from cvihub_intake.models import SubmissionKind, registry_copy
-from cvihub_registry_copy import consents as consent_copy
+from cvihub_registry_copy import Principal
 from cvihub_runtime.db import SessionFactory, transaction
+
+__all__ = [
+    "Accepted",
+    "Item",
+    "Policy",
+    "Refusal",
+    "accept",
+    "build_alert_event",
+    "build_bulletin_event",
+    "build_referral_event",
+    "check_recipient",
+]
 
 log = structlog.get_logger(__name__)
 
-
-class Refusal(Exception):
-    """A submission the hub will not accept; `kind` names why, `pointer` the field at fault."""
-
-    def __init__(self, kind: str, detail: str, *, pointer: str | None = None) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.pointer = pointer
-
-
-def build_referral_event(
-    *,
-    submission: ReferralSubmission,
-    partner_id: str,
-    now: datetime,
-    correlation_id: str | None = None,
-) -> Event[ReferralSubmittedV1]:
-    """The referral.submitted event for a partner's referral, with a fresh referral id."""
-    data = ReferralSubmittedV1(
-        **submission.model_dump(),
-        referral_id=uuid.uuid4(),
-        referring_partner_id=partner_id,
-        submitted_at=now,
-    )
-    return new_event(
-        data, source=partner_source(partner_id), correlation_id=correlation_id, time=now
-    )
-
-
-def build_alert_event(
-    *,
-    submission: IncidentAlertSubmission | IncidentAlertSubmissionV2,
-    partner_id: str,
-    now: datetime,
-    correlation_id: str | None = None,
-) -> Event[IncidentAlertV1 | IncidentAlertV2]:
-    """The incident-alert.published event, in the version the partner posted, with a new id."""
-    model = (
-        IncidentAlertV2 if isinstance(submission, IncidentAlertSubmissionV2) else IncidentAlertV1
-    )
-    data = model.model_validate(
-        {
-            **submission.model_dump(),
-            "alert_id": uuid.uuid4(),
-            "publisher_partner_id": partner_id,
-            "received_at": now,
-        }
-    )
-    return new_event(
-        data, source=partner_source(partner_id), correlation_id=correlation_id, time=now
-    )
-
-
-def build_bulletin_event(
-    *,
-    submission: BulletinSubmission,
-    partner_id: str,
-    now: datetime,
-    correlation_id: str | None = None,
-) -> Event[BulletinPublishedV1]:
-    """The bulletin.published event for a partner's bulletin, with a fresh bulletin id."""
-    data = BulletinPublishedV1(
-        **submission.model_dump(),
-        bulletin_id=uuid.uuid4(),
-        publisher_partner_id=partner_id,
-        published_at=now,
-    )
-    return new_event(
-        data, source=partner_source(partner_id), correlation_id=correlation_id, time=now
-    )
-
-
-def check_recipient(
-    *, submission: ReferralSubmission, recipient_is_active: bool, now: datetime
-) -> None:
-    """Refuse a referral to an unknown recipient or one the patient's consent does not cover."""
-    if not recipient_is_active:
-        raise Refusal(
-            "unknown-recipient",
-            "the recipient is not an active partner of the hub",
-            pointer="#/recipient_partner_id",
-        )
-    consent = submission.consent
-    if submission.recipient_partner_id not in consent.recipient_partner_ids:
-        raise Refusal(
-            "consent-does-not-cover-recipient",
-            "the patient's consent does not name the recipient",
-            pointer="#/consent/recipient_partner_ids",
-        )
-    if consent.expires_at is not None and _as_utc(consent.expires_at) <= now:
-        raise Refusal(
-            "consent-expired", "the patient's consent has expired", pointer="#/consent/expires_at"
-        )
-
-
-_CONSENT_KINDS = {
-    consent_copy.CONSENT_UNKNOWN: "consent-record-unknown",
-    consent_copy.CONSENT_WITHDRAWN: "consent-withdrawn",
-    consent_copy.CONSENT_EXPIRED: "consent-record-expired",
-    consent_copy.CONSENT_OTHER_CUSTODIAN: "consent-record-not-yours",
-    consent_copy.RECIPIENT_NOT_COVERED: "consent-record-does-not-cover-recipient",
+PUBLISH_SCOPE = {
+    Stream.REFERRALS: Scope.REFERRALS_SUBMIT,
+    Stream.INCIDENT_ALERTS: Scope.ALERTS_PUBLISH,
+    Stream.BULLETINS: Scope.BULLETINS_PUBLISH,
 }
+"""The key scope each stream's publishing needs."""
+
+_ATTEMPTS = 3  # a lost race for an idempotency key is retried; the next look-up finds it
 
 
-def check_consent_record(
-    *,
-    submission: ReferralSubmission,
-    partner_id: str,
-    record: consent_copy.ConsentRecord | None,
-    now: datetime,
-) -> None:
-    """Refuse a referral whose quoted consent record is unknown, withdrawn, expired, another
-    partner's, or does not cover the recipient or the scope the referral claims."""
-    pointer = "#/consent/consent_id"
-    reason = consent_copy.consent_refusal(
-        record,
-        custodian_partner_id=partner_id,
-        recipient_partner_id=submission.recipient_partner_id,
-        now=now,
-    )
-    if reason is not None:
-        detail = f"the quoted consent record: {reason}"
-        raise Refusal(_CONSENT_KINDS[reason], detail, pointer=pointer)
-    assert record is not None
-    beyond = sorted(set(submission.consent.scope) - record.scope)
-    if beyond:
-        raise Refusal(
-            "consent-scope-exceeds-record",
-            f"the consent record does not cover the scope {', '.join(beyond)}",
-            pointer="#/consent/scope",
-        )
+@dataclass(frozen=True)
+class Policy:
+    """The limits intake applies to every submission (from IntakeSettings)."""
+
+    future_skew: timedelta = timedelta(minutes=5)
+    idempotency_ttl: timedelta = timedelta(hours=24)
 
 
-async def may_publish(*, session: AsyncSession, partner_id: str, stream: Stream) -> bool:
-    """Whether the partner holds an active publish grant on the stream."""
-    return await registry_copy.is_granted(session, partner_id, stream, GrantAction.PUBLISH)
+@dataclass(frozen=True)
+class Item:
+    """One submission to accept, with the caller's correlation id and idempotency key."""
+
+    submission: Submission
+    correlation_id: str | None = None
+    idempotency_key: str | None = None
 
 
-async def submit_referral(
+@dataclass(frozen=True)
+class Accepted:
+    """An accepted submission: its 202 answer, and whether that is a replay of an earlier one."""
+
+    kind: SubmissionKind
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+    event: AcceptedEvent | None = None
+
+    @property
+    def event_id(self) -> str:
+        """The id of the accepted event."""
+        return str(self.body["event_id"])
+
+
+def fingerprint(submission: Submission) -> str:
+    """What an idempotency key remembers of the request: its kind, version and content."""
+    canonical = json.dumps(submission.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(f"{type(submission).__name__}\n{canonical}".encode()).hexdigest()
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def accept(
     *,
     sessions: SessionFactory,
-    partner_id: str,
-    submission: ReferralSubmission,
-    correlation_id: str | None = None,
-) -> Event[ReferralSubmittedV1]:
-    """Accept a referral from a partner allowed to publish referrals; stage its event."""
-    now = datetime.now(UTC)
-    async with transaction(sessions) as session:
+    principal: Principal,
+    items: Sequence[Item],
+    policy: Policy,
+) -> list[Accepted]:
+    """Accept every item or none, in one transaction; raise the Refusal of the first at fault."""
+    for attempt in range(_ATTEMPTS):
+        now = datetime.now(UTC)
+        replays = await _replays(sessions, principal.partner_id, items, now)
+        granted: dict[Stream, bool] = {}  # one grant look-up per stream, not per item
+        try:
+            async with transaction(sessions) as session:
+                results = [
+                    replays[index]
+                    if index in replays
+                    else await _accept_one(session, principal, item, index, now, policy, granted)
+                    for index, item in enumerate(items)
+                ]
+        except IntegrityError:
+            # Another attempt with the same key committed first: answer as it was answered.
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        for result in results:
+            if not result.replayed:
+                log.info(
+                    "submission accepted",
+                    kind=result.kind.value,
+                    event_id=result.event_id,
+                    partner_id=principal.partner_id,
+                )
+        return results
+    raise AssertionError("unreachable")
+
+
+async def _replays(
+    sessions: SessionFactory, partner_id: str, items: Sequence[Item], now: datetime
+) -> dict[int, Accepted]:
+    found: dict[int, Accepted] = {}
+    keyed = [(i, item) for i, item in enumerate(items) if item.idempotency_key is not None]
+    if not keyed:
+        return found
+    hashes = {index: _key_hash(item.idempotency_key or "") for index, item in keyed}
+    async with sessions() as session:
+        answers = await store.find_answers(
+            session, partner_id=partner_id, key_hashes=set(hashes.values()), now=now
+        )
+    for index, item in keyed:
+        answer = answers.get(hashes[index])
+        if answer is None:
+            continue
+        if answer.fingerprint != fingerprint(item.submission):
+            raise _at(
+                index,
+                Refusal(
+                    "idempotency-key-reused",
+                    "this idempotency key was used for a different request",
+                ),
+            )
+        found[index] = Accepted(
+            kind=kind_of(item.submission),
+            status_code=answer.status_code,
+            body=answer.response,
+            replayed=True,
+        )
+    return found
+
+
+async def _accept_one(
+    session: AsyncSession,
+    principal: Principal,
+    item: Item,
+    index: int,
+    now: datetime,
+    policy: Policy,
+    granted: dict[Stream, bool],
+) -> Accepted:
+    submission = item.submission
+    kind = kind_of(submission)
+    partner_id = principal.partner_id
+    try:
+        await _check(session, principal, submission, kind, now, policy, granted)
+    except Refusal as refusal:
+        raise _at(index, refusal) from None
+    event = build_event(
+        submission, partner_id=partner_id, now=now, correlation_id=item.correlation_id
+    )
+    body = accepted_body(event)
+    await store.stage_submission(
+        session,
+        record=to_kafka(event),
+        event_id=event.envelope.id,
+        partner_id=partner_id,
+        kind=kind,
+        accepted_at=now,
+    )
+    if item.idempotency_key is not None:
+        await store.keep_answer(
+            session,
+            partner_id=partner_id,
+            key_hash=_key_hash(item.idempotency_key),
+            answer=store.StoredAnswer(
+                fingerprint=fingerprint(submission), status_code=202, response=body
+            ),
+            now=now,
+            expires_at=now + policy.idempotency_ttl,
+        )
+    return Accepted(kind=kind, status_code=202, body=body, replayed=False, event=event)
+
+
+async def _check(
+    session: AsyncSession,
+    principal: Principal,
+    submission: Submission,
+    kind: SubmissionKind,
+    now: datetime,
+    policy: Policy,
+    granted: dict[Stream, bool],
+) -> None:
+    stream = STREAM_OF_KIND[kind]
+    scope = PUBLISH_SCOPE[stream]
+    if not principal.allows(scope):
+        raise Refusal(
+            "insufficient-scope", f"this API key lacks the scope {scope.value}", status=403
+        )
+    if stream not in granted:
+        granted[stream] = await may_publish(
+            session=session, partner_id=principal.partner_id, stream=stream
+        )
+    if not granted[stream]:
+        raise Refusal("not-granted", f"you may not publish to the {stream} stream", status=403)
+    check_times(submission, now=now, skew=policy.future_skew)
+    if isinstance(submission, ReferralSubmission):
         active = await store.is_active_partner(session, submission.recipient_partner_id)
         check_recipient(submission=submission, recipient_is_active=active, now=now)
         consent_id = submission.consent.consent_id
         if consent_id is not None:
             record = await registry_copy.consent(session, consent_id)
             check_consent_record(
-                submission=submission, partner_id=partner_id, record=record, now=now
+                submission=submission, partner_id=principal.partner_id, record=record, now=now
             )
-        event = build_referral_event(
-            submission=submission, partner_id=partner_id, now=now, correlation_id=correlation_id
-        )
-        await _stage(session, event, partner_id, SubmissionKind.REFERRAL, now)
-    log.info(
-        "referral accepted",
-        event_id=event.envelope.id,
-        referral_id=str(event.data.referral_id),
-        partner_id=partner_id,
-    )
-    return event
 
 
-async def submit_alert(
-    *,
-    sessions: SessionFactory,
-    partner_id: str,
-    submission: IncidentAlertSubmission | IncidentAlertSubmissionV2,
-    correlation_id: str | None = None,
-) -> Event[IncidentAlertV1 | IncidentAlertV2]:
-    """Accept an incident alert from a partner allowed to publish alerts; stage its event."""
-    now = datetime.now(UTC)
-    event = build_alert_event(
-        submission=submission, partner_id=partner_id, now=now, correlation_id=correlation_id
-    )
-    async with transaction(sessions) as session:
-        await _stage(session, event, partner_id, SubmissionKind.INCIDENT_ALERT, now)
-    log.info(
-        "incident alert accepted",
-        event_id=event.envelope.id,
-        alert_id=str(event.data.alert_id),
-        version=event.data.version,
-        partner_id=partner_id,
-    )
-    return event
+def _at(index: int, refusal: Refusal) -> Refusal:
+    refusal.index = index
+    return refusal
 
 
-async def submit_bulletin(
-    *,
-    sessions: SessionFactory,
-    partner_id: str,
-    submission: BulletinSubmission,
-    correlation_id: str | None = None,
-) -> Event[BulletinPublishedV1]:
-    """Accept a community bulletin from a partner allowed to publish them; stage its event."""
-    now = datetime.now(UTC)
-    event = build_bulletin_event(
-        submission=submission, partner_id=partner_id, now=now, correlation_id=correlation_id
-    )
-    async with transaction(sessions) as session:
-        await _stage(session, event, partner_id, SubmissionKind.BULLETIN, now)
-    log.info(
-        "bulletin accepted",
-        event_id=event.envelope.id,
-        bulletin_id=str(event.data.bulletin_id),
-        partner_id=partner_id,
-    )
-    return event
+async def may_publish(*, session: AsyncSession, partner_id: str, stream: Stream) -> bool:
+    """Whether the partner holds an active publish grant on the stream."""
+    return await registry_copy.is_granted(session, partner_id, stream, GrantAction.PUBLISH)
 
 
 async def find_own_submission(
@@ -249,25 +273,16 @@ async def submission_exists(*, sessions: SessionFactory, event_id: str) -> bool:
         return await store.submission_exists(session, event_id=event_id)
 
 
-async def _stage(
-    session: AsyncSession,
-    event: Event[ReferralSubmittedV1]
-    | Event[IncidentAlertV1 | IncidentAlertV2]
-    | Event[BulletinPublishedV1],
-    partner_id: str,
-    kind: SubmissionKind,
-    now: datetime,
-) -> None:
-    await store.stage_submission(
-        session,
-        record=to_kafka(event),
-        event_id=event.envelope.id,
-        partner_id=partner_id,
-        kind=kind,
-        accepted_at=now,
-    )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # A consent time without an offset is read as UTC rather than refused.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+async def purge_expired_keys(sessions: SessionFactory, *, every_seconds: float = 600) -> None:
+    """Forget expired idempotency keys, every so often, for as long as the service runs."""
+    while True:
+        try:
+            async with transaction(sessions) as session:
+                purged = await store.purge_expired_keys(session, now=datetime.now(UTC))
+            if purged:
+                log.info("idempotency keys expired", count=purged)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("idempotency key purge failed; retrying later")
+        await asyncio.sleep(every_seconds)

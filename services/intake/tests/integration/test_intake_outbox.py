@@ -2,14 +2,16 @@
 
 import functools
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import pytest
 from intake_builders import make_alert
 
-from cvihub_contracts import KafkaRecord, topics
-from cvihub_intake import models, service
+from cvihub_contracts import KafkaRecord, to_kafka, topics
+from cvihub_intake import models, service, store
 from cvihub_intake.app import MIGRATIONS_DIR
-from cvihub_runtime.db import create_engine, session_factory
+from cvihub_intake.models import SubmissionKind
+from cvihub_runtime.db import create_engine, session_factory, transaction
 from cvihub_runtime.kafka import make_broker, publish_records
 from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.outbox import OutboxRelay
@@ -31,10 +33,21 @@ async def test_intake_submission_staged_during_outage_is_published_afterwards(
     await upgrade(engine, MIGRATIONS_DIR, database.schema)
     broker = make_broker(kafka_bootstrap, client_id="intake-test")
     try:
-        event = await service.submit_alert(
-            sessions=sessions, partner_id="metro-police", submission=make_alert()
+        # Staged as the acceptance path stages it (its checks are tested elsewhere).
+        now = datetime.now(UTC)
+        event = service.build_alert_event(
+            submission=make_alert(), partner_id="metro-police", now=now
         )
         event_id = event.envelope.id
+        async with transaction(sessions) as session:
+            await store.stage_submission(
+                session,
+                record=to_kafka(event),
+                event_id=event_id,
+                partner_id="metro-police",
+                kind=SubmissionKind.INCIDENT_ALERT,
+                accepted_at=now,
+            )
 
         with pytest.raises(ConnectionError):
             await OutboxRelay(sessions, models.outbox, _broker_down).relay_once()

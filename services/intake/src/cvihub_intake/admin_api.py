@@ -1,0 +1,90 @@
+"""Intake's admin API: replay. Guarded by the operator's admin token (INTAKE_ADMIN_TOKEN)."""
+
+import hmac
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cvihub_intake import replay
+from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.edges import api_router, mark_authenticator
+from cvihub_runtime.problems import Problem
+from cvihub_runtime.web import UNAUTHORIZED_HEADERS, bearer_token
+
+ADMIN_PREFIX = "/v1/admin"
+StreamName = Literal["referrals", "incident-alerts", "bulletins", "audit"]
+
+
+class ReplayRequest(BaseModel):
+    """Which published records to send again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stream: StreamName
+    since: datetime = Field(description="From this time (inclusive), with a time zone.")
+    until: datetime | None = Field(default=None, description="To this time (exclusive).")
+    partner: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Only this partner's events."
+    )
+
+    @model_validator(mode="after")
+    def _zoned_and_ordered(self) -> "ReplayRequest":
+        for moment in (self.since, self.until):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("since and until need a time zone")
+        if self.until is not None and self.until <= self.since:
+            raise ValueError("until must be after since")
+        return self
+
+
+class ReplayAccepted(BaseModel):
+    """How many records will be sent again."""
+
+    replayed: int
+
+
+def admin_router(
+    sessions: SessionFactory, admin_token: str | None, problems: dict[int | str, Any]
+) -> APIRouter:
+    """The admin routes; without a configured token every call is refused."""
+
+    def check(token: str) -> None:
+        if admin_token is None or not hmac.compare_digest(token.encode(), admin_token.encode()):
+            raise Problem(
+                401,
+                "unauthenticated",
+                "send the admin token as Authorization: Bearer <token>",
+                headers=UNAUTHORIZED_HEADERS,
+            )
+
+    async def require_admin(token: Annotated[str, Depends(bearer_token)]) -> None:
+        check(token)
+
+    async def precheck(request: Request) -> None:
+        check(bearer_token(request.headers.get("authorization")))
+
+    mark_authenticator(require_admin, precheck)
+    router = api_router(prefix=ADMIN_PREFIX, tags=["admin"], dependencies=[Depends(require_admin)])
+
+    @router.post(
+        "/replay",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Send a time range of published events again",
+        description="Marks the stream's records published in [since, until) (one partner's "
+        "only, with partner) for the outbox relay to send again, in their first order and with "
+        "their first event ids, so consumers that dedupe apply each once.",
+        responses=problems,
+    )
+    async def post_replay(body: ReplayRequest) -> ReplayAccepted:
+        count = await replay.replay(
+            sessions,
+            stream=body.stream,
+            since=body.since,
+            until=body.until,
+            partner_id=body.partner,
+        )
+        return ReplayAccepted(replayed=count)
+
+    return router

@@ -1,0 +1,153 @@
+"""Business checks every submission passes before intake accepts it, whatever way it came in."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
+from cvihub_contracts.bulletin.published_v1 import BulletinSubmission
+from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
+from cvihub_registry_copy import consents as consent_copy
+
+Submission = (
+    ReferralSubmission | IncidentAlertSubmission | IncidentAlertSubmissionV2 | BulletinSubmission
+)
+"""Anything a partner may submit to intake."""
+
+
+class Refusal(Exception):
+    """A submission the hub will not accept; `kind` names why, `pointer` the field at fault.
+
+    `status` is the HTTP status the refusal maps to; `index` the item of a batch (a row, an
+    event of a CloudEvents batch) at fault, when there is more than one."""
+
+    def __init__(
+        self, kind: str, detail: str, *, pointer: str | None = None, status: int = 422
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.pointer = pointer
+        self.status = status
+        self.index: int | None = None
+
+
+def check_recipient(
+    *, submission: ReferralSubmission, recipient_is_active: bool, now: datetime
+) -> None:
+    """Refuse a referral to an unknown recipient or one the patient's consent does not cover."""
+    if not recipient_is_active:
+        raise Refusal(
+            "unknown-recipient",
+            "the recipient is not an active partner of the hub",
+            pointer="#/recipient_partner_id",
+        )
+    consent = submission.consent
+    if submission.recipient_partner_id not in consent.recipient_partner_ids:
+        raise Refusal(
+            "consent-does-not-cover-recipient",
+            "the patient's consent does not name the recipient",
+            pointer="#/consent/recipient_partner_ids",
+        )
+    if consent.expires_at is not None and _as_utc(consent.expires_at) <= now:
+        raise Refusal(
+            "consent-expired", "the patient's consent has expired", pointer="#/consent/expires_at"
+        )
+
+
+_CONSENT_KINDS = {
+    consent_copy.CONSENT_UNKNOWN: "consent-record-unknown",
+    consent_copy.CONSENT_WITHDRAWN: "consent-withdrawn",
+    consent_copy.CONSENT_EXPIRED: "consent-record-expired",
+    consent_copy.CONSENT_OTHER_CUSTODIAN: "consent-record-not-yours",
+    consent_copy.RECIPIENT_NOT_COVERED: "consent-record-does-not-cover-recipient",
+}
+
+
+def check_consent_record(
+    *,
+    submission: ReferralSubmission,
+    partner_id: str,
+    record: consent_copy.ConsentRecord | None,
+    now: datetime,
+) -> None:
+    """Refuse a referral whose quoted consent record is unknown, withdrawn, expired, another
+    partner's, or does not cover the recipient or the scope the referral claims."""
+    pointer = "#/consent/consent_id"
+    reason = consent_copy.consent_refusal(
+        record,
+        custodian_partner_id=partner_id,
+        recipient_partner_id=submission.recipient_partner_id,
+        now=now,
+    )
+    if reason is not None:
+        detail = f"the quoted consent record: {reason}"
+        raise Refusal(_CONSENT_KINDS[reason], detail, pointer=pointer)
+    assert record is not None
+    beyond = sorted(set(submission.consent.scope) - record.scope)
+    if beyond:
+        raise Refusal(
+            "consent-scope-exceeds-record",
+            f"the consent record does not cover the scope {', '.join(beyond)}",
+            pointer="#/consent/scope",
+        )
+
+
+def check_times(submission: Submission, *, now: datetime, skew: timedelta) -> None:
+    """Refuse times without a zone, happenings in the future (beyond `skew`), reversed periods."""
+    latest = now + skew
+    if isinstance(submission, ReferralSubmission):
+        consent = submission.consent
+        _aware(consent.consented_at, "#/consent/consented_at")
+        _not_future(consent.consented_at, latest, "#/consent/consented_at")
+        if consent.expires_at is not None:
+            _aware(consent.expires_at, "#/consent/expires_at")
+            _ordered(consent.consented_at, consent.expires_at, "#/consent/expires_at")
+        injured_on = submission.injury.injured_on
+        if injured_on is not None:
+            _not_future_day(injured_on, latest, "#/injury/injured_on")
+    elif isinstance(submission, IncidentAlertSubmission | IncidentAlertSubmissionV2):
+        _aware(submission.occurred_at, "#/occurred_at")
+        _not_future(submission.occurred_at, latest, "#/occurred_at")
+    else:
+        if submission.starts_at is not None:
+            _aware(submission.starts_at, "#/starts_at")
+        if submission.ends_at is not None:
+            _aware(submission.ends_at, "#/ends_at")
+            if submission.starts_at is not None:
+                _ordered(submission.starts_at, submission.ends_at, "#/ends_at")
+
+
+def _aware(moment: datetime, pointer: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise Refusal(
+            "timestamp-without-zone",
+            f"{_field(pointer)} has no time zone: give an offset, e.g. Z or -05:00",
+            pointer=pointer,
+        )
+
+
+def _not_future(moment: datetime, latest: datetime, pointer: str) -> None:
+    if moment > latest:
+        raise Refusal("timestamp-in-future", f"{_field(pointer)} is in the future", pointer=pointer)
+
+
+def _not_future_day(day: date, latest: datetime, pointer: str) -> None:
+    # A date has no zone: the earliest zone on Earth (UTC+14) is the latest it can be today.
+    if day > (latest + timedelta(hours=14)).date():
+        raise Refusal("date-in-future", f"{_field(pointer)} is in the future", pointer=pointer)
+
+
+def _ordered(start: datetime, end: datetime, pointer: str) -> None:
+    if end <= start:
+        raise Refusal(
+            "period-out-of-order", f"{_field(pointer)} is not after the start", pointer=pointer
+        )
+
+
+def _field(pointer: str) -> str:
+    return pointer.removeprefix("#/").replace("/", ".")
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # check_times refuses a time without a zone first; this keeps the comparison safe anyway.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
