@@ -133,10 +133,10 @@ class Stack:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
         if name in {"registry", "notifications"}:
             env[f"{prefix}SECRET_KEY"] = secret_key
-        if name == "registry":
-            env["REGISTRY_ADMIN_TOKEN"] = admin_token
-            if self.config.seed_file:
-                env["REGISTRY_SEED_FILE"] = str(self.config.seed_file)
+        if name in {"registry", "intake"}:  # intake's admin route: replay
+            env[f"{prefix}ADMIN_TOKEN"] = admin_token
+        if name == "registry" and self.config.seed_file:
+            env["REGISTRY_SEED_FILE"] = str(self.config.seed_file)
         env.update(self.config.extra_env)
         return env
 
