@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from cvihub_cli.embedded import free_port, start_tansu, wait_for_port
-from cvihub_runtime.secretbox import new_fernet_key
+from cvihub_runtime.secretbox import new_fernet_key, new_key_ring_text
 
 SERVICES: dict[str, int] = {
     "registry": 8001,
@@ -90,6 +90,7 @@ class Stack:
         self.logs = config.data_dir / "logs"
         self.info: StackInfo | None = None
         self._kafka = self._secret_key = self._admin_token = ""
+        self._data_keys = ""
 
     def service_env(
         self, name: str, *, kafka: str, secret_key: str, admin_token: str
@@ -107,6 +108,8 @@ class Stack:
         }
         if schema:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
+        if self._data_keys:
+            env[f"{prefix}DATA_KEYS"] = self._data_keys
         if name in {"registry", "notifications"}:
             env[f"{prefix}SECRET_KEY"] = secret_key
         if name == "registry":
@@ -121,6 +124,8 @@ class Stack:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         secret_key = _read_or_create(self.config.data_dir / "secret.key", new_fernet_key)
+        # The ring sealing each service's outbox; rotate by putting a new id:key first.
+        self._data_keys = _read_or_create(self.config.data_dir / "data.keys", new_key_ring_text)
         admin_token = _read_or_create(
             self.config.data_dir / "admin.token", lambda: os.urandom(24).hex()
         )
