@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cvihub_contracts.base import EventData
 from cvihub_contracts.catalog import model_for, parse_dataschema
 from cvihub_contracts.classification import Classification
+from cvihub_contracts.timestamps import Timestamp
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -46,7 +47,7 @@ class Envelope(BaseModel):
     source: str
     type: str
     specversion: str = SPECVERSION
-    time: datetime
+    time: Timestamp
     subject: str | None = None
     dataschema: str
     datacontenttype: str = CONTENT_TYPE
