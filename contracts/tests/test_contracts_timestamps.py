@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from cvihub_contracts import timestamps
+from cvihub_contracts import from_kafka, new_event, service_source, timestamps, to_kafka
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
-from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
+from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2, IncidentAlertV2
 from cvihub_contracts.bulletin.published_v1 import BulletinSubmission
 from cvihub_contracts.envelope import Envelope
 from cvihub_contracts.examples import (
@@ -74,16 +74,18 @@ def test_an_alert_from_2999_is_refused_and_one_within_the_skew_accepted() -> Non
     loc, message = _refusal(IncidentAlertSubmission, _alert(occurred_at="2999-01-01T00:00:00Z"))
     assert loc == ("occurred_at",)
     assert "occurred_at is in the future (more than 5 min" in message
-    soon = NOW + timedelta(minutes=4)
+    now = datetime.now(UTC)  # not NOW: the module may have been imported minutes ago
+    soon = now + timedelta(minutes=4)
     assert IncidentAlertSubmission.model_validate(_alert(occurred_at=soon)).occurred_at == soon
-    late = (NOW + timedelta(minutes=6)).isoformat()
+    late = (now + timedelta(minutes=6)).isoformat()
     assert _refusal(IncidentAlertSubmission, _alert(occurred_at=late))[0] == ("occurred_at",)
-    v2 = incident_alert_v2().model_dump() | {"occurred_at": "2999-01-01T00:00:00+02:00"}
-    assert _refusal(IncidentAlertV2, v2)[0] == ("occurred_at",)
+    v2 = incident_alert_v2().model_dump(include=set(IncidentAlertSubmissionV2.model_fields))
+    v2 |= {"occurred_at": "2999-01-01T00:00:00+02:00"}
+    assert _refusal(IncidentAlertSubmissionV2, v2)[0] == ("occurred_at",)
 
 
 def test_the_skew_comes_from_the_context_or_the_module_setting(skew_of_an_hour: None) -> None:
-    in_half_an_hour = NOW + timedelta(minutes=30)
+    in_half_an_hour = datetime.now(UTC) + timedelta(minutes=30)
     assert IncidentAlertSubmission.model_validate(_alert(occurred_at=in_half_an_hour))
     loc, message = _refusal(
         IncidentAlertSubmission,
@@ -145,3 +147,21 @@ def test_periods_end_after_they_start() -> None:
     # Bulletins announce what is to come: a start next year is fine.
     bulletin |= {"ends_at": None}
     assert BulletinSubmission.model_validate(bulletin).starts_at is not None
+
+
+def test_an_accepted_event_is_not_held_to_the_readers_clock() -> None:
+    """Built by a service or read from the broker, an event was checked when it was submitted."""
+    later = datetime(2030, 5, 1, tzinfo=UTC)
+    built = IncidentAlertV2(**(incident_alert_v2().model_dump() | {"occurred_at": later}))
+    record = to_kafka(new_event(built, source=service_source("intake")))
+    read = from_kafka(dict(record.headers), record.key, record.value).data
+    assert isinstance(read, IncidentAlertV2) and read.occurred_at == later
+    # Unless a validation asks for the clock check by its context.
+    loc, _ = _refusal(IncidentAlertV2, built.model_dump(), future_skew=timedelta(0))
+    assert loc == ("occurred_at",)
+    # A naive time is refused everywhere, events included.
+    with pytest.raises(ValidationError, match="timezone"):
+        IncidentAlertV2(**(built.model_dump() | {"occurred_at": "2030-05-01T00:00:00"}))
+    # Period order holds everywhere, accepted or not.
+    with pytest.raises(ValidationError, match="expires_at must be after starts_at"):
+        GrantChangedV1(**(grant_changed().model_dump() | {"starts_at": later, "expires_at": later}))

@@ -16,6 +16,7 @@ from cvihub_cli.admin_cli import admin_app
 from cvihub_cli.admin_consents_cli import consents_app
 from cvihub_cli.contracts_cli import contracts_app
 from cvihub_cli.demo import HOSPITAL_KEY, OUTREACH_KEY, PEACE_KEY, POLICE_KEY, DemoStep, run_demo
+from cvihub_cli.reencrypt_cli import reencrypt
 from cvihub_cli.sink import create_sink, secrets_from_seed
 from cvihub_cli.stack import DEMO_SEED, REPO_ROOT, Stack, StackConfig, StackInfo
 
@@ -24,6 +25,7 @@ app.add_typer(contracts_app, name="contracts")
 app.add_typer(admin_app, name="admin")
 admin_app.add_typer(consents_app, name="consents")
 admin_app.add_typer(administrators_app, name="administrators")
+app.command()(reencrypt)
 console = Console()
 DATA_DIR = REPO_ROOT / "var"
 

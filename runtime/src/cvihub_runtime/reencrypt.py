@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import MetaData, Table, select, update
 
 from cvihub_runtime.db import SessionFactory, create_engine, key_ring_of, session_factory
-from cvihub_runtime.secretbox import key_id_of
+from cvihub_runtime.secretbox import KeyRing, key_id_of
 from cvihub_runtime.settings import ServiceSettings
 from cvihub_runtime.tables import define_outbox
 
@@ -60,24 +60,44 @@ async def reencrypt_outbox(
             last_id = rows[-1].id
 
 
-async def _run(service: str, check_only: bool) -> int:
-    settings = ServiceSettings(_env_prefix=f"{service.upper()}_")
-    keys = settings.key_ring()
-    engine = create_engine(settings.database_url, settings.database_schema)
+async def reencrypt_database(
+    url: str, schema: str | None, keys: KeyRing, *, check_only: bool = False
+) -> KeyCensus:
+    """Reseal (or, check_only, count) the outbox of the service database at this URL."""
+    engine = create_engine(url, schema)
     try:
-        census = await reencrypt_outbox(
+        return await reencrypt_outbox(
             session_factory(engine, keys), define_outbox(MetaData()), check_only=check_only
         )
     finally:
         await engine.dispose()
+
+
+def describe(service: str, census: KeyCensus, keys: KeyRing, *, check_only: bool) -> list[str]:
+    """What a run found and did, as lines to print (key ids and counts, never a key)."""
     before = ", ".join(f"{k}: {n}" for k, n in sorted(census.before.items())) or "no rows"
-    print(f"{service} outbox, rows per key before: {before}")
+    lines = [f"{service} outbox, rows per key before: {before}"]
     if check_only:
-        stale = sum(n for k, n in census.before.items() if k != keys.current_id)
-        print(f"{stale} rows not under the current key {keys.current_id}")
-        return 1 if stale else 0
-    print(f"rewrote {census.rewritten} rows; all now under key {keys.current_id}")
-    return 0
+        lines.append(f"{stale_rows(census, keys)} rows not under the current key {keys.current_id}")
+    else:
+        lines.append(f"rewrote {census.rewritten} rows; all now under key {keys.current_id}")
+    return lines
+
+
+def stale_rows(census: KeyCensus, keys: KeyRing) -> int:
+    """Rows found under a key other than the current one (or plaintext)."""
+    return sum(n for key_id, n in census.before.items() if key_id != keys.current_id)
+
+
+async def _run(service: str, check_only: bool) -> int:
+    settings = ServiceSettings(_env_prefix=f"{service.upper()}_")
+    keys = settings.key_ring()
+    census = await reencrypt_database(
+        settings.database_url, settings.database_schema, keys, check_only=check_only
+    )
+    for line in describe(service, census, keys, check_only=check_only):
+        print(line)
+    return 1 if check_only and stale_rows(census, keys) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
-from cvihub_contracts.timestamps import OccurredAt, Timestamp
+from cvihub_contracts.timestamps import ClockChecked, OccurredAt, Timestamp
 
 EVENT_TYPE = "org.cvihub.incident-alert.published"
 
@@ -72,7 +72,7 @@ class Location(BaseModel):
         return self
 
 
-class IncidentAlertSubmission(BaseModel):
+class IncidentAlertSubmission(ClockChecked):
     """What a publishing partner sends to the hub's intake."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -26,7 +26,7 @@ from cvihub_contracts.alert.incident_alert_v1 import (
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
-from cvihub_contracts.timestamps import OccurredAt, Timestamp
+from cvihub_contracts.timestamps import ClockChecked, OccurredAt, Timestamp
 
 
 class Verification(StrEnum):
@@ -57,7 +57,7 @@ class Victim(BaseModel):
     age_group: AgeGroup = classified(C.INTERNAL, "Age band.", default=AgeGroup.UNKNOWN)
 
 
-class IncidentAlertSubmissionV2(BaseModel):
+class IncidentAlertSubmissionV2(ClockChecked):
     """What a publishing partner sends to POST /v2/incident-alerts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -10,7 +10,13 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
-from cvihub_contracts.timestamps import OccurredAt, OccurredOn, Timestamp, period_end
+from cvihub_contracts.timestamps import (
+    ClockChecked,
+    OccurredAt,
+    OccurredOn,
+    Timestamp,
+    period_end,
+)
 
 EVENT_TYPE = "org.cvihub.referral.submitted"
 
@@ -105,7 +111,7 @@ class ReferringContact(_Part):
     email: str | None = classified(C.INTERNAL, "E-mail.", default=None, max_length=254)
 
 
-class ReferralSubmission(_Part):
+class ReferralSubmission(_Part, ClockChecked):
     """What a referring partner sends to the hub's intake."""
 
     recipient_partner_id: str = classified(
