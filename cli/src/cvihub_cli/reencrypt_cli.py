@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from cvihub_cli.stack import REPO_ROOT, SERVICES
-from cvihub_runtime.reencrypt import describe, reencrypt_database, stale_rows
 from cvihub_runtime.secretbox import KeyRing
 
 
@@ -23,6 +22,9 @@ def reencrypt(
 
     Rotate: put a new id:key first in data.keys (comma-separated), restart, run this, then
     drop the old key. For a deployment: python -m cvihub_runtime.reencrypt <service>."""
+    # Imported here: the database stack would slow every other command's start (the sink's too).
+    from cvihub_runtime.reencrypt import describe, reencrypt_database, stale_rows
+
     keys = KeyRing.parse((data_dir / "data.keys").read_text().strip())
     stale = 0
     for service in SERVICES:
