@@ -6,14 +6,17 @@ from typing import Annotated
 
 import typer
 
-from cvihub_cli.stack import REPO_ROOT, SERVICES
+from cvihub_cli.stack_info import DATA_DIR, SERVICES
 from cvihub_runtime.secretbox import KeyRing
 
+reencrypt_app = typer.Typer()
 
+
+@reencrypt_app.command()
 def reencrypt(
     data_dir: Annotated[
         Path, typer.Option(help="The data dir of ./hub up (SQLite files, data.keys).")
-    ] = REPO_ROOT / "var",
+    ] = DATA_DIR,
     check: Annotated[
         bool, typer.Option("--check", help="Only count; exit 1 while a row needs an old key.")
     ] = False,

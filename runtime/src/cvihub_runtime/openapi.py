@@ -103,7 +103,8 @@ def _document(schema: dict[str, Any], routes: list[BaseRoute]) -> dict[str, Any]
             responses = operation.setdefault("responses", {})
             codes = {"422", "503"} if "422" in responses else {"503"}
             if needs_key(route):
-                operation["security"] = [{"bearer": []}]
+                # A route that names its own scheme (e.g. the registry's AdminToken) keeps it.
+                operation.setdefault("security", [{"bearer": []}])
                 codes.add("401")
                 # The key is the bearer scheme; FastAPI also lists the header bearer_token reads
                 # as a parameter, which told clients (and schemathesis) to send it twice over.
