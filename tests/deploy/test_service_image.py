@@ -24,6 +24,7 @@ import pytest
 from dockerfile_steps import Stage, ignored, is_ignored, parse
 
 from cvihub_cli.embedded import embedded_consumer_env, free_port
+from cvihub_runtime.secretbox import new_key_ring_text
 from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.e2e
@@ -131,6 +132,7 @@ def _start(final: Stage, image_root: Path, tmp_path: Path, kafka: str, port: int
         "PATH": f"{image_root}/app/.venv/bin:{BASE_PATH}",
         "INTAKE_KAFKA_BOOTSTRAP_SERVERS": kafka,
         "INTAKE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}",
+        "INTAKE_DATA_KEYS": new_key_ring_text(),  # required: a service never starts without it
         **{k: v for k, v in embedded_consumer_env().items() if k.startswith("INTAKE_")},
     }
     assert env["PATH"].startswith(f"{image_root}/app/.venv/bin"), env["PATH"]

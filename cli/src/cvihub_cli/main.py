@@ -28,6 +28,10 @@ class HubCommands(LazyGroup):
             "cvihub_cli.admin.app:admin_app",
             "Administer the registry: partners, API keys, grants, webhooks, the audit log.",
         ),
+        "reencrypt": (
+            "cvihub_cli.reencrypt_cli:reencrypt_app",
+            "Reseal outboxes under the new key.",
+        ),
     }
 
 

@@ -22,7 +22,7 @@ from cvihub_cli.stack_info import (
     SINK_PORT,
     StackInfo,
 )
-from cvihub_runtime.secretbox import new_fernet_key
+from cvihub_runtime.secretbox import new_fernet_key, new_key_ring_text
 
 # A deadline, not a wait: a loaded machine (CI beside other work) may take long to import and
 # migrate; a quiet one is ready in seconds and never waits for it.
@@ -104,6 +104,7 @@ class Stack:
         self.logs = config.data_dir / "logs"
         self.info: StackInfo | None = None
         self._kafka = self._secret_key = self._admin_token = ""
+        self._data_keys = ""
         self._broker_env: dict[str, str] = {}
         # One client for every poll: a new one per request builds an SSL context each time,
         # which cost `up` seconds of CPU while the services competed for the same cores.
@@ -131,6 +132,8 @@ class Stack:
         }
         if schema:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
+        if self._data_keys:
+            env[f"{prefix}DATA_KEYS"] = self._data_keys
         if name in {"registry", "notifications"}:
             env[f"{prefix}SECRET_KEY"] = secret_key
         if name in {"registry", "intake"}:  # intake's admin route: replay
@@ -145,6 +148,8 @@ class Stack:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         secret_key = _read_or_create(self.config.data_dir / "secret.key", new_fernet_key)
+        # The ring sealing each service's outbox; rotate by putting a new id:key first.
+        self._data_keys = _read_or_create(self.config.data_dir / "data.keys", new_key_ring_text)
         admin_token = _read_or_create(
             self.config.data_dir / "admin.token", lambda: os.urandom(24).hex()
         )

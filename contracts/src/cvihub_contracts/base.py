@@ -26,6 +26,9 @@ class EventData(BaseModel):
     topic: ClassVar[str]
     submission: ClassVar[type[BaseModel] | None] = None
     """The body a partner POSTs to intake for this event, where partners publish it."""
+    checks_clock: ClassVar[bool] = False
+    """An event is accepted already: its times are not held to the reader's clock (see
+    timestamps.ClockChecked, which the submissions are)."""
 
     @classmethod
     def dataschema(cls) -> str:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cvihub_contracts.base import EventData
 from cvihub_contracts.catalog import model_for, parse_dataschema
 from cvihub_contracts.classification import Classification
+from cvihub_contracts.timestamps import ACCEPTED_EVENT, Timestamp
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -46,7 +47,7 @@ class Envelope(BaseModel):
     source: str
     type: str
     specversion: str = SPECVERSION
-    time: datetime
+    time: Timestamp
     subject: str | None = None
     dataschema: str
     datacontenttype: str = CONTENT_TYPE
@@ -155,7 +156,8 @@ def from_kafka(headers: dict[str, bytes], key: bytes | None, value: bytes) -> Ev
         payload = known_fields(model, payload)
     try:
         envelope = Envelope.model_validate(attributes)
-        data = model.model_validate(payload)
+        # From the broker: accepted already, not held to this host's clock.
+        data = model.model_validate(payload, context=ACCEPTED_EVENT)
     except ValidationError as exc:
         fields = ", ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['type']}" for err in exc.errors()

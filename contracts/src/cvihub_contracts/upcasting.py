@@ -11,6 +11,7 @@ from cvihub_contracts.alert import incident_alert_v2
 from cvihub_contracts.base import EventData
 from cvihub_contracts.catalog import EVENT_MODELS, latest_model
 from cvihub_contracts.envelope import Event
+from cvihub_contracts.timestamps import ACCEPTED_EVENT
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -42,7 +43,8 @@ def to_latest(event: Event[Any]) -> Event[EventData]:
             "classification": latest.highest_classification(),
         }
     )
-    return Event(envelope=envelope, data=latest.model_validate(payload))
+    # An accepted event, upcast: not held to this host's clock (timestamps.ACCEPTED_EVENT).
+    return Event(envelope=envelope, data=latest.model_validate(payload, context=ACCEPTED_EVENT))
 
 
 def _check_chains() -> None:

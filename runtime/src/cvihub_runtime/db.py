@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from cvihub_runtime.secretbox import KeyRing
+
 SessionFactory = async_sessionmaker[AsyncSession]
+# Where a session carries its service's data key ring (Session.info), so what stores sealed
+# values (the outbox) finds the keys of the database it writes to, one ring per service.
+_KEY_RING = "cvihub.data_keys"
 
 
 def is_sqlite(url: str) -> bool:
@@ -72,9 +77,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> SessionFactory:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, keys: KeyRing | None = None) -> SessionFactory:
+    """Sessions that keep loaded objects usable after commit, carrying the data key ring."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, info={_KEY_RING: keys} if keys else None
+    )
+
+
+def key_ring_of(session: AsyncSession) -> KeyRing:
+    """The data key ring of the session's service; RuntimeError if its factory was given none."""
+    keys = session.info.get(_KEY_RING)
+    if not isinstance(keys, KeyRing):
+        raise RuntimeError("these sessions carry no data key ring: session_factory(engine, keys)")
+    return keys
 
 
 @asynccontextmanager

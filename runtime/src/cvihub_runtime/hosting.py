@@ -46,7 +46,7 @@ class Hosting:
             max_overflow=settings.database_pool_overflow,
             pool_timeout_seconds=settings.database_pool_timeout_seconds,
         )
-        self.sessions = session_factory(self.engine)
+        self.sessions = session_factory(self.engine, settings.key_ring())
         self.broker: KafkaBroker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
         self.group_id = settings.consumer_group or name
         self._loops: list[Loop] = []

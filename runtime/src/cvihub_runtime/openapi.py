@@ -106,6 +106,19 @@ def _document(schema: dict[str, Any], routes: list[BaseRoute]) -> dict[str, Any]
                 # A route that names its own scheme (e.g. the registry's AdminToken) keeps it.
                 operation.setdefault("security", [{"bearer": []}])
                 codes.add("401")
+                # The key is the bearer scheme; FastAPI also lists the header bearer_token reads
+                # as a parameter, which told clients (and schemathesis) to send it twice over.
+                parameters = [
+                    p
+                    for p in operation.get("parameters", [])
+                    if not (
+                        p.get("in") == "header" and p.get("name", "").lower() == "authorization"
+                    )
+                ]
+                if parameters:
+                    operation["parameters"] = parameters
+                else:
+                    operation.pop("parameters", None)
             if route.body_field is not None:
                 codes |= {"400", "413", "415", "422"}
             for code in codes:

@@ -4,6 +4,11 @@ A service writes the record in the same transaction as its own state, so an even
 if and only if the change committed. The relay publishes unsent records in order and marks them
 sent only after the broker acknowledged them; a crash in between re-sends, and consumers are
 idempotent.
+
+Payloads (a referral's patient, an alert's place) are sealed with the service's data key ring
+before they are stored and opened only by the relay as it publishes: the table, its backups and
+a raw dump of the database hold no plaintext event data. Ids, topic, key and CloudEvents
+headers stay readable; they carry ids, never personal data.
 """
 
 import asyncio
@@ -16,10 +21,10 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import KafkaRecord
-from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.db import SessionFactory, key_ring_of
 from cvihub_runtime.tables import define_outbox
 
-__all__ = ["OutboxRelay", "Publisher", "add_to_outbox", "define_outbox"]
+__all__ = ["OutboxRelay", "Publisher", "add_to_outbox", "define_outbox", "open_payload"]
 
 log = structlog.get_logger(__name__)
 
@@ -27,14 +32,15 @@ Publisher = Callable[[Sequence[KafkaRecord]], Awaitable[None]]
 
 
 async def add_to_outbox(session: AsyncSession, outbox: Table, record: KafkaRecord) -> None:
-    """Store a record to publish once the surrounding transaction commits."""
+    """Store a record, its payload sealed, to publish once the surrounding transaction commits."""
+    keys = key_ring_of(session)
     await session.execute(
         outbox.insert().values(
             event_id=record.headers["ce_id"].decode(),
             topic=record.topic,
             key=record.key,
             headers={name: value.decode() for name, value in record.headers.items()},
-            value=record.value,
+            value=keys.seal(record.value),
             created_at=datetime.now(UTC),
         )
     )
@@ -98,12 +104,13 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            keys = key_ring_of(session)
             records = [
                 KafkaRecord(
                     topic=row.topic,
                     key=row.key,
                     headers={name: value.encode() for name, value in row.headers.items()},
-                    value=row.value,
+                    value=keys.open(row.value),
                 )
                 for row in rows
             ]
@@ -115,3 +122,8 @@ class OutboxRelay:
             )
         log.debug("outbox relayed", count=len(rows))
         return len(rows)
+
+
+def open_payload(session: AsyncSession, stored: bytes) -> bytes:
+    """A stored outbox value opened with the session's key ring (for tests and diagnostics)."""
+    return key_ring_of(session).open(stored)

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cvihub_runtime.secretbox import KeyRing
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class ConsumerTuning:
 class ServiceSettings(BaseSettings):
     """Broker, database and HTTP settings of one service process."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # Errors name the setting, never its value: a key ring or a URL may be in it.
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Comma-separated host:port list."
@@ -67,6 +70,13 @@ class ServiceSettings(BaseSettings):
         le=100 * 1024 * 1024,
         description="Largest request body accepted, in bytes; larger ones get 413 as they stream.",
     )
+    # Required, no default: a service never starts storing payloads it cannot seal. `up` and
+    # the tests generate a ring; a deployment sets one (see secretbox.KeyRing on rotation).
+    data_keys: SecretStr = Field(
+        description="Key ring sealing data at rest (the outbox's event payloads): "
+        "comma-separated id:fernet-key pairs, the current key first; older keys only decrypt, "
+        "until `python -m cvihub_runtime.reencrypt` has rewritten their rows.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -75,6 +85,12 @@ class ServiceSettings(BaseSettings):
     def _async_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("data_keys")
+    @classmethod
+    def _key_ring(cls, value: SecretStr) -> SecretStr:
+        KeyRing.parse(value.get_secret_value())  # fail at start-up; errors never show a key
         return value
 
     @field_validator("database_schema")
@@ -89,6 +105,10 @@ class ServiceSettings(BaseSettings):
         if self.kafka_heartbeat_interval_ms * 3 > self.kafka_session_timeout_ms:
             raise ValueError("kafka_heartbeat_interval_ms must be at most a third of the session")
         return self
+
+    def key_ring(self) -> KeyRing:
+        """The data key ring these settings name."""
+        return KeyRing.parse(self.data_keys.get_secret_value())
 
     def consumer_tuning(self) -> ConsumerTuning:
         """The consumer settings every subscriber of this service uses."""

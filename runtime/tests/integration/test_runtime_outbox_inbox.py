@@ -15,7 +15,14 @@ from cvihub_runtime.db import create_engine, session_factory, transaction
 from cvihub_runtime.inbox import EventConsumer, define_inbox
 from cvihub_runtime.kafka import make_broker, publish_records, subscribe
 from cvihub_runtime.outbox import OutboxRelay, add_to_outbox, define_outbox
-from cvihub_testkit import TestDatabase, consume_until, consumer_tuning, eventually, produce
+from cvihub_testkit import (
+    TestDatabase,
+    consume_until,
+    consumer_tuning,
+    eventually,
+    produce,
+    test_key_ring,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +43,7 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
             await connection.execute(text(f'CREATE SCHEMA "{db.schema}"'))
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-    yield session_factory(engine)
+    yield session_factory(engine, test_key_ring())
     await engine.dispose()
 
 

@@ -15,11 +15,15 @@ from cvihub_testkit.broker import (
     uses_embedded_broker,
 )
 from cvihub_testkit.databases import TestDatabase, databases_for_tests
+from cvihub_testkit.keys import data_keys_env
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Give every service started in this run (in process or as a process) consumer settings
-    that suit the embedded broker, unless the tests run against a real cluster."""
+    that suit the embedded broker, unless the tests run against a real cluster, and a generated
+    data key ring."""
+    for name, value in data_keys_env().items():
+        os.environ.setdefault(name, value)
     if uses_embedded_broker():
         for name, value in embedded_consumer_env(fetch_max_wait_ms=TEST_FETCH_MAX_WAIT_MS).items():
             os.environ.setdefault(name, value)

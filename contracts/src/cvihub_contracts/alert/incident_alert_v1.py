@@ -1,6 +1,5 @@
 """org.cvihub.incident-alert.published, version 1."""
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -11,6 +10,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.timestamps import ClockChecked, OccurredAt, Timestamp
 
 EVENT_TYPE = "org.cvihub.incident-alert.published"
 
@@ -72,7 +72,7 @@ class Location(BaseModel):
         return self
 
 
-class IncidentAlertSubmission(BaseModel):
+class IncidentAlertSubmission(ClockChecked):
     """What a publishing partner sends to the hub's intake."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -84,7 +84,7 @@ class IncidentAlertSubmission(BaseModel):
         C.INTERNAL, "1 for the first alert, then one more each update.", ge=1
     )
     status: AlertStatus = classified(C.PUBLIC, "Active or cancelled.", default=AlertStatus.ACTIVE)
-    occurred_at: datetime = classified(C.PUBLIC, "When it happened.")
+    occurred_at: OccurredAt = classified(C.PUBLIC, "When it happened.")
     location: Location
     incident_type: IncidentType = classified(C.PUBLIC, "What happened.")
     victim_count: int = classified(C.PUBLIC, "Number of victims known.", ge=0, default=0)
@@ -105,7 +105,7 @@ class IncidentAlertV1(EventData, IncidentAlertSubmission):
 
     alert_id: UUID = classified(C.INTERNAL, "The hub's id of this alert revision.")
     publisher_partner_id: str = classified(C.INTERNAL, "The partner that published it.")
-    received_at: datetime = classified(C.INTERNAL, "When the hub accepted it.")
+    received_at: Timestamp = classified(C.INTERNAL, "When the hub accepted it.")
 
     def partition_key(self) -> str:
         return f"{self.publisher_partner_id}/{self.source_incident_id}"

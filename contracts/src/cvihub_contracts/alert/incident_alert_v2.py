@@ -7,7 +7,6 @@ What changed from version 1 (a breaking change, so a new major beside the old on
 `upcast_from_v1` turns a version-1 payload into this one.
 """
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
@@ -27,6 +26,7 @@ from cvihub_contracts.alert.incident_alert_v1 import (
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.timestamps import ClockChecked, OccurredAt, Timestamp
 
 
 class Verification(StrEnum):
@@ -57,7 +57,7 @@ class Victim(BaseModel):
     age_group: AgeGroup = classified(C.INTERNAL, "Age band.", default=AgeGroup.UNKNOWN)
 
 
-class IncidentAlertSubmissionV2(BaseModel):
+class IncidentAlertSubmissionV2(ClockChecked):
     """What a publishing partner sends to POST /v2/incident-alerts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -69,7 +69,7 @@ class IncidentAlertSubmissionV2(BaseModel):
         C.INTERNAL, "1 for the first alert, then one more each update.", ge=1
     )
     status: AlertStatus = classified(C.PUBLIC, "Active or cancelled.", default=AlertStatus.ACTIVE)
-    occurred_at: datetime = classified(C.PUBLIC, "When it happened.")
+    occurred_at: OccurredAt = classified(C.PUBLIC, "When it happened.")
     location: Location
     incident_type: IncidentType = classified(C.PUBLIC, "What happened.")
     victims: list[Victim] = Field(
@@ -90,7 +90,7 @@ class IncidentAlertV2(EventData, IncidentAlertSubmissionV2):
 
     alert_id: UUID = classified(C.INTERNAL, "The hub's id of this alert revision.")
     publisher_partner_id: str = classified(C.INTERNAL, "The partner that published it.")
-    received_at: datetime = classified(C.INTERNAL, "When the hub accepted it.")
+    received_at: Timestamp = classified(C.INTERNAL, "When the hub accepted it.")
 
     def partition_key(self) -> str:
         return f"{self.publisher_partner_id}/{self.source_incident_id}"

@@ -1,12 +1,12 @@
 """org.cvihub.audit.access-refused, version 1: a hub service refused a request or a delivery."""
 
-from datetime import datetime
 from typing import ClassVar
 
 from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.timestamps import Timestamp
 
 EVENT_TYPE = "org.cvihub.audit.access-refused"
 ANONYMOUS = "anonymous"
@@ -60,7 +60,7 @@ class AccessRefusedV1(EventData):
         ge=100,
         le=599,
     )
-    decided_at: datetime = classified(C.INTERNAL, "When the (last counted) refusal was decided.")
+    decided_at: Timestamp = classified(C.INTERNAL, "When the (last counted) refusal was decided.")
     count: int = classified(
         C.INTERNAL,
         "How many refusals this entry stands for: repeats of an unauthenticated refusal are "
@@ -68,7 +68,7 @@ class AccessRefusedV1(EventData):
         default=1,
         ge=1,
     )
-    first_decided_at: datetime | None = classified(
+    first_decided_at: Timestamp | None = classified(
         C.INTERNAL,
         "For a count above 1: when the first counted refusal was decided.",
         default=None,

@@ -1,6 +1,5 @@
 """org.cvihub.bulletin.published, version 1."""
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -11,6 +10,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.timestamps import Timestamp, period_end
 
 EVENT_TYPE = "org.cvihub.bulletin.published"
 
@@ -49,8 +49,8 @@ class BulletinSubmission(BaseModel):
     summary: str = classified(
         C.PUBLIC, "What it is and who it is for.", min_length=1, max_length=4000
     )
-    starts_at: datetime | None = classified(C.PUBLIC, "Start, for events.", default=None)
-    ends_at: datetime | None = classified(C.PUBLIC, "End, for events.", default=None)
+    starts_at: Timestamp | None = classified(C.PUBLIC, "Start, for events.", default=None)
+    ends_at: Timestamp | None = classified(C.PUBLIC, "End, for events.", default=None)
     venue: Venue | None = None
     url: str | None = classified(
         C.PUBLIC,
@@ -71,13 +71,9 @@ class BulletinSubmission(BaseModel):
     def _event_has_a_start(self) -> "BulletinSubmission":
         if self.kind is BulletinKind.EVENT and self.starts_at is None:
             raise ValueError("an event needs starts_at")
-        if self.starts_at and self.ends_at:
-            # Comparing a zoned time with one without a zone raises TypeError (a 500 upstream).
-            if (self.starts_at.tzinfo is None) != (self.ends_at.tzinfo is None):
-                raise ValueError("starts_at and ends_at must both carry a time zone")
-            if self.ends_at < self.starts_at:
-                raise ValueError("ends_at is before starts_at")
         return self
+
+    _ends_after_start = period_end("ends_at", "starts_at", strictly=False)
 
 
 class BulletinPublishedV1(EventData, BulletinSubmission):
@@ -90,7 +86,7 @@ class BulletinPublishedV1(EventData, BulletinSubmission):
 
     bulletin_id: UUID = classified(C.INTERNAL, "The hub's id of the bulletin.")
     publisher_partner_id: str = classified(C.PUBLIC, "The partner that shared it.")
-    published_at: datetime = classified(C.INTERNAL, "When the hub accepted it.")
+    published_at: Timestamp = classified(C.INTERNAL, "When the hub accepted it.")
 
     def partition_key(self) -> str:
         return str(self.bulletin_id)

@@ -1,6 +1,5 @@
 """org.cvihub.referral.status-changed, version 1."""
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -9,6 +8,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.timestamps import Timestamp
 
 EVENT_TYPE = "org.cvihub.referral.status-changed"
 
@@ -53,7 +53,7 @@ class ReferralStatusChangedV1(EventData):
     changed_by_partner_id: str = classified(C.INTERNAL, "Who changed it.")
     referring_partner_id: str = classified(C.INTERNAL, "Who sent the referral.")
     recipient_partner_id: str = classified(C.INTERNAL, "Who it is addressed to.")
-    changed_at: datetime = classified(C.INTERNAL, "When.")
+    changed_at: Timestamp = classified(C.INTERNAL, "When.")
 
     def partition_key(self) -> str:
         return str(self.referral_id)

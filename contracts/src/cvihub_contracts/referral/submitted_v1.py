@@ -1,6 +1,5 @@
 """org.cvihub.referral.submitted, version 1."""
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -11,6 +10,13 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.timestamps import (
+    ClockChecked,
+    OccurredAt,
+    OccurredOn,
+    Timestamp,
+    period_end,
+)
 
 EVENT_TYPE = "org.cvihub.referral.submitted"
 
@@ -50,7 +56,7 @@ class Patient(_Part):
 
     given_name: str = classified(C.PII, "Given name.", min_length=1, max_length=100)
     family_name: str = classified(C.PII, "Family name.", min_length=1, max_length=100)
-    date_of_birth: date | None = classified(C.PII, "Date of birth.", default=None)
+    date_of_birth: OccurredOn | None = classified(C.PII, "Date of birth.", default=None)
     phone: str | None = classified(
         C.PII, "Phone number, E.164.", default=None, pattern=r"^\+[1-9]\d{6,14}$"
     )
@@ -67,7 +73,7 @@ class Injury(_Part):
     """The violent injury behind the referral."""
 
     mechanism: InjuryMechanism = classified(C.PHI, "Mechanism of injury.")
-    injured_on: date | None = classified(C.PHI, "Date of injury.", default=None)
+    injured_on: OccurredOn | None = classified(C.PHI, "Date of injury.", default=None)
     description: str | None = classified(C.PHI, "Clinical summary.", default=None, max_length=2000)
 
 
@@ -77,14 +83,14 @@ class Consent(_Part):
     consented_by: str = classified(
         C.PII, "Who consented: the patient or a named guardian.", min_length=1, max_length=200
     )
-    consented_at: datetime = classified(C.INTERNAL, "When consent was given.")
+    consented_at: OccurredAt = classified(C.INTERNAL, "When consent was given.")
     recipient_partner_ids: list[str] = classified(
         C.INTERNAL, "Organisations the consent covers.", min_length=1
     )
     scope: list[str] = classified(
         C.INTERNAL, "What may be shared, e.g. contact, injury.", default_factory=lambda: ["contact"]
     )
-    expires_at: datetime | None = classified(C.INTERNAL, "When consent lapses.", default=None)
+    expires_at: Timestamp | None = classified(C.INTERNAL, "When consent lapses.", default=None)
     consent_id: str | None = classified(
         C.INTERNAL,
         "The registry consent record this consent rests on (POST /v1/consents); the hub then "
@@ -93,6 +99,8 @@ class Consent(_Part):
         min_length=1,
         max_length=64,
     )
+
+    _expiry_after_consent = period_end("expires_at", "consented_at")
 
 
 class ReferringContact(_Part):
@@ -103,7 +111,7 @@ class ReferringContact(_Part):
     email: str | None = classified(C.INTERNAL, "E-mail.", default=None, max_length=254)
 
 
-class ReferralSubmission(_Part):
+class ReferralSubmission(_Part, ClockChecked):
     """What a referring partner sends to the hub's intake."""
 
     recipient_partner_id: str = classified(
@@ -137,7 +145,7 @@ class ReferralSubmittedV1(EventData, ReferralSubmission):
 
     referral_id: UUID = classified(C.INTERNAL, "The hub's id of the referral.")
     referring_partner_id: str = classified(C.INTERNAL, "The partner that sent it.")
-    submitted_at: datetime = classified(C.INTERNAL, "When the hub accepted it.")
+    submitted_at: Timestamp = classified(C.INTERNAL, "When the hub accepted it.")
 
     def partition_key(self) -> str:
         return str(self.referral_id)

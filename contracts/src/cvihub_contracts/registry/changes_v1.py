@@ -1,7 +1,6 @@
 """org.cvihub.registry.*.changed, version 1: the registry's state, entity by entity."""
 
 import re
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Self
 
@@ -14,6 +13,7 @@ from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.geo import ServiceArea
 from cvihub_contracts.scopes import Scope
 from cvihub_contracts.streams import GrantAction, Stream
+from cvihub_contracts.timestamps import Timestamp, period_end
 
 
 class PartnerKind(StrEnum):
@@ -40,7 +40,7 @@ class _RegistryChange(EventData):
     version: ClassVar[int] = 1
 
     sequence: int = classified(C.INTERNAL, "The registry's change counter; newer wins.", ge=1)
-    changed_at: datetime = classified(C.INTERNAL, "When the registry changed it.")
+    changed_at: Timestamp = classified(C.INTERNAL, "When the registry changed it.")
     status: EntityStatus = classified(C.INTERNAL, "In force or not.")
 
 
@@ -94,7 +94,7 @@ class CredentialChangedV1(_RegistryChange):
     credential_id: str = classified(C.INTERNAL, "The key's id (its public prefix).")
     partner_id: str = classified(C.INTERNAL, "Whose key it is.")
     key_sha256: str = classified(C.INTERNAL, "SHA-256 of the key, hex.", pattern=r"^[0-9a-f]{64}$")
-    expires_at: datetime | None = classified(C.INTERNAL, "When it stops working.", default=None)
+    expires_at: Timestamp | None = classified(C.INTERNAL, "When it stops working.", default=None)
     scopes: list[Scope] | None = classified(
         C.INTERNAL,
         "What the key may be used for; null = every scope. Grants still decide what the "
@@ -141,12 +141,14 @@ class GrantChangedV1(_RegistryChange):
     agreement_ref: str | None = classified(
         C.INTERNAL, "The data-sharing agreement it rests on.", default=None
     )
-    starts_at: datetime | None = classified(
+    starts_at: Timestamp | None = classified(
         C.INTERNAL, "When it comes into force; null = at once.", default=None
     )
-    expires_at: datetime | None = classified(
+    expires_at: Timestamp | None = classified(
         C.INTERNAL, "When it stops being in force; null = never.", default=None
     )
+
+    _expiry_after_start = period_end("expires_at", "starts_at")
 
     def partition_key(self) -> str:
         return f"grant/{self.grant_id}"

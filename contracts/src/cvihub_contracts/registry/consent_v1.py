@@ -4,13 +4,13 @@ The registry holds no patient identity: a hospital records what the patient agre
 receive what, for which purpose, until when) and refers to the record by id from its referrals.
 """
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
 from cvihub_contracts.registry.changes_v1 import _RegistryChange
+from cvihub_contracts.timestamps import OccurredAt, Timestamp, period_end
 
 
 class ConsentScope(StrEnum):
@@ -36,13 +36,16 @@ class ConsentChangedV1(_RegistryChange):
     )
     scope: list[ConsentScope] = classified(C.INTERNAL, "What may be shared.", min_length=1)
     purpose: str = classified(C.INTERNAL, "Why the data may be shared.", max_length=500)
-    given_at: datetime = classified(C.INTERNAL, "When the patient gave consent.")
-    expires_at: datetime | None = classified(
+    given_at: OccurredAt = classified(C.INTERNAL, "When the patient gave consent.")
+    expires_at: Timestamp | None = classified(
         C.INTERNAL, "When the consent lapses; null = until withdrawn.", default=None
     )
-    withdrawn_at: datetime | None = classified(
+    withdrawn_at: OccurredAt | None = classified(
         C.INTERNAL, "When the consent was withdrawn; null = not withdrawn.", default=None
     )
+
+    _expiry_after_consent = period_end("expires_at", "given_at")
+    _withdrawal_after_consent = period_end("withdrawn_at", "given_at", strictly=False)
 
     def partition_key(self) -> str:
         return f"consent/{self.consent_id}"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from cvihub_contracts.timestamps import set_future_skew
 from cvihub_intake import api, handlers, models, replay, service
 from cvihub_intake.acceptance import Gate
 from cvihub_intake.admin_api import admin_router
@@ -38,6 +39,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """The intake app, its broker subscriber and its outbox relay, ready to run."""
     settings = settings or IntakeSettings()
+    # The contracts' own check of occurrence times uses the same allowance as intake's.
+    set_future_skew(timedelta(seconds=settings.future_skew_seconds))
     hosting = Hosting(
         name=SERVICE_NAME,
         settings=settings,

@@ -15,7 +15,7 @@ from cvihub_runtime.db import create_engine, session_factory, transaction
 from cvihub_runtime.kafka import make_broker, publish_records
 from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.outbox import OutboxRelay
-from cvihub_testkit import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ async def test_intake_submission_staged_during_outage_is_published_afterwards(
 ) -> None:
     database = make_database("intake")
     engine = create_engine(database.url, database.schema)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, test_key_ring())
     await upgrade(engine, MIGRATIONS_DIR, database.schema)
     broker = make_broker(kafka_bootstrap, client_id="intake-test")
     try:

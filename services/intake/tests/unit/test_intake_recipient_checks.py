@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from intake_builders import RECIPIENT, make_referral, referral_body
+from pydantic import ValidationError
 
 from cvihub_intake.service import Refusal, check_recipient
 
@@ -12,6 +13,7 @@ NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 
 def _consent(**changes: object) -> dict[str, object]:
     consent = dict(referral_body()["consent"])
+    consent["consented_at"] = (NOW - timedelta(hours=1)).isoformat()  # before any expiry here
     consent.update(changes)
     return consent
 
@@ -42,8 +44,8 @@ def test_intake_referral_outside_consent_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "expires_at",
-    [(NOW - timedelta(seconds=1)).isoformat(), NOW.isoformat(), "2025-03-04T11:00:00"],
-    ids=["past", "now", "past-without-offset"],
+    [(NOW - timedelta(seconds=1)).isoformat(), NOW.isoformat()],
+    ids=["past", "now"],
 )
 def test_intake_referral_with_expired_consent_is_refused(expires_at: str) -> None:
     submission = make_referral(consent=_consent(expires_at=expires_at))
@@ -53,6 +55,13 @@ def test_intake_referral_with_expired_consent_is_refused(expires_at: str) -> Non
 
     assert refused.value.kind == "consent-expired"
     assert refused.value.pointer == "#/consent/expires_at"
+
+
+def test_intake_referral_with_an_expiry_without_offset_is_refused_by_the_contract() -> None:
+    with pytest.raises(ValidationError) as refused:
+        make_referral(consent=_consent(expires_at="2025-03-04T11:00:00"))
+
+    assert [e["loc"] for e in refused.value.errors()] == [("consent", "expires_at")]
 
 
 def test_intake_unknown_recipient_is_reported_before_consent() -> None:

@@ -32,6 +32,7 @@ from cvihub_contracts import (
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import outbox
+from cvihub_runtime.outbox import open_payload
 from cvihub_testkit import (
     broker_for_tests,
     databases_for_tests,
@@ -88,7 +89,7 @@ class World:
         found = []
         for row in rows:
             headers = {name: value.encode() for name, value in row.headers.items()}
-            data = from_kafka(headers, row.key, row.value).data
+            data = from_kafka(headers, row.key, open_payload(session, row.value)).data
             assert isinstance(data, AccessRefusedV1)
             if data.partner_id == partner_id:
                 found.append(data)

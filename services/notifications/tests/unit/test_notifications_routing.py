@@ -64,7 +64,10 @@ def test_referral_outside_consent_goes_nowhere() -> None:
 
 
 def test_referral_with_expired_consent_goes_nowhere() -> None:
-    referral = make_referral(consent=make_consent(expires_at=NOW - timedelta(seconds=1)))
+    consent = make_consent(
+        consented_at=NOW - timedelta(days=1), expires_at=NOW - timedelta(seconds=1)
+    )
+    referral = make_referral(consent=consent)
     routing = select_recipients(
         data=referral, subscribers=[make_subscriber("cvi-1")], granted={"cvi-1"}, now=NOW
     )

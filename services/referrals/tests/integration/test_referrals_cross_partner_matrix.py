@@ -42,6 +42,7 @@ from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import EntityStatus, GrantChangedV1
 from cvihub_referrals.app import create_app
 from cvihub_referrals.models import outbox
+from cvihub_runtime.outbox import open_payload
 from cvihub_testkit import (
     broker_for_tests,
     databases_for_tests,
@@ -124,7 +125,7 @@ class World:
         found = []
         for row in rows:
             headers = {name: value.encode() for name, value in row.headers.items()}
-            data = from_kafka(headers, row.key, row.value).data
+            data = from_kafka(headers, row.key, open_payload(session, row.value)).data
             assert isinstance(data, AccessRefusedV1)
             if data.partner_id == partner_id:
                 found.append(data)

@@ -19,7 +19,8 @@ from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.models import outbox, status_history
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
 from cvihub_runtime.migrations import upgrade
-from cvihub_testkit import TestDatabase
+from cvihub_runtime.outbox import open_payload
+from cvihub_testkit import TestDatabase, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
     engine = create_engine(db.url, db.schema)
     await upgrade(engine, MIGRATIONS_DIR, db.schema)
     try:
-        yield session_factory(engine)
+        yield session_factory(engine, test_key_ring())
     finally:
         await engine.dispose()
 
@@ -108,9 +109,8 @@ async def test_a_change_writes_status_history_and_outbox_in_one_go(
 
     async with sessions() as session:
         row = (await session.execute(select(outbox))).one()
-    event = from_kafka(
-        {k: v.encode() for k, v in row.headers.items()}, bytes(row.key), bytes(row.value)
-    )
+        value = open_payload(session, bytes(row.value))
+    event = from_kafka({k: v.encode() for k, v in row.headers.items()}, bytes(row.key), value)
     assert isinstance(event.data, ReferralStatusChangedV1)
     assert event.envelope.id == last.event_id
     assert event.data.reason is StatusReason.NO_CAPACITY

@@ -19,6 +19,7 @@ from cvihub_runtime.hosting import Hosting
 
 # Dummies, fixed so the documents are the same on every run: the apps are built, never run.
 DUMMY_FERNET_KEY = "ZG9jcy1kdW1teS1rZXktbm90LWEtc2VjcmV0LTAwMDA="
+DUMMY_DATA_KEYS = f"docs:{DUMMY_FERNET_KEY}"
 DUMMY_ADMIN_TOKEN = "docs-dummy-admin-token"  # noqa: S105
 # An in-memory database: building an app must not create files.
 DATABASE_URL = "sqlite+aiosqlite:///:memory:"
@@ -31,6 +32,7 @@ def _registry() -> FastAPI:
         RegistrySettings(
             _env_prefix=IGNORED_ENV_PREFIX,
             database_url=DATABASE_URL,
+            data_keys=DUMMY_DATA_KEYS,
             admin_token=DUMMY_ADMIN_TOKEN,
             secret_key=DUMMY_FERNET_KEY,
         )
@@ -38,19 +40,28 @@ def _registry() -> FastAPI:
 
 
 def _intake() -> FastAPI:
-    return create_intake(IntakeSettings(_env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL))
+    return create_intake(
+        IntakeSettings(
+            _env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL, data_keys=DUMMY_DATA_KEYS
+        )
+    )
 
 
 def _referrals() -> FastAPI:
     return create_referrals(
-        ReferralsSettings(_env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL)
+        ReferralsSettings(
+            _env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL, data_keys=DUMMY_DATA_KEYS
+        )
     )
 
 
 def _notifications() -> FastAPI:
     return create_notifications(
         NotificationsSettings(
-            _env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL, secret_key=DUMMY_FERNET_KEY
+            _env_prefix=IGNORED_ENV_PREFIX,
+            database_url=DATABASE_URL,
+            data_keys=DUMMY_DATA_KEYS,
+            secret_key=DUMMY_FERNET_KEY,
         )
     )
 

@@ -1,0 +1,68 @@
+"""`cvihub reencrypt` reseals the local hub's outboxes under the first key of data.keys."""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import MetaData, select
+from typer.testing import CliRunner
+
+from cvihub_cli.main import app
+from cvihub_runtime.db import create_engine
+from cvihub_runtime.secretbox import KeyRing, key_id_of, new_fernet_key
+from cvihub_runtime.tables import define_outbox
+
+OLD, NEW = f"old:{new_fernet_key()}", f"new:{new_fernet_key()}"
+PAYLOAD = b'{"patient": {"family_name": "Quackenbush"}}'
+
+
+async def _outbox_with(path: Path, values: list[bytes]) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    metadata = MetaData()
+    outbox = define_outbox(metadata)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        for n, value in enumerate(values):
+            await connection.execute(
+                outbox.insert().values(
+                    event_id=f"e-{n}",
+                    topic="t",
+                    key=b"k",
+                    headers={},
+                    value=value,
+                    created_at=datetime.now(UTC),
+                )
+            )
+    await engine.dispose()
+
+
+async def _values(path: Path) -> list[bytes]:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    outbox = define_outbox(MetaData())
+    async with engine.connect() as connection:
+        values = list((await connection.execute(select(outbox.c.value))).scalars())
+    await engine.dispose()
+    return values
+
+
+def test_reencrypt_rewrites_old_and_plaintext_rows_then_check_passes(tmp_path: Path) -> None:
+    sealed_old = KeyRing.parse(OLD).seal(PAYLOAD)
+    asyncio.run(_outbox_with(tmp_path / "intake.db", [sealed_old, PAYLOAD]))
+    (tmp_path / "data.keys").write_text(f"{NEW},{OLD}")
+    runner = CliRunner()
+
+    stale = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path), "--check"])
+    assert stale.exit_code == 1, stale.output
+    assert "(plaintext): 1" in stale.output and "old: 1" in stale.output
+
+    done = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert "rewrote 2 rows; all now under key new" in done.output
+    assert "registry: no database" in done.output
+
+    (tmp_path / "data.keys").write_text(NEW)  # the old key dropped
+    check = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path), "--check"])
+    assert check.exit_code == 0, check.output
+    values = asyncio.run(_values(tmp_path / "intake.db"))
+    assert {key_id_of(v) for v in values} == {"new"}
+    assert [KeyRing.parse(NEW).open(v) for v in values] == [PAYLOAD, PAYLOAD]
