@@ -77,7 +77,7 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
         referral_id: UUID,
         partner_id: str,
         target: ReferralStatus,
-        reason: StatusReason | None,
+        reason: StatusReason,
         note: str | None,
     ) -> ReferralDetail:
         try:
@@ -97,7 +97,13 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
             extensions: dict[str, Any] = {"from": exc.current.value, "to": exc.target.value}
             raise Problem(409, "invalid-transition", str(exc), **extensions) from exc
         except service.TransitionForbidden as exc:
-            raise Problem(403, "forbidden", str(exc), required_role=exc.required.value) from exc
+            raise Problem(
+                403,
+                "forbidden",
+                str(exc),
+                required_role=exc.required.value,
+                allowed_roles=sorted(role.value for role in exc.allowed),
+            ) from exc
         except service.ConcurrentChange as exc:
             raise Problem(
                 409, "concurrent-change", "the referral changed meanwhile; read it and retry"
@@ -158,9 +164,11 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
         partner_id: Updater,
         body: AcceptRequest | None = None,
     ) -> ReferralDetail:
-        """requested -> accepted, by the recipient."""
-        note = body.note if body is not None else None
-        return await change(request, referral_id, partner_id, ReferralStatus.ACCEPTED, None, note)
+        """requested -> accepted, by the recipient (reason `eligible` unless given)."""
+        body = body or AcceptRequest()
+        return await change(
+            request, referral_id, partner_id, ReferralStatus.ACCEPTED, body.reason, body.note
+        )
 
     @router.post(
         "/{referral_id}/decline",
@@ -171,7 +179,7 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
     async def decline(
         request: Request, referral_id: UUID, partner_id: Updater, body: DeclineRequest
     ) -> ReferralDetail:
-        """requested -> rejected, by the recipient, with a reason."""
+        """requested -> rejected, by the recipient, with a reason and a note."""
         return await change(
             request, referral_id, partner_id, ReferralStatus.REJECTED, body.reason, body.note
         )
@@ -185,7 +193,9 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
     async def set_status(
         request: Request, referral_id: UUID, partner_id: Updater, body: StatusChangeRequest
     ) -> ReferralDetail:
-        """Any move of the Gravity referral Task life cycle that your role may make."""
+        """Any move of the Gravity referral Task life cycle that your role may make: the
+        referrer sets entered-in-error, the recipient accepted, rejected, in-progress, on-hold,
+        failed and completed, either canceled; each with a reason code and a note."""
         return await change(request, referral_id, partner_id, body.status, body.reason, body.note)
 
     return router

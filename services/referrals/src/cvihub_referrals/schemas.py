@@ -15,6 +15,10 @@ Note = Annotated[
     str | None,
     Field(default=None, max_length=2000, description="Free-text note; treated as PHI."),
 ]
+RequiredNote = Annotated[
+    str,
+    Field(min_length=1, max_length=2000, description="Why, in words; treated as PHI."),
+]
 
 
 class _Body(BaseModel):
@@ -24,6 +28,9 @@ class _Body(BaseModel):
 class AcceptRequest(_Body):
     """Accept a referral addressed to you."""
 
+    reason: StatusReason = Field(
+        default=StatusReason.ELIGIBLE, description="Why the referral is accepted."
+    )
     note: Note = None
 
 
@@ -31,15 +38,15 @@ class DeclineRequest(_Body):
     """Decline (reject) a referral addressed to you."""
 
     reason: StatusReason = Field(description="Why the referral is declined.")
-    note: Note = None
+    note: RequiredNote
 
 
 class StatusChangeRequest(_Body):
     """Move a referral to another status of its life cycle."""
 
     status: ReferralStatus = Field(description="The new status.")
-    reason: StatusReason | None = Field(default=None, description="Why.")
-    note: Note = None
+    reason: StatusReason = Field(description="Why: a reason code.")
+    note: RequiredNote
 
 
 class ReferralSummary(BaseModel):

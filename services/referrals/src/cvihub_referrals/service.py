@@ -1,9 +1,8 @@
 """Use cases of the referrals service: record submissions, read, and move through statuses."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from uuid import UUID
 
 import structlog
@@ -17,6 +16,14 @@ from cvihub_contracts.referral.status_changed_v1 import (
 )
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_referrals import metrics, store
+from cvihub_referrals.lifecycle import (
+    FINAL_STATUSES,
+    TRANSITIONS,
+    InvalidTransition,
+    Role,
+    TransitionForbidden,
+    check_transition,
+)
 from cvihub_referrals.models import outbox
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.outbox import add_to_outbox
@@ -25,40 +32,23 @@ log = structlog.get_logger(__name__)
 
 S = ReferralStatus
 
-
-class Role(StrEnum):
-    """A partner's part in one referral."""
-
-    REFERRER = "referrer"
-    RECIPIENT = "recipient"
-
-
-FINAL_STATUSES: frozenset[ReferralStatus] = frozenset(
-    {S.REJECTED, S.CANCELED, S.FAILED, S.COMPLETED, S.ENTERED_IN_ERROR}
-)
-
-# Which (from, to) moves exist and who may make each: the Gravity referral Task life cycle.
-TRANSITIONS: Mapping[tuple[ReferralStatus, ReferralStatus], Role] = {
-    (S.REQUESTED, S.ACCEPTED): Role.RECIPIENT,
-    (S.REQUESTED, S.REJECTED): Role.RECIPIENT,
-    (S.REQUESTED, S.CANCELED): Role.REFERRER,
-    (S.ACCEPTED, S.IN_PROGRESS): Role.RECIPIENT,
-    (S.ACCEPTED, S.ON_HOLD): Role.RECIPIENT,
-    (S.ACCEPTED, S.COMPLETED): Role.RECIPIENT,
-    (S.ACCEPTED, S.FAILED): Role.RECIPIENT,
-    (S.ACCEPTED, S.CANCELED): Role.REFERRER,
-    (S.IN_PROGRESS, S.ON_HOLD): Role.RECIPIENT,
-    (S.IN_PROGRESS, S.COMPLETED): Role.RECIPIENT,
-    (S.IN_PROGRESS, S.FAILED): Role.RECIPIENT,
-    (S.ON_HOLD, S.IN_PROGRESS): Role.RECIPIENT,
-    (S.ON_HOLD, S.FAILED): Role.RECIPIENT,
-    (S.ON_HOLD, S.COMPLETED): Role.RECIPIENT,
-    **{
-        (status, S.ENTERED_IN_ERROR): Role.REFERRER
-        for status in ReferralStatus
-        if status not in FINAL_STATUSES
-    },
-}
+__all__ = [
+    "FINAL_STATUSES",
+    "TRANSITIONS",
+    "ConcurrentChange",
+    "InvalidTransition",
+    "NotAParty",
+    "ReferralNotFound",
+    "ReferralView",
+    "Role",
+    "TransitionForbidden",
+    "change_status",
+    "check_transition",
+    "get_referral",
+    "list_referrals",
+    "record_submission",
+    "roles_of",
+]
 
 
 class ReferralNotFound(LookupError):
@@ -67,24 +57,6 @@ class ReferralNotFound(LookupError):
 
 class NotAParty(ReferralNotFound):
     """The referral exists, but the caller is no party to it: answered as not found, audited."""
-
-
-class InvalidTransition(ValueError):
-    """The referral's life cycle has no such move."""
-
-    def __init__(self, current: ReferralStatus, target: ReferralStatus) -> None:
-        super().__init__(f"a referral cannot move from {current} to {target}")
-        self.current = current
-        self.target = target
-
-
-class TransitionForbidden(PermissionError):
-    """The move exists, but only the other party may make it."""
-
-    def __init__(self, target: ReferralStatus, required: Role) -> None:
-        super().__init__(f"only the {required} may move a referral to {target}")
-        self.target = target
-        self.required = required
 
 
 class ConcurrentChange(RuntimeError):
@@ -107,17 +79,6 @@ def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]
     if referral.recipient_partner_id == partner_id:
         roles.add(Role.RECIPIENT)
     return frozenset(roles)
-
-
-def check_transition(
-    current: ReferralStatus, target: ReferralStatus, roles: frozenset[Role]
-) -> None:
-    """Raise InvalidTransition or TransitionForbidden unless these roles may make this move."""
-    required = TRANSITIONS.get((current, target))
-    if required is None:
-        raise InvalidTransition(current, target)
-    if required not in roles:
-        raise TransitionForbidden(target, required)
 
 
 async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmittedV1]) -> None:
@@ -204,12 +165,12 @@ async def change_status(
     referral_id: str,
     partner_id: str,
     target: ReferralStatus,
-    reason: StatusReason | None = None,
+    reason: StatusReason,
     note: str | None = None,
     on_committed: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> ReferralView:
-    """Move a referral to `target`: new status, history row and event, in one transaction."""
+    """Move a referral to `target` for a reason: status, history row and event in one go."""
     changed_at = now or datetime.now(UTC)
     async with transaction(sessions) as session:
         referral = await _visible(session, referral_id, partner_id)
@@ -247,7 +208,7 @@ async def change_status(
                 at=changed_at,
                 from_status=current.value,
                 to_status=target.value,
-                reason=reason.value if reason is not None else None,
+                reason=reason.value,
                 note=note,
                 by_partner_id=partner_id,
                 event_id=event.envelope.id,

@@ -72,11 +72,15 @@ TABLE = [
         "POST",
         "/v1/referrals/{referral_id}/decline",
         CVI_ORG,
-        {"reason": "declined-by-client"},
+        {"reason": "declined-by-client", "note": "moved away"},
         changes=True,
     ),
     Case(
-        "POST", "/v1/referrals/{referral_id}/status", HOSPITAL, {"status": "canceled"}, changes=True
+        "POST",
+        "/v1/referrals/{referral_id}/status",
+        HOSPITAL,
+        {"status": "canceled", "reason": "no-longer-needed", "note": "discharged elsewhere"},
+        changes=True,
     ),
 ]
 

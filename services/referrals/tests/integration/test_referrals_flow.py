@@ -128,12 +128,15 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             )
 
         assert (await move(CVI_ORG, "/accept", {})).status_code == 200
-        assert (await move(CVI_ORG, "/status", {"status": "in-progress"})).status_code == 200
-        by_sender = await move(HOSPITAL, "/status", {"status": "completed"})
+        assert (
+            await move(CVI_ORG, "/status", _to("in-progress", "client-engaged"))
+        ).status_code == 200
+        by_sender = await move(HOSPITAL, "/status", _to("completed", "services-delivered"))
         assert by_sender.status_code == 403
-        done = await move(
-            CVI_ORG, "/status", {"status": "completed", "reason": "services-delivered"}
-        )
+        no_note = await move(CVI_ORG, "/status", {"status": "completed", "reason": "other"})
+        assert no_note.status_code == 422
+        assert no_note.json()["errors"][0]["pointer"] == "#/note"
+        done = await move(CVI_ORG, "/status", _to("completed", "services-delivered"))
         assert done.status_code == 200
         assert [h["to_status"] for h in done.json()["history"]] == [
             "requested",
@@ -141,7 +144,7 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             "in-progress",
             "completed",
         ]
-        after_final = await move(HOSPITAL, "/status", {"status": "entered-in-error"})
+        after_final = await move(HOSPITAL, "/status", _to("entered-in-error", "duplicate"))
         assert after_final.status_code == 409
         bad_body = await move(CVI_ORG, "/decline", {"reason": "because", "note": "x"})
         assert bad_body.status_code == 422
@@ -153,10 +156,14 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             client.post(
                 f"/v1/referrals/{ids[1]}/decline",
                 headers=auth(CVI_ORG),
-                json={"reason": "no-capacity"},
+                json={"reason": "no-capacity", "note": "full"},
             ),
         )
         assert sorted(r.status_code for r in racing) == [200, 409]
         final = (await client.get(f"/v1/referrals/{ids[1]}", headers=auth(HOSPITAL))).json()
         winner = next(r for r in racing if r.status_code == 200).json()
         assert final["status"] == winner["status"] and len(final["history"]) == 2
+
+
+def _to(status: str, reason: str) -> dict[str, str]:
+    return {"status": status, "reason": reason, "note": f"{status}: {reason}"}
