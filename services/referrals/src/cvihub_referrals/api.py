@@ -48,29 +48,38 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def partner_with(deps: PartnerDeps, scope: Scope) -> Callable[..., Awaitable[str]]:
+    """A dependency: the calling partner's id, its key holding `scope`."""
+
+    async def scoped_partner(
+        principal: Annotated[Principal, Depends(deps.scoped(scope))],
+    ) -> str:
+        return principal.partner_id
+
+    return scoped_partner
+
+
+async def not_found_problem(
+    deps: PartnerDeps, request: Request, exc: service.ReferralNotFound
+) -> Problem:
+    """The 404 problem; someone else's referral answers like a missing one, but is audited."""
+    if isinstance(exc, service.NotAParty):
+        await record_request_refusal(
+            deps.recorder, request, reason="not a party to this referral", status_code=404
+        )
+    return _not_found()
+
+
 def referrals_router(deps: PartnerDeps) -> APIRouter:
     """Routes of /v1/referrals for the referring and the recipient partner."""
     router = api_router(prefix="/v1/referrals", tags=["referrals"])
-    sessions, recorder, on_committed = deps.sessions, deps.recorder, deps.on_committed
+    sessions, on_committed = deps.sessions, deps.on_committed
 
-    def partner_with(scope: Scope) -> Callable[..., Awaitable[str]]:
-        async def scoped_partner(
-            principal: Annotated[Principal, Depends(deps.scoped(scope))],
-        ) -> str:
-            return principal.partner_id
-
-        return scoped_partner
-
-    Reader = Annotated[str, Depends(partner_with(Scope.REFERRALS_READ))]
-    Updater = Annotated[str, Depends(partner_with(Scope.REFERRALS_UPDATE))]
+    Reader = Annotated[str, Depends(partner_with(deps, Scope.REFERRALS_READ))]
+    Updater = Annotated[str, Depends(partner_with(deps, Scope.REFERRALS_UPDATE))]
 
     async def not_found(request: Request, exc: service.ReferralNotFound) -> Problem:
-        # Someone else's referral answers exactly like a missing one, but is audited.
-        if isinstance(exc, service.NotAParty):
-            await record_request_refusal(
-                recorder, request, reason="not a party to this referral", status_code=404
-            )
-        return _not_found()
+        return await not_found_problem(deps, request, exc)
 
     async def change(
         request: Request,

@@ -1,11 +1,13 @@
 """Composition root of the referrals service: the only place that builds infrastructure."""
 
 import functools
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from cvihub_referrals import handlers
+from cvihub_referrals.activities_api import activities_router
 from cvihub_referrals.api import referrals_router
 from cvihub_referrals.deps import build_deps
 from cvihub_referrals.models import inbox, outbox, registry_copy
@@ -64,11 +66,10 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     # A party attempting the other party's move: the problem's detail says whose move it is.
     install_refusal_audit(app, recorder, reasons={"forbidden": lambda problem: problem.detail})
     install_ops_routes(app, hosting, copy_progress(registry_copy, hosting.sessions))
-    app.include_router(
-        referrals_router(
-            build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
-        )
-    )
+    deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
+    app.include_router(referrals_router(deps))
+    skew = timedelta(seconds=settings.max_clock_skew_seconds)
+    app.include_router(activities_router(deps, skew=skew))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     app.state.hosting = hosting
     app.state.relay = relay

@@ -1,6 +1,17 @@
-"""The referrals service's tables: referrals, their status history, outbox, inbox, registry copy."""
+"""The referrals service's tables: referrals, status history, activities, outbox, inbox, copy."""
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
@@ -23,6 +34,9 @@ referrals = Table(
     Column("correlation_id", String(64), nullable=False),
     # Optimistic concurrency: a transition updates the row only at the version it read.
     Column("version", Integer, nullable=False),
+    # When the recipient accepted it, and first reached the person (None = not yet).
+    Column("accepted_at", UtcDateTime(), nullable=True),
+    Column("first_contact_at", UtcDateTime(), nullable=True),
     Index("ix_referrals_referring", "referring_partner_id", "submitted_at"),
     Index("ix_referrals_recipient", "recipient_partner_id", "submitted_at"),
 )
@@ -46,6 +60,32 @@ status_history = Table(
     Column("note", Text, nullable=True),
     Column("by_partner_id", String(64), nullable=False),
     Column("event_id", String(64), nullable=False, unique=True),
+)
+
+activities = Table(
+    "referral_activities",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "referral_id",
+        String(36),
+        ForeignKey("referrals.referral_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # contact-attempt, service-delivered (both shared with the referrer as events) or note.
+    Column("kind", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("by_partner_id", String(64), nullable=False),
+    Column("method", String(32), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("service_type", String(64), nullable=True),
+    Column("service_date", Date, nullable=True),
+    # The recipient's case note: never in an event, never shown to the referrer.
+    Column("note", Text, nullable=True),
+    # The status event that carried it to the referrer; None for a case note.
+    Column("event_id", String(64), nullable=True, unique=True),
 )
 
 inbox = define_inbox(metadata)

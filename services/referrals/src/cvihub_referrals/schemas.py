@@ -1,12 +1,18 @@
 """HTTP request and response bodies of the referrals API."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, StatusReason
+from cvihub_contracts.codes import CviService
+from cvihub_contracts.referral.status_changed_v1 import (
+    ContactMethod,
+    ContactOutcome,
+    ReferralStatus,
+    StatusReason,
+)
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1, Urgency
 from cvihub_referrals.service import ReferralView
 from cvihub_referrals.store import ReferralRecord
@@ -47,6 +53,45 @@ class StatusChangeRequest(_Body):
     status: ReferralStatus = Field(description="The new status.")
     reason: StatusReason = Field(description="Why: a reason code.")
     note: RequiredNote
+
+
+class AttemptRequest(_Body):
+    """A contact attempt: when, how, and what came of it."""
+
+    occurred_at: AwareDatetime = Field(
+        description="When the attempt was made, with a time zone; not in the future."
+    )
+    method: ContactMethod
+    outcome: ContactOutcome
+    note: Note = Field(default=None, description="Your case note: never shown to the referrer.")
+
+
+class ServiceRequest(_Body):
+    """A service delivered: which (a CVI service code) and on which day."""
+
+    service_type: CviService
+    service_date: date = Field(description="When the service was delivered; not in the future.")
+    note: Note = Field(default=None, description="Your case note: never shown to the referrer.")
+
+
+class NoteRequest(_Body):
+    """A case note of the recipient: kept with the referral, never shown to the referrer."""
+
+    note: RequiredNote
+
+
+class ActivityEntry(BaseModel):
+    """A contact attempt, a service delivered, or one of your case notes."""
+
+    kind: str = Field(description="contact-attempt, service-delivered or note.")
+    occurred_at: datetime
+    recorded_at: datetime
+    by_partner_id: str
+    method: ContactMethod | None
+    outcome: ContactOutcome | None
+    service_type: str | None
+    service_date: date | None
+    note: str | None = Field(description="A case note: only its author reads it.")
 
 
 class ReferralSummary(BaseModel):
@@ -92,6 +137,13 @@ class ReferralDetail(ReferralSummary):
     version: int = Field(description="Goes up by one with each status change.")
     payload: ReferralSubmittedV1 = Field(description="The referral as the referrer submitted it.")
     history: list[HistoryEntry]
+    accepted_at: datetime | None = Field(description="When the recipient accepted it.")
+    first_contact_at: datetime | None = Field(
+        description="When the recipient first reached the person (an attempt with outcome reached)."
+    )
+    activities: list[ActivityEntry] = Field(
+        description="Attempts and services; case notes only for their author."
+    )
 
     @classmethod
     def of_view(cls, view: ReferralView) -> "ReferralDetail":
@@ -112,5 +164,21 @@ class ReferralDetail(ReferralSummary):
                     event_id=entry.event_id,
                 )
                 for entry in view.history
+            ],
+            accepted_at=record.accepted_at,
+            first_contact_at=record.first_contact_at,
+            activities=[
+                ActivityEntry(
+                    kind=entry.kind,
+                    occurred_at=entry.occurred_at,
+                    recorded_at=entry.recorded_at,
+                    by_partner_id=entry.by_partner_id,
+                    method=ContactMethod(entry.method) if entry.method else None,
+                    outcome=ContactOutcome(entry.outcome) if entry.outcome else None,
+                    service_type=entry.service_type,
+                    service_date=entry.service_date,
+                    note=entry.note,
+                )
+                for entry in view.activities
             ],
         )

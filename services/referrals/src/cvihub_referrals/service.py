@@ -1,7 +1,7 @@
 """Use cases of the referrals service: record submissions, read, and move through statuses."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -48,6 +48,9 @@ __all__ = [
     "list_referrals",
     "record_submission",
     "roles_of",
+    "shared_with",
+    "view_of",
+    "visible",
 ]
 
 
@@ -69,6 +72,33 @@ class ReferralView:
 
     referral: store.ReferralRecord
     history: list[store.HistoryRecord]
+    activities: list[store.ActivityRecord] = field(default_factory=list)
+
+
+NOTE = "note"
+"""The activity kind of a case note: the recipient's own, never shared."""
+
+
+def shared_with(partner_id: str, entries: list[store.ActivityRecord]) -> list[store.ActivityRecord]:
+    """The activities a party may read: its own, and the other party's attempts and services
+    without their case notes."""
+    return [
+        entry if entry.by_partner_id == partner_id else replace(entry, note=None)
+        for entry in entries
+        if entry.by_partner_id == partner_id or entry.kind != NOTE
+    ]
+
+
+async def view_of(
+    session: AsyncSession, referral: store.ReferralRecord, partner_id: str
+) -> ReferralView:
+    """The referral, its history and the activities this party may read."""
+    entries = await store.activities_of(session, referral.referral_id)
+    return ReferralView(
+        referral,
+        list(await store.history(session, referral.referral_id)),
+        shared_with(partner_id, entries),
+    )
 
 
 def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]:
@@ -119,9 +149,8 @@ async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmi
     log.info("referral recorded", referral_id=referral_id, event_id=event.envelope.id)
 
 
-async def _visible(
-    session: AsyncSession, referral_id: str, partner_id: str
-) -> store.ReferralRecord:
+async def visible(session: AsyncSession, referral_id: str, partner_id: str) -> store.ReferralRecord:
+    """The referral if the partner is a party to it; else ReferralNotFound (or NotAParty)."""
     referral = await store.get_referral(session, referral_id)
     if referral is None:
         raise ReferralNotFound(referral_id)
@@ -135,8 +164,8 @@ async def get_referral(
 ) -> ReferralView:
     """A referral and its history, for its referring or recipient partner only."""
     async with sessions() as session:
-        referral = await _visible(session, referral_id, partner_id)
-        return ReferralView(referral, list(await store.history(session, referral_id)))
+        referral = await visible(session, referral_id, partner_id)
+        return await view_of(session, referral, partner_id)
 
 
 async def list_referrals(
@@ -173,7 +202,7 @@ async def change_status(
     """Move a referral to `target` for a reason: status, history row and event in one go."""
     changed_at = now or datetime.now(UTC)
     async with transaction(sessions) as session:
-        referral = await _visible(session, referral_id, partner_id)
+        referral = await visible(session, referral_id, partner_id)
         current = ReferralStatus(referral.status)
         check_transition(current, target, roles_of(referral, partner_id))
         event = new_event(
@@ -198,6 +227,7 @@ async def change_status(
             expected_version=referral.version,
             status=target.value,
             updated_at=changed_at,
+            **({"accepted_at": changed_at} if target is S.ACCEPTED else {}),
         )
         if not moved:
             raise ConcurrentChange(referral_id)
@@ -216,7 +246,8 @@ async def change_status(
         )
         await add_to_outbox(session, outbox, to_kafka(event))
         updated = await store.get_referral(session, referral_id)
-        entries = list(await store.history(session, referral_id))
+        assert updated is not None
+        view = await view_of(session, updated, partner_id)
     metrics.STATUS_CHANGES.labels(from_status=current.value, to_status=target.value).inc()
     log.info(
         "referral status changed",
@@ -228,5 +259,4 @@ async def change_status(
     )
     if on_committed is not None:
         on_committed()
-    assert updated is not None
-    return ReferralView(updated, entries)
+    return view

@@ -15,3 +15,10 @@ class ReferralsSettings(ServiceSettings):
         default="sqlite+aiosqlite:///./var/referrals.db",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
     )
+    max_clock_skew_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=3600,
+        description="How far in the future a time at which something happened (a contact "
+        "attempt, a consent, an injury) may lie, for clocks that disagree.",
+    )

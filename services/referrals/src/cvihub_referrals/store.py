@@ -2,14 +2,14 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_referrals.models import referrals, status_history
+from cvihub_referrals.models import activities, referrals, status_history
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,24 @@ class ReferralRecord:
     submitted_event_id: str
     correlation_id: str
     version: int
+    accepted_at: datetime | None = None
+    first_contact_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """A contact attempt, a service delivered, or a case note of the recipient."""
+
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    by_partner_id: str
+    method: str | None = None
+    outcome: str | None = None
+    service_type: str | None = None
+    service_date: date | None = None
+    note: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,8 @@ def _referral(row: RowMapping) -> ReferralRecord:
         submitted_event_id=row["submitted_event_id"],
         correlation_id=row["correlation_id"],
         version=row["version"],
+        accepted_at=row["accepted_at"],
+        first_contact_at=row["first_contact_at"],
     )
 
 
@@ -166,11 +186,70 @@ async def set_status(
     expected_version: int,
     status: str,
     updated_at: datetime,
+    **milestones: datetime,
 ) -> bool:
     """Move a referral to a status if nobody changed it since `expected_version` was read."""
     result = await session.execute(
         update(referrals)
         .where(referrals.c.referral_id == referral_id, referrals.c.version == expected_version)
-        .values(status=status, updated_at=updated_at, version=expected_version + 1)
+        .values(status=status, updated_at=updated_at, version=expected_version + 1, **milestones)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def add_activity(session: AsyncSession, referral_id: str, entry: ActivityRecord) -> None:
+    """Append an attempt, a service or a note to a referral."""
+    await session.execute(
+        activities.insert().values(
+            referral_id=referral_id,
+            kind=entry.kind,
+            occurred_at=entry.occurred_at,
+            recorded_at=entry.recorded_at,
+            by_partner_id=entry.by_partner_id,
+            method=entry.method,
+            outcome=entry.outcome,
+            service_type=entry.service_type,
+            service_date=entry.service_date,
+            note=entry.note,
+            event_id=entry.event_id,
+        )
+    )
+
+
+async def first_contact(session: AsyncSession, referral_id: str, at: datetime) -> None:
+    """Record when the person was first reached, unless an earlier time is already recorded."""
+    current = await session.scalar(
+        select(referrals.c.first_contact_at).where(referrals.c.referral_id == referral_id)
+    )
+    if current is None or at < current:
+        await session.execute(
+            update(referrals)
+            .where(referrals.c.referral_id == referral_id)
+            .values(first_contact_at=at)
+        )
+
+
+async def activities_of(session: AsyncSession, referral_id: str) -> list[ActivityRecord]:
+    """A referral's attempts, services and notes, oldest recorded first."""
+    rows = (
+        await session.execute(
+            select(activities)
+            .where(activities.c.referral_id == referral_id)
+            .order_by(activities.c.id)
+        )
+    ).mappings()
+    return [
+        ActivityRecord(
+            kind=row["kind"],
+            occurred_at=row["occurred_at"],
+            recorded_at=row["recorded_at"],
+            by_partner_id=row["by_partner_id"],
+            method=row["method"],
+            outcome=row["outcome"],
+            service_type=row["service_type"],
+            service_date=row["service_date"],
+            note=row["note"],
+            event_id=row["event_id"],
+        )
+        for row in rows
+    ]

@@ -63,6 +63,7 @@ class Case:
     party: str
     body: dict[str, Any] | None
     changes: bool  # whether the party's own call changes the referral
+    accepted: bool = False  # whether the route needs an accepted referral
 
 
 TABLE = [
@@ -82,6 +83,24 @@ TABLE = [
         {"status": "canceled", "reason": "no-longer-needed", "note": "discharged elsewhere"},
         changes=True,
     ),
+    Case(
+        "POST",
+        "/v1/referrals/{referral_id}/attempts",
+        CVI_ORG,
+        {"occurred_at": "2024-05-02T10:00:00Z", "method": "phone", "outcome": "no-answer"},
+        changes=True,
+        accepted=True,
+    ),
+    Case(
+        "POST",
+        "/v1/referrals/{referral_id}/services",
+        CVI_ORG,
+        {"service_type": "mentoring", "service_date": "2024-05-03"},
+        changes=True,
+        accepted=True,
+    ),
+    # A case note changes nothing the referrer reads: that is the point of it.
+    Case("POST", "/v1/referrals/{referral_id}/notes", CVI_ORG, {"note": "met mum"}, changes=False),
 ]
 
 
@@ -99,7 +118,7 @@ class World:
         """Call a route as a partner (full-scope key)."""
         return await self.client.request(method, path, json=body, headers=auth(partner_id))
 
-    async def new_referral(self) -> str:
+    async def new_referral(self, *, accepted: bool = False) -> str:
         """A fresh referral from HOSPITAL to CVI_ORG, submitted as intake would; its id."""
         submitted = submitted_event()
         referral_id = str(submitted.data.referral_id)
@@ -110,6 +129,9 @@ class World:
             return found.status_code == 200
 
         await eventually(stored, timeout=20)
+        if accepted:
+            path = f"/v1/referrals/{referral_id}/accept"
+            assert (await self.call("POST", path, CVI_ORG, {})).status_code == 200
         return referral_id
 
     async def state(self, referral_id: str) -> dict[str, Any]:
@@ -206,7 +228,7 @@ async def test_referrals_has_no_admin_routes(world: World) -> None:
 async def test_referrals_another_partners_referral_is_a_404_and_stays_as_it_was(
     world: World, case: Case
 ) -> None:
-    referral_id = await world.new_referral()
+    referral_id = await world.new_referral(accepted=case.accepted)
     before = await world.state(referral_id)
     audited = len(await world.refusals_of(OTHER_ORG))
     path = case.path.format(referral_id=referral_id)

@@ -128,6 +128,22 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             )
 
         assert (await move(CVI_ORG, "/accept", {})).status_code == 200
+        naive = await move(
+            CVI_ORG,
+            "/attempts",
+            {"occurred_at": "2024-05-02T10:00:00", "method": "phone", "outcome": "reached"},
+        )
+        assert naive.status_code == 422 and naive.json()["errors"][0]["pointer"] == "#/occurred_at"
+        future = await move(
+            CVI_ORG,
+            "/attempts",
+            {"occurred_at": "2999-01-01T00:00:00Z", "method": "phone", "outcome": "reached"},
+        )
+        assert future.status_code == 422, future.text
+        assert future.json()["type"].endswith("/time-in-future")
+        assert future.json()["errors"] == [{"pointer": "#/occurred_at"}]
+        by_referrer = await move(HOSPITAL, "/notes", {"note": "not theirs to write"})
+        assert by_referrer.status_code == 403
         assert (
             await move(CVI_ORG, "/status", _to("in-progress", "client-engaged"))
         ).status_code == 200
