@@ -20,6 +20,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     PartnerKind,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1, ConsentScope
 from cvihub_referrals.settings import ReferralsSettings
 from cvihub_registry_copy import hash_api_key
 
@@ -111,4 +112,33 @@ def make_settings(kafka_bootstrap: str, database_url: str, schema: str | None) -
         database_schema=schema,
         log_json=False,
         log_level="WARNING",
+    )
+
+
+def consent_event(
+    consent_id: str,
+    *,
+    recipients: list[str] | None = None,
+    scope: list[str] | None = None,
+    status: EntityStatus = EntityStatus.ACTIVE,
+    sequence: int = 1,
+    expires_at: datetime | None = None,
+) -> Event[ConsentChangedV1]:
+    """A registry consent record of HOSPITAL's patient, covering CVI_ORG unless told."""
+    now = datetime.now(UTC)
+    return new_event(
+        ConsentChangedV1(
+            sequence=sequence,
+            changed_at=now,
+            status=status,
+            consent_id=consent_id,
+            custodian_partner_id=HOSPITAL,
+            recipient_partner_ids=recipients or [CVI_ORG],
+            scope=[ConsentScope(word) for word in (scope or ["contact", "injury"])],
+            purpose="violence intervention",
+            given_at=now,
+            expires_at=expires_at,
+            withdrawn_at=now if status is not EntityStatus.ACTIVE else None,
+        ),
+        source=service_source("registry"),
     )

@@ -1,7 +1,7 @@
 """HTTP request and response bodies of the referrals API."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -13,7 +13,8 @@ from cvihub_contracts.referral.status_changed_v1 import (
     ReferralStatus,
     StatusReason,
 )
-from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1, Urgency
+from cvihub_contracts.referral.submitted_v1 import Urgency
+from cvihub_referrals.consent_view import readable_payload
 from cvihub_referrals.service import ReferralView
 from cvihub_referrals.store import ReferralRecord
 
@@ -131,11 +132,29 @@ class HistoryEntry(BaseModel):
     event_id: str
 
 
+class ConsentState(BaseModel):
+    """Whether the patient's consent covers you now."""
+
+    covers_you: bool = Field(description="False: you read the referral, not the person.")
+    reason: str | None = Field(
+        description="Why not: consent withdrawn, consent expired, recipient not covered..."
+    )
+
+
 class ReferralDetail(ReferralSummary):
     """A referral as submitted, with its status and its history."""
 
     version: int = Field(description="Goes up by one with each status change.")
-    payload: ReferralSubmittedV1 = Field(description="The referral as the referrer submitted it.")
+    payload: dict[str, Any] = Field(
+        description="The referral as the referrer submitted it (ReferralSubmittedV1), cut to "
+        "what the patient's consent lets you read now: the recipient gets contact details "
+        "only with scope contact, injury details only with scope injury, and neither when it "
+        "is not among the consent's recipients or the consent expired or was withdrawn."
+    )
+    withheld: list[str] = Field(
+        description="JSON pointers of the payload's fields withheld from you."
+    )
+    consent: ConsentState
     history: list[HistoryEntry]
     accepted_at: datetime | None = Field(description="When the recipient accepted it.")
     first_contact_at: datetime | None = Field(
@@ -149,10 +168,15 @@ class ReferralDetail(ReferralSummary):
     def of_view(cls, view: ReferralView) -> "ReferralDetail":
         """The detail of a referral and its history."""
         record = view.referral
+        readable = readable_payload(record.payload, view.release)
         return cls(
             **ReferralSummary.of(record).model_dump(),
             version=record.version,
-            payload=ReferralSubmittedV1.model_validate(record.payload),
+            payload=readable.data,
+            withheld=readable.withheld,
+            consent=ConsentState(
+                covers_you=view.release.refusal is None, reason=view.release.refusal
+            ),
             history=[
                 HistoryEntry(
                     at=entry.at,

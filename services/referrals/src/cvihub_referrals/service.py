@@ -16,6 +16,7 @@ from cvihub_contracts.referral.status_changed_v1 import (
 )
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_referrals import metrics, store
+from cvihub_referrals.consent_view import NO_PERSON, Release, release_for
 from cvihub_referrals.lifecycle import (
     FINAL_STATUSES,
     TRANSITIONS,
@@ -73,6 +74,8 @@ class ReferralView:
     referral: store.ReferralRecord
     history: list[store.HistoryRecord]
     activities: list[store.ActivityRecord] = field(default_factory=list)
+    release: Release = field(default_factory=lambda: Release(NO_PERSON))
+    """What the caller may read of the payload (the consent decides)."""
 
 
 NOTE = "note"
@@ -90,15 +93,20 @@ def shared_with(partner_id: str, entries: list[store.ActivityRecord]) -> list[st
 
 
 async def view_of(
-    session: AsyncSession, referral: store.ReferralRecord, partner_id: str
+    session: AsyncSession,
+    referral: store.ReferralRecord,
+    partner_id: str,
+    now: datetime | None = None,
 ) -> ReferralView:
-    """The referral, its history and the activities this party may read."""
+    """The referral, its history and activities as this party may read them now: the other
+    party's notes (PHI) only while the consent releases PHI to it."""
+    release = await release_for(session, referral, partner_id, now or datetime.now(UTC))
+    history = [
+        entry if entry.by_partner_id == partner_id or release.phi else replace(entry, note=None)
+        for entry in await store.history(session, referral.referral_id)
+    ]
     entries = await store.activities_of(session, referral.referral_id)
-    return ReferralView(
-        referral,
-        list(await store.history(session, referral.referral_id)),
-        shared_with(partner_id, entries),
-    )
+    return ReferralView(referral, history, shared_with(partner_id, entries), release)
 
 
 def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]:
@@ -205,13 +213,16 @@ async def change_status(
         referral = await visible(session, referral_id, partner_id)
         current = ReferralStatus(referral.status)
         check_transition(current, target, roles_of(referral, partner_id))
+        recipient = await release_for(session, referral, referral.recipient_partner_id, changed_at)
+        # The event reaches the recipient too: the referrer's note only while PHI is released.
+        shared_note = note if partner_id != referral.referring_partner_id or recipient.phi else None
         event = new_event(
             ReferralStatusChangedV1(
                 referral_id=UUID(referral.referral_id),
                 status=target,
                 previous_status=current,
                 reason=reason,
-                note=note,
+                note=shared_note,
                 changed_by_partner_id=partner_id,
                 referring_partner_id=referral.referring_partner_id,
                 recipient_partner_id=referral.recipient_partner_id,
@@ -247,7 +258,7 @@ async def change_status(
         await add_to_outbox(session, outbox, to_kafka(event))
         updated = await store.get_referral(session, referral_id)
         assert updated is not None
-        view = await view_of(session, updated, partner_id)
+        view = await view_of(session, updated, partner_id, changed_at)
     metrics.STATUS_CHANGES.labels(from_status=current.value, to_status=target.value).inc()
     log.info(
         "referral status changed",
