@@ -107,7 +107,7 @@ class Stack:
         }
         if schema:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
-        if name in {"registry", "notifications"}:
+        if name in {"registry", "notifications", "referrals"}:
             env[f"{prefix}SECRET_KEY"] = secret_key
         if name == "registry":
             env["REGISTRY_ADMIN_TOKEN"] = admin_token

@@ -11,6 +11,7 @@ from cvihub_referrals.activities_api import activities_router
 from cvihub_referrals.api import referrals_router
 from cvihub_referrals.deps import build_deps
 from cvihub_referrals.models import inbox, outbox, registry_copy
+from cvihub_referrals.sealing import bind_keyring
 from cvihub_referrals.settings import ReferralsSettings
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
@@ -38,6 +39,8 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         shared_migrations=[registry_copy_migrations],
     )
 
+    bind_keyring(hosting.sessions, settings.keyring())
+    skew = timedelta(seconds=settings.max_clock_skew_seconds)
     relay = OutboxRelay(
         hosting.sessions, outbox, functools.partial(publish_records, hosting.broker)
     )
@@ -52,7 +55,7 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         sessions=hosting.sessions,
         inbox=inbox,
         broker=hosting.broker,
-        handlers=handlers.event_handlers(),
+        handlers=handlers.event_handlers(skew=skew),
     )
     hosting.subscribe(consumer, *handlers.TOPICS)
 
@@ -68,7 +71,6 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     install_ops_routes(app, hosting, copy_progress(registry_copy, hosting.sessions))
     deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
     app.include_router(referrals_router(deps))
-    skew = timedelta(seconds=settings.max_clock_skew_seconds)
     app.include_router(activities_router(deps, skew=skew))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     app.state.hosting = hosting

@@ -1,7 +1,6 @@
 """The referrals service's tables: referrals, status history, activities, outbox, inbox, copy."""
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
     Date,
@@ -26,8 +25,8 @@ referrals = Table(
     Column("recipient_partner_id", String(64), nullable=False),
     Column("status", String(32), nullable=False),
     Column("urgency", String(16), nullable=False),
-    # The full ReferralSubmittedV1 data as JSON; it holds PII/PHI, so it never reaches a log.
-    Column("payload", JSON, nullable=False),
+    # The full ReferralSubmittedV1 data as JSON, sealed (sealing.py): it holds PII and PHI.
+    Column("payload", Text, nullable=False),
     Column("submitted_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("submitted_event_id", String(64), nullable=False),
@@ -57,6 +56,7 @@ status_history = Table(
     Column("from_status", String(32), nullable=True),
     Column("to_status", String(32), nullable=False),
     Column("reason", String(32), nullable=True),
+    # Free text, PHI: sealed.
     Column("note", Text, nullable=True),
     Column("by_partner_id", String(64), nullable=False),
     Column("event_id", String(64), nullable=False, unique=True),
@@ -82,7 +82,7 @@ activities = Table(
     Column("outcome", String(32), nullable=True),
     Column("service_type", String(64), nullable=True),
     Column("service_date", Date, nullable=True),
-    # The recipient's case note: never in an event, never shown to the referrer.
+    # The recipient's case note, sealed: never in an event, never shown to the referrer.
     Column("note", Text, nullable=True),
     # The status event that carried it to the referrer; None for a case note.
     Column("event_id", String(64), nullable=True, unique=True),

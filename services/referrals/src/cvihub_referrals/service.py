@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -26,6 +26,7 @@ from cvihub_referrals.lifecycle import (
     check_transition,
 )
 from cvihub_referrals.models import outbox
+from cvihub_referrals.submission_rules import check_times
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.outbox import add_to_outbox
 
@@ -119,9 +120,17 @@ def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]
     return frozenset(roles)
 
 
-async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmittedV1]) -> None:
-    """Store a submitted referral as requested, with its first history row; once per id."""
+async def record_submission(
+    *,
+    session: AsyncSession,
+    event: Event[ReferralSubmittedV1],
+    skew: timedelta = timedelta(minutes=5),
+) -> None:
+    """Store a submitted referral as requested, with its first history row; once per id.
+
+    A referral whose times break the rules (submission_rules.py) raises ContractViolation."""
     data = event.data
+    check_times(data, skew=skew)
     referral_id = str(data.referral_id)
     record = store.ReferralRecord(
         referral_id=referral_id,

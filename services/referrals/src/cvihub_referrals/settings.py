@@ -1,15 +1,29 @@
 """Settings of the referrals service (environment prefix REFERRALS_)."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from cvihub_runtime.secretbox import KeyRing
 from cvihub_runtime.settings import ServiceSettings
 
 
 class ReferralsSettings(ServiceSettings):
-    """Broker, database and HTTP settings of the referrals service."""
+    """Broker, database, HTTP and encryption settings of the referrals service."""
 
-    model_config = SettingsConfigDict(env_prefix="REFERRALS_", extra="ignore")
+    # Errors name the setting, never its value: the keys are secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="REFERRALS_", extra="ignore", hide_input_in_errors=True
+    )
+
+    secret_key: SecretStr = Field(
+        description="The Fernet key that seals referral payloads and notes at rest (required: "
+        "no key ships with the hub)."
+    )
+    previous_secret_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Comma-separated older Fernet keys: rows sealed under them still read "
+        "until `python -m cvihub_referrals.reencrypt` seals them under secret_key.",
+    )
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./var/referrals.db",
@@ -22,3 +36,19 @@ class ReferralsSettings(ServiceSettings):
         description="How far in the future a time at which something happened (a contact "
         "attempt, a consent, an injury) may lie, for clocks that disagree.",
     )
+
+    @field_validator("secret_key", "previous_secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr) -> SecretStr:
+        keys = _split(value)
+        if keys:
+            KeyRing(keys)  # fail at start-up, not at the first referral
+        return value
+
+    def keyring(self) -> KeyRing:
+        """The current key, then the previous ones."""
+        return KeyRing(_split(self.secret_key) + _split(self.previous_secret_keys))
+
+
+def _split(value: SecretStr) -> list[str]:
+    return [key.strip() for key in value.get_secret_value().split(",") if key.strip()]

@@ -10,6 +10,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_referrals.models import activities, referrals, status_history
+from cvihub_referrals.sealing import seal, seal_json, unseal, unseal_json
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,14 @@ class HistoryRecord:
     event_id: str
 
 
-def _referral(row: RowMapping) -> ReferralRecord:
+def _referral(session: AsyncSession, row: RowMapping) -> ReferralRecord:
     return ReferralRecord(
         referral_id=row["referral_id"],
         referring_partner_id=row["referring_partner_id"],
         recipient_partner_id=row["recipient_partner_id"],
         status=row["status"],
         urgency=row["urgency"],
-        payload=dict(row["payload"]),
+        payload=unseal_json(session, row["payload"]),
         submitted_at=row["submitted_at"],
         updated_at=row["updated_at"],
         submitted_event_id=row["submitted_event_id"],
@@ -92,7 +93,7 @@ async def insert_referral(session: AsyncSession, record: ReferralRecord) -> bool
             recipient_partner_id=record.recipient_partner_id,
             status=record.status,
             urgency=record.urgency,
-            payload=record.payload,
+            payload=seal_json(session, record.payload),
             submitted_at=record.submitted_at,
             updated_at=record.updated_at,
             submitted_event_id=record.submitted_event_id,
@@ -112,7 +113,7 @@ async def add_history(session: AsyncSession, referral_id: str, entry: HistoryRec
             from_status=entry.from_status,
             to_status=entry.to_status,
             reason=entry.reason,
-            note=entry.note,
+            note=seal(session, entry.note),
             by_partner_id=entry.by_partner_id,
             event_id=entry.event_id,
         )
@@ -126,7 +127,7 @@ async def get_referral(session: AsyncSession, referral_id: str) -> ReferralRecor
         .mappings()
         .first()
     )
-    return None if row is None else _referral(row)
+    return None if row is None else _referral(session, row)
 
 
 async def list_referrals(
@@ -153,7 +154,7 @@ async def list_referrals(
     if status is not None:
         query = query.where(referrals.c.status == status)
     rows = (await session.execute(query)).mappings().all()
-    return [_referral(row) for row in rows]
+    return [_referral(session, row) for row in rows]
 
 
 async def history(session: AsyncSession, referral_id: str) -> Sequence[HistoryRecord]:
@@ -171,7 +172,7 @@ async def history(session: AsyncSession, referral_id: str) -> Sequence[HistoryRe
             from_status=row["from_status"],
             to_status=row["to_status"],
             reason=row["reason"],
-            note=row["note"],
+            note=unseal(session, row["note"]),
             by_partner_id=row["by_partner_id"],
             event_id=row["event_id"],
         )
@@ -210,7 +211,7 @@ async def add_activity(session: AsyncSession, referral_id: str, entry: ActivityR
             outcome=entry.outcome,
             service_type=entry.service_type,
             service_date=entry.service_date,
-            note=entry.note,
+            note=seal(session, entry.note),
             event_id=entry.event_id,
         )
     )
@@ -248,7 +249,7 @@ async def activities_of(session: AsyncSession, referral_id: str) -> list[Activit
             outcome=row["outcome"],
             service_type=row["service_type"],
             service_date=row["service_date"],
-            note=row["note"],
+            note=unseal(session, row["note"]),
             event_id=row["event_id"],
         )
         for row in rows

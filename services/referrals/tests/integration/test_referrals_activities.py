@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from referrals_builders import CVI_ORG, HOSPITAL, submitted_event
+from referrals_builders import CVI_ORG, HOSPITAL, TEST_SECRET_KEY, submitted_event
 from sqlalchemy import select
 
 from cvihub_contracts import from_kafka
@@ -20,8 +20,10 @@ from cvihub_contracts.referral.status_changed_v1 import (
 from cvihub_referrals import activities, service
 from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.models import outbox
+from cvihub_referrals.sealing import bind_keyring
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
 from cvihub_runtime.migrations import upgrade
+from cvihub_runtime.secretbox import KeyRing
 from cvihub_testkit import TestDatabase
 
 pytestmark = pytest.mark.integration
@@ -34,8 +36,10 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
     db = make_database("referrals")
     engine = create_engine(db.url, db.schema)
     await upgrade(engine, MIGRATIONS_DIR, db.schema)
+    sessions = session_factory(engine)
+    bind_keyring(sessions, KeyRing([TEST_SECRET_KEY]))
     try:
-        yield session_factory(engine)
+        yield sessions
     finally:
         await engine.dispose()
 

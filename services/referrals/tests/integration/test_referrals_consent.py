@@ -5,7 +5,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from referrals_builders import CVI_ORG, HOSPITAL, OTHER_ORG, consent_event, make_submitted
+from referrals_builders import (
+    CVI_ORG,
+    HOSPITAL,
+    OTHER_ORG,
+    TEST_SECRET_KEY,
+    consent_event,
+    make_submitted,
+)
 from referrals_builders import submitted_event as submitted_event_of
 from sqlalchemy import select
 
@@ -22,9 +29,11 @@ from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.lifecycle import TRANSITIONS
 from cvihub_referrals.models import outbox, registry_copy
 from cvihub_referrals.schemas import ReferralDetail
+from cvihub_referrals.sealing import bind_keyring
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
 from cvihub_runtime.migrations import upgrade
+from cvihub_runtime.secretbox import KeyRing
 from cvihub_testkit import TestDatabase
 
 pytestmark = pytest.mark.integration
@@ -38,8 +47,10 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
     db = make_database("referrals")
     engine = create_engine(db.url, db.schema)
     await upgrade(engine, MIGRATIONS_DIR, db.schema, shared=[registry_copy_migrations])
+    sessions = session_factory(engine)
+    bind_keyring(sessions, KeyRing([TEST_SECRET_KEY]))
     try:
-        yield session_factory(engine)
+        yield sessions
     finally:
         await engine.dispose()
 

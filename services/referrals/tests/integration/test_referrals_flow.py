@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from referrals_builders import (
     HOSPITAL,
     OTHER_ORG,
     auth,
+    make_submitted,
     submitted_event,
 )
 from referrals_harness import referrals_hub
@@ -183,3 +185,28 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
 
 def _to(status: str, reason: str) -> dict[str, str]:
     return {"status": status, "reason": reason, "note": f"{status}: {reason}"}
+
+
+async def test_a_referral_consented_after_its_submission_is_dead_lettered_with_the_field(
+    kafka_bootstrap: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    async with referrals_hub(kafka_bootstrap, make_database) as client:
+        data = make_submitted()
+        later = data.consent.model_copy(
+            update={"consented_at": data.submitted_at + timedelta(days=365)}
+        )
+        bad = submitted_event(data.model_copy(update={"consent": later}))
+        good = submitted_event()
+        await produce(kafka_bootstrap, to_kafka(bad), to_kafka(good))
+
+        dead = await consume_until(
+            kafka_bootstrap,
+            topics.DEAD_LETTERS,
+            lambda r: r.key == str(data.referral_id).encode(),
+        )
+        reason = _headers(dead[0])["x-dead-letter-reason"].decode()
+        assert reason == "consent.consented_at is after the referral was submitted"
+        # The next referral is stored: the refused one blocks nothing, and is not stored.
+        await eventually(lambda: _visible_to(client, CVI_ORG, str(good.data.referral_id)))
+        missing = await client.get(f"/v1/referrals/{data.referral_id}", headers=auth(HOSPITAL))
+        assert missing.status_code == 404

@@ -5,7 +5,14 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from referrals_builders import CVI_ORG, HOSPITAL, OTHER_ORG, make_submitted, submitted_event
+from referrals_builders import (
+    CVI_ORG,
+    HOSPITAL,
+    OTHER_ORG,
+    TEST_SECRET_KEY,
+    make_submitted,
+    submitted_event,
+)
 from sqlalchemy import func, select
 
 from cvihub_contracts import from_kafka
@@ -17,8 +24,10 @@ from cvihub_contracts.referral.status_changed_v1 import (
 from cvihub_referrals import service, store
 from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.models import outbox, status_history
+from cvihub_referrals.sealing import bind_keyring
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
 from cvihub_runtime.migrations import upgrade
+from cvihub_runtime.secretbox import KeyRing
 from cvihub_testkit import TestDatabase
 
 pytestmark = pytest.mark.integration
@@ -29,8 +38,10 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
     db = make_database("referrals")
     engine = create_engine(db.url, db.schema)
     await upgrade(engine, MIGRATIONS_DIR, db.schema)
+    sessions = session_factory(engine)
+    bind_keyring(sessions, KeyRing([TEST_SECRET_KEY]))
     try:
-        yield session_factory(engine)
+        yield sessions
     finally:
         await engine.dispose()
 

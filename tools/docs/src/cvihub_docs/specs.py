@@ -43,7 +43,9 @@ def _intake() -> FastAPI:
 
 def _referrals() -> FastAPI:
     return create_referrals(
-        ReferralsSettings(_env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL)
+        ReferralsSettings(
+            _env_prefix=IGNORED_ENV_PREFIX, database_url=DATABASE_URL, secret_key=DUMMY_FERNET_KEY
+        )
     )
 
 
