@@ -10,6 +10,7 @@ from cvihub_referrals import handlers
 from cvihub_referrals.activities_api import activities_router
 from cvihub_referrals.api import referrals_router
 from cvihub_referrals.deps import build_deps
+from cvihub_referrals.lists_api import lists_router
 from cvihub_referrals.models import inbox, outbox, registry_copy
 from cvihub_referrals.sealing import bind_keyring
 from cvihub_referrals.settings import ReferralsSettings
@@ -70,6 +71,8 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     install_refusal_audit(app, recorder, reasons={"forbidden": lambda problem: problem.detail})
     install_ops_routes(app, hosting, copy_progress(registry_copy, hosting.sessions))
     deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=relay.wake)
+    # Before the referral routes, so /v1/referrals/inbox is no referral id.
+    app.include_router(lists_router(deps, levels=settings.service_levels))
     app.include_router(referrals_router(deps))
     app.include_router(activities_router(deps, skew=skew))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)

@@ -15,6 +15,7 @@ from cvihub_contracts.referral.status_changed_v1 import (
 )
 from cvihub_contracts.referral.submitted_v1 import Urgency
 from cvihub_referrals.consent_view import readable_payload
+from cvihub_referrals.lists import Listed
 from cvihub_referrals.service import ReferralView
 from cvihub_referrals.store import ReferralRecord
 
@@ -206,3 +207,67 @@ class ReferralDetail(ReferralSummary):
                 for entry in view.activities
             ],
         )
+
+
+class Timing(BaseModel):
+    """The deadline a referral is under now (service levels), and whether it passed."""
+
+    overdue: bool = Field(description="Past its deadline now.")
+    deadline: str | None = Field(description="accept or first-contact; None: none runs.")
+    due_at: datetime | None = Field(description="When the running deadline ends.")
+
+
+class InboxItem(ReferralSummary, Timing):
+    """A referral in the recipient's inbox."""
+
+    relation: str = Field(description="owned: addressed to you or accepted by you.")
+    accepted_at: datetime | None
+    first_contact_at: datetime | None
+
+    @classmethod
+    def of_listed(cls, listed: Listed) -> "InboxItem":
+        """The inbox item of a listed referral."""
+        record = listed.referral
+        return cls(
+            **ReferralSummary.of(record).model_dump(),
+            **_timing(listed),
+            relation="owned",
+            accepted_at=record.accepted_at,
+            first_contact_at=record.first_contact_at,
+        )
+
+
+class SentItem(ReferralSummary, Timing):
+    """A referral in the referrer's list, with how fast the recipient answered."""
+
+    time_to_acceptance_seconds: float | None = Field(
+        description="From submission to acceptance; None while not accepted."
+    )
+    time_to_first_contact_seconds: float | None = Field(
+        description="From acceptance to the first contact that reached the person."
+    )
+
+    @classmethod
+    def of_listed(cls, listed: Listed) -> "SentItem":
+        """The sent item of a listed referral."""
+        record = listed.referral
+        accepted, contacted = record.accepted_at, record.first_contact_at
+        return cls(
+            **ReferralSummary.of(record).model_dump(),
+            **_timing(listed),
+            time_to_acceptance_seconds=(
+                (accepted - record.submitted_at).total_seconds() if accepted else None
+            ),
+            time_to_first_contact_seconds=(
+                (contacted - accepted).total_seconds() if accepted and contacted else None
+            ),
+        )
+
+
+def _timing(listed: Listed) -> dict[str, Any]:
+    deadline = listed.deadline
+    return {
+        "overdue": listed.overdue,
+        "deadline": deadline.clock.value if deadline else None,
+        "due_at": deadline.due_at if deadline else None,
+    }

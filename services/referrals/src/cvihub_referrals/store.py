@@ -138,6 +138,7 @@ async def list_referrals(
     received: bool,
     status: str | None,
     limit: int,
+    urgency: str | None = None,
 ) -> list[ReferralRecord]:
     """Referrals the partner sent and/or received, newest first."""
     parties = []
@@ -153,6 +154,8 @@ async def list_referrals(
     )
     if status is not None:
         query = query.where(referrals.c.status == status)
+    if urgency is not None:
+        query = query.where(referrals.c.urgency == urgency)
     rows = (await session.execute(query)).mappings().all()
     return [_referral(session, row) for row in rows]
 

@@ -250,3 +250,27 @@ async def test_referrals_another_partners_referral_is_a_404_and_stays_as_it_was(
     # The party's own call does change a referral that changing routes change: so the
     # unchanged state above is no artefact of a state that never moves.
     assert (await world.state(referral_id) != before) is case.changes
+
+
+LISTS = {
+    "/v1/referrals": (HOSPITAL, CVI_ORG),
+    "/v1/referrals/inbox": (CVI_ORG,),
+    "/v1/referrals/sent": (HOSPITAL,),
+}
+"""Every partner route that lists referrals, and which party's list shows a new referral."""
+
+
+async def test_referrals_every_list_shows_a_referral_to_its_parties_only(world: World) -> None:
+    served = {
+        path
+        for method, path in served_routes(world.app)
+        if method == "GET" and path.startswith("/v1/") and not takes_an_id(path)
+    }
+    assert served == set(LISTS), "a partner list route not in LISTS (or gone)"
+    referral_id = await world.new_referral()
+    for path, parties in LISTS.items():
+        for partner in (HOSPITAL, CVI_ORG, OTHER_ORG):
+            listed = await world.call("GET", path, partner, None)
+            assert listed.status_code == 200, listed.text
+            shown = referral_id in {item["referral_id"] for item in listed.json()}
+            assert shown is (partner in parties), (path, partner)
