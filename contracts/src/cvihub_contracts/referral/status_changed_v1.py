@@ -11,6 +11,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.referral.network_v1 import DeadlineMissed, OfferChange
 
 EVENT_TYPE = "org.cvihub.referral.status-changed"
 
@@ -105,13 +106,16 @@ class Activity(BaseModel):
 class ReferralStatusChangedV1(EventData):
     """A referral moved to a new status, or its recipient recorded what it did.
 
-    Revision 1 adds reason codes and `activity`: a contact attempt or a service delivered,
-    published with the status unchanged (status == previous_status). An optional field with a
-    default and added enum values, so revision 0 events read unchanged."""
+    Revision 1 adds reason codes and `activity` (a contact attempt or a service delivered, by
+    the recipient); revision 2 `deadline_missed` (a service-level deadline passed) and `offer`
+    (a network referral offered to or withdrawn from recipient_partner_id), both written by the
+    hub as changed_by `cvihub`. Each of these is published with the status unchanged (status ==
+    previous_status). Optional fields with defaults and added enum values, so earlier events
+    read unchanged."""
 
     event_type: ClassVar[str] = EVENT_TYPE
     version: ClassVar[int] = 1
-    schema_revision: ClassVar[int] = 1
+    schema_revision: ClassVar[int] = 2
     topic: ClassVar[str] = topics.REFERRALS
 
     referral_id: UUID = classified(C.INTERNAL, "The referral.")
@@ -125,6 +129,13 @@ class ReferralStatusChangedV1(EventData):
     changed_at: datetime = classified(C.INTERNAL, "When.")
     activity: Activity | None = Field(
         default=None, description="What the recipient recorded, when this is no move. Revision 1."
+    )
+    deadline_missed: DeadlineMissed | None = Field(
+        default=None, description="A service-level deadline passed. Revision 2."
+    )
+    offer: OfferChange | None = Field(
+        default=None,
+        description="A network referral offered to or withdrawn from the recipient. Revision 2.",
     )
 
     def partition_key(self) -> str:

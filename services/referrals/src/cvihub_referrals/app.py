@@ -1,6 +1,9 @@
 """Composition root of the referrals service: the only place that builds infrastructure."""
 
 import functools
+import os
+import socket
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from cvihub_referrals.lists_api import lists_router
 from cvihub_referrals.models import inbox, outbox, registry_copy
 from cvihub_referrals.sealing import bind_keyring
 from cvihub_referrals.settings import ReferralsSettings
+from cvihub_referrals.timers import TimerWorker
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
@@ -51,6 +55,16 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     )
     hosting.add_loop(recorder.run)
 
+    timer_worker = TimerWorker(
+        sessions=hosting.sessions,
+        levels=settings.service_levels,
+        worker_id=f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}",
+        lease=timedelta(seconds=settings.timer_lease_seconds),
+        poll=timedelta(seconds=settings.timer_poll_seconds),
+        on_fired=relay.wake,
+    )
+    hosting.add_loop(timer_worker.run)
+
     consumer = EventConsumer(
         name=NAME,
         sessions=hosting.sessions,
@@ -78,5 +92,6 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     app.state.hosting = hosting
     app.state.relay = relay
+    app.state.timers = timer_worker
     app.state.refusals = recorder
     return app

@@ -1,6 +1,7 @@
 """The referrals service's tables: referrals, status history, activities, outbox, inbox, copy."""
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     Date,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from cvihub_registry_copy import RegistryCopy
@@ -36,6 +38,8 @@ referrals = Table(
     # When the recipient accepted it, and first reached the person (None = not yet).
     Column("accepted_at", UtcDateTime(), nullable=True),
     Column("first_contact_at", UtcDateTime(), nullable=True),
+    # The CVI service codes requested (not personal data): they pick the service level.
+    Column("requested_services", JSON, nullable=True),
     Index("ix_referrals_referring", "referring_partner_id", "submitted_at"),
     Index("ix_referrals_recipient", "recipient_partner_id", "submitted_at"),
 )
@@ -86,6 +90,31 @@ activities = Table(
     Column("note", Text, nullable=True),
     # The status event that carried it to the referrer; None for a case note.
     Column("event_id", String(64), nullable=True, unique=True),
+)
+
+timers = Table(
+    "referral_timers",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "referral_id",
+        String(36),
+        ForeignKey("referrals.referral_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # Which deadline (accept, first-contact) and which step (reminder, escalation).
+    Column("deadline", String(32), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    # pending, fired, or void (the deadline stopped running before it was due).
+    Column("state", String(16), nullable=False),
+    # The replica that claimed it, until when; another may take it over after that.
+    Column("claimed_by", String(64), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("fired_at", UtcDateTime(), nullable=True),
+    Column("event_id", String(64), nullable=True),
+    UniqueConstraint("referral_id", "deadline", "stage", "due_at"),
+    Index("ix_referral_timers_state_due_at", "state", "due_at"),
 )
 
 inbox = define_inbox(metadata)

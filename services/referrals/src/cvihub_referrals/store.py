@@ -94,6 +94,7 @@ async def insert_referral(session: AsyncSession, record: ReferralRecord) -> bool
             status=record.status,
             urgency=record.urgency,
             payload=seal_json(session, record.payload),
+            requested_services=[str(s) for s in record.payload.get("requested_services", [])],
             submitted_at=record.submitted_at,
             updated_at=record.updated_at,
             submitted_event_id=record.submitted_event_id,
