@@ -35,6 +35,10 @@ def _row(tables: CopyTables, data: EventData) -> tuple[Table, str, str, dict[str
             "name": data.name,
             "kind": data.kind.value,
             "status": data.status.value,
+            "zones": data.zones,
+            "services": data.services,
+            "languages": data.languages,
+            "age_groups": data.age_groups,
         }
         return tables.partners, "partner_id", data.partner_id, values
     if isinstance(data, CredentialChangedV1):

@@ -37,6 +37,11 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("kind", String(32), nullable=False),
             Column("status", String(16), nullable=False),
             Column("sequence", Integer, nullable=False),
+            # The directory a network referral is matched on (null = not stated).
+            Column("zones", JSON, nullable=True),
+            Column("services", JSON, nullable=True),
+            Column("languages", JSON, nullable=True),
+            Column("age_groups", JSON, nullable=True),
         ),
         credentials=Table(
             "replica_credentials",

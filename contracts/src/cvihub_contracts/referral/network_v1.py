@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict
 
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.codes import AgeGroup, CviService
+
+NETWORK_RECIPIENT = "network"
+"""`recipient_partner_id` of a referral addressed to the network (see ReferralSubmission.network):
+offered to every matching organisation, owned by the first to accept."""
 
 HUB_PARTY = "cvihub"
 """`changed_by_partner_id` of a status event the hub writes itself (timers, offers)."""
@@ -76,3 +81,24 @@ class OfferChange(BaseModel):
     age_group: str | None = classified(
         C.INTERNAL, "The person's age group (cvihub_contracts.codes.AgeGroup).", default=None
     )
+
+
+class NetworkCriteria(BaseModel):
+    """Which organisations of the network a referral is offered to: those of the registry's
+    directory that provide one of the services, serve the zone, speak the language and serve
+    the age group (each criterion left out matches every organisation)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    services: list[CviService] = classified(
+        C.INTERNAL,
+        "CVI service codes, at least one of which the organisation provides.",
+        min_length=1,
+    )
+    zone: str | None = classified(
+        C.INTERNAL, "A zone the organisation serves.", default=None, max_length=64
+    )
+    language: str | None = classified(
+        C.INTERNAL, "A language the organisation works in, BCP 47.", default=None, max_length=35
+    )
+    age_group: AgeGroup | None = classified(C.INTERNAL, "The person's age group.", default=None)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cvihub_referrals import handlers
+from cvihub_referrals import handlers, routing
 from cvihub_referrals.activities_api import activities_router
 from cvihub_referrals.api import referrals_router
 from cvihub_referrals.deps import build_deps
@@ -62,6 +62,7 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         lease=timedelta(seconds=settings.timer_lease_seconds),
         poll=timedelta(seconds=settings.timer_poll_seconds),
         on_fired=relay.wake,
+        escalate=routing.reoffer,
     )
     hosting.add_loop(timer_worker.run)
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification
 from cvihub_contracts.redaction import redact
+from cvihub_contracts.referral.network_v1 import NETWORK_RECIPIENT
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.registry.consent_v1 import ConsentScope
 from cvihub_referrals.models import registry_copy
@@ -41,6 +42,8 @@ class Release:
     allowed: frozenset[Classification]
     refusal: str | None = None
     """Why the consent does not cover this party now (None: it does, or it is the referrer)."""
+    offer_only: bool = False
+    """An organisation offered a network referral: it reads what it needs to decide only."""
 
     @property
     def phi(self) -> bool:
@@ -72,7 +75,9 @@ def _refusal(
     submitted: ReferralSubmittedV1, *, partner_id: str, record: ConsentRecord | None, now: datetime
 ) -> str | None:
     consent = submitted.consent
-    if partner_id not in consent.recipient_partner_ids:
+    # A consent to a network referral (recipient `network`) covers the organisation owning it.
+    named = partner_id if partner_id in consent.recipient_partner_ids else NETWORK_RECIPIENT
+    if named not in consent.recipient_partner_ids:
         return consent_copy.RECIPIENT_NOT_COVERED
     expires_at = as_utc(consent.expires_at)
     if expires_at is not None and expires_at <= now:
@@ -82,7 +87,9 @@ def _refusal(
     return consent_copy.consent_refusal(
         record,
         custodian_partner_id=submitted.referring_partner_id,
-        recipient_partner_id=partner_id,
+        recipient_partner_id=partner_id
+        if record is None or partner_id in record.recipient_partner_ids
+        else named,
         now=now,
     )
 
@@ -91,6 +98,10 @@ async def release_for(
     session: AsyncSession, referral: ReferralRecord, partner_id: str, now: datetime
 ) -> Release:
     """What this party may read of the stored referral now."""
+    if referral.recipient_partner_id == NETWORK_RECIPIENT and (
+        partner_id != referral.referring_partner_id
+    ):
+        return Release(frozenset(), "offered: accept it to read more", offer_only=True)
     submitted = ReferralSubmittedV1.model_validate(referral.payload)
     consent_id = submitted.consent.consent_id
     record = await registry_copy.consent(session, consent_id) if consent_id else None
@@ -105,7 +116,14 @@ class ReadablePayload:
     withheld: list[str]
 
 
+OFFER_FIELDS = ("referral_id", "urgency", "requested_services", "network", "submitted_at")
+"""All an organisation offered a network referral reads of it before it accepts."""
+
+
 def readable_payload(payload: dict[str, Any], release: Release) -> ReadablePayload:
     """The payload as the release allows it."""
+    if release.offer_only:
+        kept = {name: payload[name] for name in OFFER_FIELDS if name in payload}
+        return ReadablePayload(kept, [f"#/{name}" for name in payload if name not in kept])
     cut = redact(ReferralSubmittedV1.model_validate(payload), release.allowed)
     return ReadablePayload(cut.data, cut.removed)

@@ -1,6 +1,7 @@
 """The two desks: GET /v1/referrals/inbox (the recipient's) and /v1/referrals/sent (the
 referrer's), filtered, with deadlines and response times."""
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -21,6 +22,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class Relation(StrEnum):
+    """Which referrals of the inbox."""
+
+    OWNED = "owned"
+    OFFERED = "offered"
+
+
 def lists_router(deps: PartnerDeps, *, levels: dict[str, ServiceLevel]) -> APIRouter:
     """Routes of the inbox and the sent list; included before /v1/referrals/{referral_id}."""
     router = api_router(prefix="/v1/referrals", tags=["referrals"])
@@ -29,6 +37,9 @@ def lists_router(deps: PartnerDeps, *, levels: dict[str, ServiceLevel]) -> APIRo
     UrgencyQuery = Annotated[Urgency | None, Query(description="Only this urgency")]
     OverdueQuery = Annotated[
         bool | None, Query(description="true: only overdue; false: only on time")
+    ]
+    RelationQuery = Annotated[
+        Relation | None, Query(description="owned or offered; both when omitted")
     ]
     Limit = Annotated[int, Query(ge=1, le=500, description="Among the newest this many")]
 
@@ -40,6 +51,7 @@ def lists_router(deps: PartnerDeps, *, levels: dict[str, ServiceLevel]) -> APIRo
         urgency: Urgency | None,
         overdue: bool | None,
         limit: int,
+        relation: Relation | None = None,
     ) -> list[lists.Listed]:
         return await lists.listing(
             sessions=deps.sessions,
@@ -49,6 +61,7 @@ def lists_router(deps: PartnerDeps, *, levels: dict[str, ServiceLevel]) -> APIRo
             status=status.value if status else None,
             urgency=urgency.value if urgency else None,
             overdue=overdue,
+            relation=relation.value if relation else None,
             limit=limit,
         )
 
@@ -58,11 +71,19 @@ def lists_router(deps: PartnerDeps, *, levels: dict[str, ServiceLevel]) -> APIRo
         status: StatusQuery = None,
         urgency: UrgencyQuery = None,
         overdue: OverdueQuery = None,
+        relation: RelationQuery = None,
         limit: Limit = 100,
     ) -> list[InboxItem]:
-        """Referrals addressed to your organisation, newest first, with their deadlines."""
+        """Referrals addressed to or offered to your organisation, newest first, with their
+        deadlines."""
         found = await listing(
-            partner_id, sent=False, status=status, urgency=urgency, overdue=overdue, limit=limit
+            partner_id,
+            sent=False,
+            status=status,
+            urgency=urgency,
+            overdue=overdue,
+            limit=limit,
+            relation=relation,
         )
         return [InboxItem.of_listed(item) for item in found]
 

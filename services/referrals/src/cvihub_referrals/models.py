@@ -117,6 +117,26 @@ timers = Table(
     Index("ix_referral_timers_state_due_at", "state", "due_at"),
 )
 
+offers = Table(
+    "referral_offers",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "referral_id",
+        String(36),
+        ForeignKey("referrals.referral_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("partner_id", String(64), nullable=False, index=True),
+    Column("round", Integer, nullable=False),
+    # offered, then accepted, declined or withdrawn.
+    Column("state", String(16), nullable=False),
+    Column("offered_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("referral_id", "partner_id", "round"),
+)
+
 inbox = define_inbox(metadata)
 outbox = define_outbox(metadata)
 registry_copy = RegistryCopy(metadata)

@@ -220,7 +220,10 @@ class Timing(BaseModel):
 class InboxItem(ReferralSummary, Timing):
     """A referral in the recipient's inbox."""
 
-    relation: str = Field(description="owned: addressed to you or accepted by you.")
+    relation: str = Field(
+        description="owned: addressed to or accepted by you; offered: a network referral "
+        "offered to you (accept it to own it)."
+    )
     accepted_at: datetime | None
     first_contact_at: datetime | None
 
@@ -231,7 +234,7 @@ class InboxItem(ReferralSummary, Timing):
         return cls(
             **ReferralSummary.of(record).model_dump(),
             **_timing(listed),
-            relation="owned",
+            relation=listed.relation,
             accepted_at=record.accepted_at,
             first_contact_at=record.first_contact_at,
         )

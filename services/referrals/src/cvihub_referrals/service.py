@@ -15,7 +15,7 @@ from cvihub_contracts.referral.status_changed_v1 import (
     StatusReason,
 )
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
-from cvihub_referrals import metrics, store
+from cvihub_referrals import metrics, routing, store
 from cvihub_referrals.consent_view import NO_PERSON, Release, release_for
 from cvihub_referrals.lifecycle import (
     FINAL_STATUSES,
@@ -162,6 +162,8 @@ async def record_submission(
             event_id=event.envelope.id,
         ),
     )
+    if data.network is not None:
+        await routing.offer(session, record, data.submitted_at)
     metrics.REFERRALS_RECORDED.inc()
     log.info("referral recorded", referral_id=referral_id, event_id=event.envelope.id)
 
@@ -171,7 +173,9 @@ async def visible(session: AsyncSession, referral_id: str, partner_id: str) -> s
     referral = await store.get_referral(session, referral_id)
     if referral is None:
         raise ReferralNotFound(referral_id)
-    if not roles_of(referral, partner_id):
+    if not roles_of(referral, partner_id) and not (
+        routing.is_network(referral) and await routing.open_offer(session, referral_id, partner_id)
+    ):
         raise NotAParty(referral_id)
     return referral
 
@@ -221,8 +225,15 @@ async def change_status(
     async with transaction(sessions) as session:
         referral = await visible(session, referral_id, partner_id)
         current = ReferralStatus(referral.status)
-        check_transition(current, target, roles_of(referral, partner_id))
-        recipient = await release_for(session, referral, referral.recipient_partner_id, changed_at)
+        # An organisation offered a network referral answers as its recipient would.
+        offered = routing.is_network(referral) and partner_id != referral.referring_partner_id
+        roles = frozenset({Role.RECIPIENT}) if offered else roles_of(referral, partner_id)
+        check_transition(current, target, roles)
+        if offered and target is S.REJECTED:  # declines its offer; the others keep theirs
+            await routing.decline(session, referral, partner_id, changed_at)
+            return await view_of(session, referral, partner_id, changed_at)
+        owner = partner_id if offered else referral.recipient_partner_id
+        recipient = await release_for(session, referral, owner, changed_at)
         # The event reaches the recipient too: the referrer's note only while PHI is released.
         shared_note = note if partner_id != referral.referring_partner_id or recipient.phi else None
         event = new_event(
@@ -234,7 +245,7 @@ async def change_status(
                 note=shared_note,
                 changed_by_partner_id=partner_id,
                 referring_partner_id=referral.referring_partner_id,
-                recipient_partner_id=referral.recipient_partner_id,
+                recipient_partner_id=owner,
                 changed_at=changed_at,
             ),
             source=partner_source(partner_id),
@@ -248,6 +259,7 @@ async def change_status(
             status=target.value,
             updated_at=changed_at,
             **({"accepted_at": changed_at} if target is S.ACCEPTED else {}),
+            **({"recipient_partner_id": owner} if offered else {}),
         )
         if not moved:
             raise ConcurrentChange(referral_id)
@@ -265,6 +277,8 @@ async def change_status(
             ),
         )
         await add_to_outbox(session, outbox, to_kafka(event))
+        if routing.is_network(referral):  # owned now, or canceled: the other offers close
+            await routing.settle(session, referral, owner if offered else None, changed_at)
         updated = await store.get_referral(session, referral_id)
         assert updated is not None
         view = await view_of(session, updated, partner_id, changed_at)

@@ -191,7 +191,7 @@ async def set_status(
     expected_version: int,
     status: str,
     updated_at: datetime,
-    **milestones: datetime,
+    **milestones: datetime | str,
 ) -> bool:
     """Move a referral to a status if nobody changed it since `expected_version` was read."""
     result = await session.execute(

@@ -26,11 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cvihub_contracts import Event, new_event, service_source, to_kafka
 from cvihub_contracts.referral.network_v1 import (
     HUB_PARTY,
+    NETWORK_RECIPIENT,
     Deadline,
     DeadlineMissed,
     Escalation,
 )
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatus, ReferralStatusChangedV1
+from cvihub_referrals import routing
 from cvihub_referrals.models import outbox, referrals, timers
 from cvihub_referrals.service_levels import Deadline as DeadlineNow
 from cvihub_referrals.service_levels import ServiceLevel, deadline_of, level_for
@@ -234,7 +236,10 @@ class TimerWorker:
     ) -> Event[ReferralStatusChangedV1]:
         owner, sender = referral["recipient_partner_id"], referral["referring_partner_id"]
         if timer["stage"] == Stage.REMINDER.value:
-            escalation, notify = Escalation.REMIND_OWNER, [owner]
+            # A network referral nobody owns yet: those it is offered to are reminded.
+            holders = await routing.holders(session, referral["referral_id"])
+            owners = holders if owner == NETWORK_RECIPIENT else [owner]
+            escalation, notify = Escalation.REMIND_OWNER, owners or [sender]
         else:
             done = await self.escalate(session, referral["referral_id"], at)
             escalation = done or Escalation.ALERT_SENDER
