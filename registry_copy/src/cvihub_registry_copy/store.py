@@ -106,9 +106,20 @@ class RegistryCopy:
 
     async def directory(self, session: AsyncSession, kind: str) -> list[DirectoryEntry]:
         """Every active partner of a kind with what it serves, by id."""
-        partners = self.partners
+        partners, directory = self.partners, self.tables.directory
         rows = await session.execute(
-            select(partners)
+            select(
+                partners.c.partner_id,
+                partners.c.zones,
+                directory.c.services,
+                directory.c.languages,
+                directory.c.age_groups,
+            )
+            .join(
+                directory,
+                (directory.c.partner_id == partners.c.partner_id) & (directory.c.status == ACTIVE),
+                isouter=True,
+            )
             .where(partners.c.kind == kind, partners.c.status == ACTIVE)
             .order_by(partners.c.partner_id)
         )

@@ -50,12 +50,10 @@ class PartnerChangedV1(_RegistryChange):
     Revision 1 adds its service area (zones, beats, community areas). All optional with
     defaults, so revision 0 events read unchanged. Revision 2 adds the area drawn as a GeoJSON
     Polygon or MultiPolygon (optional, default null), so earlier events read unchanged, and
-    the `funder` kind (funders receive aggregates only: no grant on any event stream). Revision
-    3 adds the directory entries a network referral is matched on: services (CVI service
-    codes), languages and age groups (optional, default empty = not stated)."""
+    the `funder` kind (funders receive aggregates only: no grant on any event stream)."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
-    schema_revision: ClassVar[int] = 3
+    schema_revision: ClassVar[int] = 2
 
     partner_id: str = classified(C.PUBLIC, "The partner's id.")
     name: str = classified(C.PUBLIC, "The organisation's name.")
@@ -75,20 +73,6 @@ class PartnerChangedV1(_RegistryChange):
         "positions [longitude, latitude] in WGS 84, valid (no ring crossing itself or another); "
         "null = not drawn.",
         default=None,
-    )
-    services: list[str] = classified(
-        C.PUBLIC,
-        "CVI service codes the partner provides (cvihub_contracts.codes.CviService). Revision 3.",
-        default_factory=list,
-    )
-    languages: list[str] = classified(
-        C.PUBLIC, "Languages the partner works in, BCP 47 tags. Revision 3.", default_factory=list
-    )
-    age_groups: list[str] = classified(
-        C.PUBLIC,
-        "Age groups the partner serves (cvihub_contracts.codes.AgeGroup); empty = not stated, "
-        "read as every age. Revision 3.",
-        default_factory=list,
     )
 
     def partition_key(self) -> str:

@@ -18,6 +18,7 @@ from cvihub_contracts.referral.status_changed_v1 import (
 )
 from cvihub_contracts.referral.submitted_v1 import Consent, Urgency
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerChangedV1, PartnerKind
+from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 from cvihub_referrals import lists, routing, service
 from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.models import outbox, registry_copy
@@ -53,7 +54,7 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
     ]
     async with transaction(sessions) as session:
         for partner_id, services, zones, languages, status in directory:
-            change = PartnerChangedV1(
+            partner = PartnerChangedV1(
                 sequence=1,
                 changed_at=datetime.now(UTC),
                 status=status,
@@ -61,10 +62,18 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
                 name=partner_id,
                 kind=PartnerKind.CVI_ORG,
                 zones=zones,
+            )
+            offers = DirectoryChangedV1(
+                sequence=2,
+                changed_at=datetime.now(UTC),
+                status=EntityStatus.ACTIVE,
+                partner_id=partner_id,
                 services=services,
                 languages=languages,
             )
-            await registry_copy.apply(session, new_event(change, source=service_source("registry")))
+            for change in (partner, offers):
+                event = new_event(change, source=service_source("registry"))
+                await registry_copy.apply(session, event)
     try:
         yield sessions
     finally:
