@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from cvihub_referrals import handlers, routing
 from cvihub_referrals.activities_api import activities_router
+from cvihub_referrals.aggregates_api import aggregates_router
 from cvihub_referrals.api import referrals_router
 from cvihub_referrals.deps import build_deps
 from cvihub_referrals.lists_api import lists_router
@@ -89,6 +90,7 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
     # Before the referral routes, so /v1/referrals/inbox is no referral id.
     app.include_router(lists_router(deps, levels=settings.service_levels))
     app.include_router(referrals_router(deps))
+    app.include_router(aggregates_router(deps, levels=settings.service_levels))
     app.include_router(activities_router(deps, skew=skew))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     app.state.hosting = hosting

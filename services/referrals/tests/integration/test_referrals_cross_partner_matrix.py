@@ -266,7 +266,7 @@ async def test_referrals_every_list_shows_a_referral_to_its_parties_only(world: 
         for method, path in served_routes(world.app)
         if method == "GET" and path.startswith("/v1/") and not takes_an_id(path)
     }
-    assert served == set(LISTS), "a partner list route not in LISTS (or gone)"
+    assert served == set(LISTS) | {AGGREGATES}, "a partner GET route not in LISTS (or gone)"
     referral_id = await world.new_referral()
     for path, parties in LISTS.items():
         for partner in (HOSPITAL, CVI_ORG, OTHER_ORG):
@@ -274,3 +274,22 @@ async def test_referrals_every_list_shows_a_referral_to_its_parties_only(world: 
             assert listed.status_code == 200, listed.text
             shown = referral_id in {item["referral_id"] for item in listed.json()}
             assert shown is (partner in parties), (path, partner)
+
+
+AGGREGATES = "/v1/aggregates"
+
+
+async def test_referrals_aggregates_show_a_partner_its_own_organisation_only(world: World) -> None:
+    referral_id = await world.new_referral()
+    own = await world.call("GET", AGGREGATES, CVI_ORG, None)
+    sender = await world.call("GET", AGGREGATES, HOSPITAL, None)
+    other = await world.call("GET", AGGREGATES, OTHER_ORG, None)
+    for response in (own, sender, other):
+        assert response.status_code == 200, response.text
+        assert response.json()["scope"] == "own"
+        assert referral_id not in response.text
+    assert set(own.json()["by_organisation"]) == {CVI_ORG}
+    assert set(sender.json()["by_organisation"]) == {CVI_ORG}  # what it sent, by recipient
+    assert other.json()["by_organisation"] == {}
+    # Fewer than 11 referrals here: every count of them is suppressed.
+    assert own.json()["by_organisation"][CVI_ORG]["total"] is None
