@@ -144,14 +144,15 @@ def test_gate_passes_on_committed_and_fails_on_a_breaking_revision(
 ) -> None:
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS_DIR, root)
-    # A type still at revision 0, as if revision 1 added a required field.
+    # As if the next revision of a type added a required field.
     older = json_schema(ReferralStatusChangedV1)
     del older["properties"]["changed_at"]
     older["required"].remove("changed_at")
     schema_path(root, ReferralStatusChangedV1).write_text(render(older))
 
     passing = cvihub("gate")
-    monkeypatch.setattr(ReferralStatusChangedV1, "schema_revision", 1)
+    next_revision = ReferralStatusChangedV1.schema_revision + 1
+    monkeypatch.setattr(ReferralStatusChangedV1, "schema_revision", next_revision)
     failing = cvihub("gate", "--root", str(root))
 
     assert passing.exit_code == 0, passing.output

@@ -111,16 +111,20 @@ def _drop_field(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_gate_catches_a_new_required_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy(tmp_path)
-    # As if revision 0 lacked referring_partner_id and revision 1 added it as required
-    # (status-changed: a type still at revision 0).
+    # As if the current revision lacked referring_partner_id and the next added it as required.
+    current = ReferralStatusChangedV1.schema_revision
     older = _drop_field(json_schema(ReferralStatusChangedV1), "referring_partner_id")
+    # Only that revision in the history, so the one step is the one compared.
+    for earlier in (root / ReferralStatusChangedV1.event_type).glob("v1.*.json"):
+        earlier.unlink()
     schema_path(root, ReferralStatusChangedV1).write_text(render(older))
-    monkeypatch.setattr(ReferralStatusChangedV1, "schema_revision", 1)
+    monkeypatch.setattr(ReferralStatusChangedV1, "schema_revision", current + 1)
 
     problems = gate(root)
 
     assert len(problems) == 1
-    assert "org.cvihub.referral.status-changed v1.0 -> v1.1 (BACKWARD_TRANSITIVE)" in problems[0]
+    step = f"v1.{current} -> v1.{current + 1} (BACKWARD_TRANSITIVE)"
+    assert f"org.cvihub.referral.status-changed {step}" in problems[0]
     assert "#/properties/referring_partner_id" in problems[0]
     assert "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" in problems[0]
 

@@ -18,6 +18,7 @@ from cvihub_contracts.registry.changes_v1 import (
     SubscriptionChangedV1,
 )
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
+from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 from cvihub_contracts.streams import Stream
 
 EVENT_MODELS: tuple[type[EventData], ...] = (
@@ -31,6 +32,7 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     GrantChangedV1,
     SubscriptionChangedV1,
     ConsentChangedV1,
+    DirectoryChangedV1,
     AccessRefusedV1,
 )
 

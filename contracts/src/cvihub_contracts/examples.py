@@ -18,6 +18,7 @@ from cvihub_contracts.registry.changes_v1 import (
     SubscriptionChangedV1,
 )
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
+from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 
 AT = datetime(2026, 11, 1, 22, 15, tzinfo=UTC)
 REFERRAL_ID = UUID("6f1f2c1e-8d3b-4c55-9a57-0c1d3e0f4a11")
@@ -197,6 +198,19 @@ def consent_changed() -> ConsentChangedV1:
     )
 
 
+def directory_changed() -> DirectoryChangedV1:
+    """An outreach organisation lists its services, languages and age groups."""
+    return DirectoryChangedV1(
+        sequence=12,
+        changed_at=AT,
+        status="active",
+        partner_id="safe-streets",
+        services=["hospital-response", "street-outreach", "mentoring"],
+        languages=["en", "es"],
+        age_groups=["youth", "young-adult"],
+    )
+
+
 def access_refused() -> AccessRefusedV1:
     """Intake refuses a partner's alert: it holds no publish grant on incident alerts."""
     return AccessRefusedV1(
@@ -221,5 +235,6 @@ EXAMPLES: dict[type[EventData], Callable[[], EventData]] = {
     GrantChangedV1: grant_changed,
     SubscriptionChangedV1: subscription_changed,
     ConsentChangedV1: consent_changed,
+    DirectoryChangedV1: directory_changed,
     AccessRefusedV1: access_refused,
 }

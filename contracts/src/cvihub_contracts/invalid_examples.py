@@ -27,6 +27,7 @@ from cvihub_contracts.registry.changes_v1 import (
     SubscriptionChangedV1,
 )
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
+from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,20 @@ def _invalid(
 
 
 INVALID_EXAMPLES: dict[type[EventData], list[InvalidExample]] = {
+    DirectoryChangedV1: [
+        _invalid(
+            DirectoryChangedV1,
+            "no partner, services not a list",
+            {"/partner_id": _DROP, "/services": "mentoring"},
+            [("#/partner_id", "missing"), ("#/services", "list_type")],
+        ),
+        _invalid(
+            DirectoryChangedV1,
+            "sequence zero, a field the contract does not have",
+            {"/sequence": 0, "/phone": "+13125550100"},
+            [("#/sequence", "greater_than_equal"), ("#/phone", "extra_forbidden")],
+        ),
+    ],
     ReferralSubmittedV1: [
         _invalid(
             ReferralSubmittedV1,

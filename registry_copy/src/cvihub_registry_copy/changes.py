@@ -14,6 +14,7 @@ from cvihub_contracts.registry.changes_v1 import (
     SubscriptionChangedV1,
 )
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
+from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 from cvihub_registry_copy.tables import CopyTables
 from cvihub_runtime.tables import as_utc
 
@@ -23,6 +24,7 @@ REGISTRY_EVENT_TYPES: tuple[type[EventData], ...] = (
     GrantChangedV1,
     SubscriptionChangedV1,
     ConsentChangedV1,
+    DirectoryChangedV1,
 )
 """The event types that change the copy; a service routes each to RegistryCopy.apply."""
 
@@ -35,6 +37,7 @@ def _row(tables: CopyTables, data: EventData) -> tuple[Table, str, str, dict[str
             "name": data.name,
             "kind": data.kind.value,
             "status": data.status.value,
+            "zones": data.zones,
         }
         return tables.partners, "partner_id", data.partner_id, values
     if isinstance(data, CredentialChangedV1):
@@ -83,6 +86,14 @@ def _row(tables: CopyTables, data: EventData) -> tuple[Table, str, str, dict[str
             "withdrawn_at": data.withdrawn_at,
         }
         return tables.consents, "consent_id", data.consent_id, values
+    if isinstance(data, DirectoryChangedV1):
+        values = {
+            "services": data.services,
+            "languages": data.languages,
+            "age_groups": data.age_groups,
+            "status": data.status.value,
+        }
+        return tables.directory, "partner_id", data.partner_id, values
     return None
 
 

@@ -6,6 +6,7 @@ no request and no delivery, and a revocation reaches them as fast as the event d
 """
 
 import hmac
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,17 @@ from cvihub_registry_copy.principals import (
 from cvihub_registry_copy.tables import define_copy_tables
 
 ACTIVE = EntityStatus.ACTIVE.value
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """What one active partner serves, as the registry's directory says (empty = not stated)."""
+
+    partner_id: str
+    zones: frozenset[str]
+    services: frozenset[str]
+    languages: frozenset[str]
+    age_groups: frozenset[str]
 
 
 class RegistryCopy:
@@ -91,6 +103,36 @@ class RegistryCopy:
             await session.execute(select(consents).where(consents.c.consent_id == consent_id))
         ).first()
         return record_of(row) if row is not None else None
+
+    async def directory(self, session: AsyncSession, kind: str) -> list[DirectoryEntry]:
+        """Every active partner of a kind with what it serves, by id."""
+        partners, directory = self.partners, self.tables.directory
+        rows = await session.execute(
+            select(
+                partners.c.partner_id,
+                partners.c.zones,
+                directory.c.services,
+                directory.c.languages,
+                directory.c.age_groups,
+            )
+            .join(
+                directory,
+                (directory.c.partner_id == partners.c.partner_id) & (directory.c.status == ACTIVE),
+                isouter=True,
+            )
+            .where(partners.c.kind == kind, partners.c.status == ACTIVE)
+            .order_by(partners.c.partner_id)
+        )
+        return [
+            DirectoryEntry(
+                partner_id=str(row.partner_id),
+                zones=frozenset(row.zones or ()),
+                services=frozenset(row.services or ()),
+                languages=frozenset(row.languages or ()),
+                age_groups=frozenset(row.age_groups or ()),
+            )
+            for row in rows
+        ]
 
     async def active_partner_kind(self, session: AsyncSession, partner_id: str) -> str | None:
         """The kind of an active partner, or None when it is unknown or suspended."""

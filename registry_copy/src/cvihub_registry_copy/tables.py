@@ -20,10 +20,18 @@ class CopyTables:
     grants: Table
     subscriptions: Table
     consents: Table
+    directory: Table
 
     def all(self) -> tuple[Table, ...]:
         """Every table of the copy."""
-        return (self.partners, self.credentials, self.grants, self.subscriptions, self.consents)
+        return (
+            self.partners,
+            self.credentials,
+            self.grants,
+            self.subscriptions,
+            self.consents,
+            self.directory,
+        )
 
 
 def define_copy_tables(metadata: MetaData) -> CopyTables:
@@ -37,6 +45,8 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("kind", String(32), nullable=False),
             Column("status", String(16), nullable=False),
             Column("sequence", Integer, nullable=False),
+            # The zones it serves (null = not stated): network referrals match on them.
+            Column("zones", JSON, nullable=True),
         ),
         credentials=Table(
             "replica_credentials",
@@ -91,6 +101,17 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("given_at", UtcDateTime(), nullable=False),
             Column("expires_at", UtcDateTime(), nullable=True),
             Column("withdrawn_at", UtcDateTime(), nullable=True),
+            Column("sequence", Integer, nullable=False),
+        ),
+        # What each partner offers (DirectoryChangedV1): services, languages, age groups.
+        directory=Table(
+            "replica_directory",
+            metadata,
+            Column("partner_id", String(64), primary_key=True),
+            Column("services", JSON, nullable=False),
+            Column("languages", JSON, nullable=False),
+            Column("age_groups", JSON, nullable=False),
+            Column("status", String(16), nullable=False),
             Column("sequence", Integer, nullable=False),
         ),
     )

@@ -84,6 +84,11 @@ def session_factory(engine: AsyncEngine, keys: KeyRing | None = None) -> Session
     )
 
 
+def bind_key_ring(sessions: SessionFactory, keys: KeyRing) -> None:
+    """Give sessions made without one (tests, one-off tools) the data key ring."""
+    sessions.configure(info={_KEY_RING: keys})
+
+
 def key_ring_of(session: AsyncSession) -> KeyRing:
     """The data key ring of the session's service; RuntimeError if its factory was given none."""
     keys = session.info.get(_KEY_RING)

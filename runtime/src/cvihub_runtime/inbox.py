@@ -1,7 +1,9 @@
 """Idempotent, loss-free consumption of contract events.
 
 Each record is decoded against the contracts. A record that breaks them goes to the dead-letter
-topic with the reason, then is acknowledged. A valid event is applied in one transaction with a
+topic with the reason, then is acknowledged; so does an event a handler refuses by raising
+ContractViolation (valid by its schema, against a rule such as a time in the future), its
+transaction rolled back. A valid event is applied in one transaction with a
 row in `processed_events`, so an event seen twice is acted on once. The subscriber commits the
 offset only after that transaction (see kafka.subscribe); any error makes the broker
 deliver the record again.
@@ -76,6 +78,9 @@ class EventConsumer:
             return
         try:
             applied = await self._apply(event, handler)
+        except ContractViolation as violation:
+            await self._dead_letter(message, headers, violation.reason)
+            return
         except Exception:
             log.exception(
                 "event handler failed; will retry",

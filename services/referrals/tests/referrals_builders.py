@@ -20,8 +20,11 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     PartnerKind,
 )
+from cvihub_contracts.registry.consent_v1 import ConsentChangedV1, ConsentScope
 from cvihub_referrals.settings import ReferralsSettings
 from cvihub_registry_copy import hash_api_key
+
+"""The key that seals referral data in this test process."""
 
 HOSPITAL = "mercy-hospital"
 CVI_ORG = "safe-streets"
@@ -31,16 +34,17 @@ OTHER_ORG = "other-cvi"
 def make_submitted(**overrides: Any) -> ReferralSubmittedV1:
     """A valid ReferralSubmittedV1 from HOSPITAL to CVI_ORG; override any field."""
     recipient = overrides.get("recipient_partner_id", CVI_ORG)
+    submitted_at = overrides.get("submitted_at", datetime.now(UTC))
     values: dict[str, Any] = {
         "referral_id": uuid.uuid4(),
         "referring_partner_id": HOSPITAL,
         "recipient_partner_id": recipient,
-        "submitted_at": datetime.now(UTC),
+        "submitted_at": submitted_at,
         "patient": Patient(given_name="Test", family_name="Patient", phone="+13125550100"),
         "injury": Injury(mechanism=InjuryMechanism.GUNSHOT, injured_on=date(2024, 5, 1)),
         "consent": Consent(
             consented_by="patient",
-            consented_at=datetime.now(UTC),
+            consented_at=submitted_at,
             recipient_partner_ids=[recipient],
         ),
         "referring_contact": ReferringContact(name="Nurse Example"),
@@ -111,4 +115,33 @@ def make_settings(kafka_bootstrap: str, database_url: str, schema: str | None) -
         database_schema=schema,
         log_json=False,
         log_level="WARNING",
+    )
+
+
+def consent_event(
+    consent_id: str,
+    *,
+    recipients: list[str] | None = None,
+    scope: list[str] | None = None,
+    status: EntityStatus = EntityStatus.ACTIVE,
+    sequence: int = 1,
+    expires_at: datetime | None = None,
+) -> Event[ConsentChangedV1]:
+    """A registry consent record of HOSPITAL's patient, covering CVI_ORG unless told."""
+    now = datetime.now(UTC)
+    return new_event(
+        ConsentChangedV1(
+            sequence=sequence,
+            changed_at=now,
+            status=status,
+            consent_id=consent_id,
+            custodian_partner_id=HOSPITAL,
+            recipient_partner_ids=recipients or [CVI_ORG],
+            scope=[ConsentScope(word) for word in (scope or ["contact", "injury"])],
+            purpose="violence intervention",
+            given_at=now,
+            expires_at=expires_at,
+            withdrawn_at=now if status is not EntityStatus.ACTIVE else None,
+        ),
+        source=service_source("registry"),
     )

@@ -4,12 +4,13 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.referral.network_v1 import NetworkCriteria
 from cvihub_contracts.timestamps import (
     ClockChecked,
     OccurredAt,
@@ -129,17 +130,24 @@ class ReferralSubmission(_Part, ClockChecked):
     source_reference: str | None = classified(
         C.INTERNAL, "The referrer's own reference for this referral.", default=None, max_length=100
     )
+    network: NetworkCriteria | None = Field(
+        default=None,
+        description="Address the referral to the network instead of one organisation: "
+        "recipient_partner_id is then `network`, and the referral is offered to every "
+        "organisation matching these criteria. Revision 2.",
+    )
 
 
 class ReferralSubmittedV1(EventData, ReferralSubmission):
     """A referring partner submitted a referral to a CVI organisation.
 
     Revision 1 adds `consent.consent_id`, the registry consent record the consent rests on.
-    Optional with a default, so revision 0 events read unchanged."""
+    Revision 2 adds `network`: a referral addressed to the network, with the criteria of the
+    organisations it is offered to. Optional with defaults, so earlier events read unchanged."""
 
     event_type: ClassVar[str] = EVENT_TYPE
     version: ClassVar[int] = 1
-    schema_revision: ClassVar[int] = 1
+    schema_revision: ClassVar[int] = 2
     topic: ClassVar[str] = topics.REFERRALS
     submission: ClassVar[type[BaseModel] | None] = ReferralSubmission
 

@@ -48,36 +48,45 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def partner_with(deps: PartnerDeps, scope: Scope) -> Callable[..., Awaitable[str]]:
+    """A dependency: the calling partner's id, its key holding `scope`."""
+
+    async def scoped_partner(
+        principal: Annotated[Principal, Depends(deps.scoped(scope))],
+    ) -> str:
+        return principal.partner_id
+
+    return scoped_partner
+
+
+async def not_found_problem(
+    deps: PartnerDeps, request: Request, exc: service.ReferralNotFound
+) -> Problem:
+    """The 404 problem; someone else's referral answers like a missing one, but is audited."""
+    if isinstance(exc, service.NotAParty):
+        await record_request_refusal(
+            deps.recorder, request, reason="not a party to this referral", status_code=404
+        )
+    return _not_found()
+
+
 def referrals_router(deps: PartnerDeps) -> APIRouter:
     """Routes of /v1/referrals for the referring and the recipient partner."""
     router = api_router(prefix="/v1/referrals", tags=["referrals"])
-    sessions, recorder, on_committed = deps.sessions, deps.recorder, deps.on_committed
+    sessions, on_committed = deps.sessions, deps.on_committed
 
-    def partner_with(scope: Scope) -> Callable[..., Awaitable[str]]:
-        async def scoped_partner(
-            principal: Annotated[Principal, Depends(deps.scoped(scope))],
-        ) -> str:
-            return principal.partner_id
-
-        return scoped_partner
-
-    Reader = Annotated[str, Depends(partner_with(Scope.REFERRALS_READ))]
-    Updater = Annotated[str, Depends(partner_with(Scope.REFERRALS_UPDATE))]
+    Reader = Annotated[str, Depends(partner_with(deps, Scope.REFERRALS_READ))]
+    Updater = Annotated[str, Depends(partner_with(deps, Scope.REFERRALS_UPDATE))]
 
     async def not_found(request: Request, exc: service.ReferralNotFound) -> Problem:
-        # Someone else's referral answers exactly like a missing one, but is audited.
-        if isinstance(exc, service.NotAParty):
-            await record_request_refusal(
-                recorder, request, reason="not a party to this referral", status_code=404
-            )
-        return _not_found()
+        return await not_found_problem(deps, request, exc)
 
     async def change(
         request: Request,
         referral_id: UUID,
         partner_id: str,
         target: ReferralStatus,
-        reason: StatusReason | None,
+        reason: StatusReason,
         note: str | None,
     ) -> ReferralDetail:
         try:
@@ -97,7 +106,13 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
             extensions: dict[str, Any] = {"from": exc.current.value, "to": exc.target.value}
             raise Problem(409, "invalid-transition", str(exc), **extensions) from exc
         except service.TransitionForbidden as exc:
-            raise Problem(403, "forbidden", str(exc), required_role=exc.required.value) from exc
+            raise Problem(
+                403,
+                "forbidden",
+                str(exc),
+                required_role=exc.required.value,
+                allowed_roles=sorted(role.value for role in exc.allowed),
+            ) from exc
         except service.ConcurrentChange as exc:
             raise Problem(
                 409, "concurrent-change", "the referral changed meanwhile; read it and retry"
@@ -158,9 +173,11 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
         partner_id: Updater,
         body: AcceptRequest | None = None,
     ) -> ReferralDetail:
-        """requested -> accepted, by the recipient."""
-        note = body.note if body is not None else None
-        return await change(request, referral_id, partner_id, ReferralStatus.ACCEPTED, None, note)
+        """requested -> accepted, by the recipient (reason `eligible` unless given)."""
+        body = body or AcceptRequest()
+        return await change(
+            request, referral_id, partner_id, ReferralStatus.ACCEPTED, body.reason, body.note
+        )
 
     @router.post(
         "/{referral_id}/decline",
@@ -171,7 +188,7 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
     async def decline(
         request: Request, referral_id: UUID, partner_id: Updater, body: DeclineRequest
     ) -> ReferralDetail:
-        """requested -> rejected, by the recipient, with a reason."""
+        """requested -> rejected, by the recipient, with a reason and a note."""
         return await change(
             request, referral_id, partner_id, ReferralStatus.REJECTED, body.reason, body.note
         )
@@ -185,7 +202,9 @@ def referrals_router(deps: PartnerDeps) -> APIRouter:
     async def set_status(
         request: Request, referral_id: UUID, partner_id: Updater, body: StatusChangeRequest
     ) -> ReferralDetail:
-        """Any move of the Gravity referral Task life cycle that your role may make."""
+        """Any move of the Gravity referral Task life cycle that your role may make: the
+        referrer sets entered-in-error, the recipient accepted, rejected, in-progress, on-hold,
+        failed and completed, either canceled; each with a reason code and a note."""
         return await change(request, referral_id, partner_id, body.status, body.reason, body.note)
 
     return router

@@ -1,5 +1,7 @@
 """Kafka subscribers of the referrals service: thin adapters to the use cases."""
 
+import functools
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,16 +17,20 @@ TOPICS = (topics.REGISTRY, topics.REFERRALS)
 """The topics the referrals service consumes."""
 
 
-async def on_referral_submitted(session: AsyncSession, event: Event[Any]) -> None:
-    """Store the submitted referral."""
+async def on_referral_submitted(
+    session: AsyncSession, event: Event[Any], *, skew: timedelta = timedelta(minutes=5)
+) -> None:
+    """Store the submitted referral, unless its times break the rules (dead-lettered)."""
     # Looked up at call time, so a test can wrap the use case to inject a failure.
-    await service.record_submission(session=session, event=event)
+    await service.record_submission(session=session, event=event, skew=skew)
 
 
-def event_handlers() -> dict[type[EventData], EventHandler]:
+def event_handlers(
+    *, skew: timedelta = timedelta(minutes=5)
+) -> dict[type[EventData], EventHandler]:
     """Which use case applies each event type; others (our own status changes) are skipped."""
     handlers: dict[type[EventData], EventHandler] = {
         model: registry_copy.apply for model in REGISTRY_EVENT_TYPES
     }
-    handlers[ReferralSubmittedV1] = on_referral_submitted
+    handlers[ReferralSubmittedV1] = functools.partial(on_referral_submitted, skew=skew)
     return handlers

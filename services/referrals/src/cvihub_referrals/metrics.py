@@ -10,3 +10,8 @@ STATUS_CHANGES = Counter(
     "Referral status changes committed.",
     ["from_status", "to_status"],
 )
+ACTIVITIES = Counter(
+    "cvihub_referrals_activities_total",
+    "Contact attempts, services delivered and case notes recorded.",
+    ["kind"],
+)

@@ -1,9 +1,8 @@
 """Use cases of the referrals service: record submissions, read, and move through statuses."""
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -16,8 +15,18 @@ from cvihub_contracts.referral.status_changed_v1 import (
     StatusReason,
 )
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
-from cvihub_referrals import metrics, store
+from cvihub_referrals import metrics, routing, store
+from cvihub_referrals.consent_view import NO_PERSON, Release, release_for
+from cvihub_referrals.lifecycle import (
+    FINAL_STATUSES,
+    TRANSITIONS,
+    InvalidTransition,
+    Role,
+    TransitionForbidden,
+    check_transition,
+)
 from cvihub_referrals.models import outbox
+from cvihub_referrals.submission_rules import check_times
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.outbox import add_to_outbox
 
@@ -25,40 +34,26 @@ log = structlog.get_logger(__name__)
 
 S = ReferralStatus
 
-
-class Role(StrEnum):
-    """A partner's part in one referral."""
-
-    REFERRER = "referrer"
-    RECIPIENT = "recipient"
-
-
-FINAL_STATUSES: frozenset[ReferralStatus] = frozenset(
-    {S.REJECTED, S.CANCELED, S.FAILED, S.COMPLETED, S.ENTERED_IN_ERROR}
-)
-
-# Which (from, to) moves exist and who may make each: the Gravity referral Task life cycle.
-TRANSITIONS: Mapping[tuple[ReferralStatus, ReferralStatus], Role] = {
-    (S.REQUESTED, S.ACCEPTED): Role.RECIPIENT,
-    (S.REQUESTED, S.REJECTED): Role.RECIPIENT,
-    (S.REQUESTED, S.CANCELED): Role.REFERRER,
-    (S.ACCEPTED, S.IN_PROGRESS): Role.RECIPIENT,
-    (S.ACCEPTED, S.ON_HOLD): Role.RECIPIENT,
-    (S.ACCEPTED, S.COMPLETED): Role.RECIPIENT,
-    (S.ACCEPTED, S.FAILED): Role.RECIPIENT,
-    (S.ACCEPTED, S.CANCELED): Role.REFERRER,
-    (S.IN_PROGRESS, S.ON_HOLD): Role.RECIPIENT,
-    (S.IN_PROGRESS, S.COMPLETED): Role.RECIPIENT,
-    (S.IN_PROGRESS, S.FAILED): Role.RECIPIENT,
-    (S.ON_HOLD, S.IN_PROGRESS): Role.RECIPIENT,
-    (S.ON_HOLD, S.FAILED): Role.RECIPIENT,
-    (S.ON_HOLD, S.COMPLETED): Role.RECIPIENT,
-    **{
-        (status, S.ENTERED_IN_ERROR): Role.REFERRER
-        for status in ReferralStatus
-        if status not in FINAL_STATUSES
-    },
-}
+__all__ = [
+    "FINAL_STATUSES",
+    "TRANSITIONS",
+    "ConcurrentChange",
+    "InvalidTransition",
+    "NotAParty",
+    "ReferralNotFound",
+    "ReferralView",
+    "Role",
+    "TransitionForbidden",
+    "change_status",
+    "check_transition",
+    "get_referral",
+    "list_referrals",
+    "record_submission",
+    "roles_of",
+    "shared_with",
+    "view_of",
+    "visible",
+]
 
 
 class ReferralNotFound(LookupError):
@@ -67,24 +62,6 @@ class ReferralNotFound(LookupError):
 
 class NotAParty(ReferralNotFound):
     """The referral exists, but the caller is no party to it: answered as not found, audited."""
-
-
-class InvalidTransition(ValueError):
-    """The referral's life cycle has no such move."""
-
-    def __init__(self, current: ReferralStatus, target: ReferralStatus) -> None:
-        super().__init__(f"a referral cannot move from {current} to {target}")
-        self.current = current
-        self.target = target
-
-
-class TransitionForbidden(PermissionError):
-    """The move exists, but only the other party may make it."""
-
-    def __init__(self, target: ReferralStatus, required: Role) -> None:
-        super().__init__(f"only the {required} may move a referral to {target}")
-        self.target = target
-        self.required = required
 
 
 class ConcurrentChange(RuntimeError):
@@ -97,6 +74,40 @@ class ReferralView:
 
     referral: store.ReferralRecord
     history: list[store.HistoryRecord]
+    activities: list[store.ActivityRecord] = field(default_factory=list)
+    release: Release = field(default_factory=lambda: Release(NO_PERSON))
+    """What the caller may read of the payload (the consent decides)."""
+
+
+NOTE = "note"
+"""The activity kind of a case note: the recipient's own, never shared."""
+
+
+def shared_with(partner_id: str, entries: list[store.ActivityRecord]) -> list[store.ActivityRecord]:
+    """The activities a party may read: its own, and the other party's attempts and services
+    without their case notes."""
+    return [
+        entry if entry.by_partner_id == partner_id else replace(entry, note=None)
+        for entry in entries
+        if entry.by_partner_id == partner_id or entry.kind != NOTE
+    ]
+
+
+async def view_of(
+    session: AsyncSession,
+    referral: store.ReferralRecord,
+    partner_id: str,
+    now: datetime | None = None,
+) -> ReferralView:
+    """The referral, its history and activities as this party may read them now: the other
+    party's notes (PHI) only while the consent releases PHI to it."""
+    release = await release_for(session, referral, partner_id, now or datetime.now(UTC))
+    history = [
+        entry if entry.by_partner_id == partner_id or release.phi else replace(entry, note=None)
+        for entry in await store.history(session, referral.referral_id)
+    ]
+    entries = await store.activities_of(session, referral.referral_id)
+    return ReferralView(referral, history, shared_with(partner_id, entries), release)
 
 
 def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]:
@@ -109,20 +120,17 @@ def roles_of(referral: store.ReferralRecord, partner_id: str) -> frozenset[Role]
     return frozenset(roles)
 
 
-def check_transition(
-    current: ReferralStatus, target: ReferralStatus, roles: frozenset[Role]
+async def record_submission(
+    *,
+    session: AsyncSession,
+    event: Event[ReferralSubmittedV1],
+    skew: timedelta = timedelta(minutes=5),
 ) -> None:
-    """Raise InvalidTransition or TransitionForbidden unless these roles may make this move."""
-    required = TRANSITIONS.get((current, target))
-    if required is None:
-        raise InvalidTransition(current, target)
-    if required not in roles:
-        raise TransitionForbidden(target, required)
+    """Store a submitted referral as requested, with its first history row; once per id.
 
-
-async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmittedV1]) -> None:
-    """Store a submitted referral as requested, with its first history row; once per id."""
+    A referral whose times break the rules (submission_rules.py) raises ContractViolation."""
     data = event.data
+    check_times(data, skew=skew)
     referral_id = str(data.referral_id)
     record = store.ReferralRecord(
         referral_id=referral_id,
@@ -154,17 +162,20 @@ async def record_submission(*, session: AsyncSession, event: Event[ReferralSubmi
             event_id=event.envelope.id,
         ),
     )
+    if data.network is not None:
+        await routing.offer(session, record, data.submitted_at)
     metrics.REFERRALS_RECORDED.inc()
     log.info("referral recorded", referral_id=referral_id, event_id=event.envelope.id)
 
 
-async def _visible(
-    session: AsyncSession, referral_id: str, partner_id: str
-) -> store.ReferralRecord:
+async def visible(session: AsyncSession, referral_id: str, partner_id: str) -> store.ReferralRecord:
+    """The referral if the partner is a party to it; else ReferralNotFound (or NotAParty)."""
     referral = await store.get_referral(session, referral_id)
     if referral is None:
         raise ReferralNotFound(referral_id)
-    if not roles_of(referral, partner_id):
+    if not roles_of(referral, partner_id) and not (
+        routing.is_network(referral) and await routing.open_offer(session, referral_id, partner_id)
+    ):
         raise NotAParty(referral_id)
     return referral
 
@@ -174,8 +185,8 @@ async def get_referral(
 ) -> ReferralView:
     """A referral and its history, for its referring or recipient partner only."""
     async with sessions() as session:
-        referral = await _visible(session, referral_id, partner_id)
-        return ReferralView(referral, list(await store.history(session, referral_id)))
+        referral = await visible(session, referral_id, partner_id)
+        return await view_of(session, referral, partner_id)
 
 
 async def list_referrals(
@@ -204,27 +215,37 @@ async def change_status(
     referral_id: str,
     partner_id: str,
     target: ReferralStatus,
-    reason: StatusReason | None = None,
+    reason: StatusReason,
     note: str | None = None,
     on_committed: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> ReferralView:
-    """Move a referral to `target`: new status, history row and event, in one transaction."""
+    """Move a referral to `target` for a reason: status, history row and event in one go."""
     changed_at = now or datetime.now(UTC)
     async with transaction(sessions) as session:
-        referral = await _visible(session, referral_id, partner_id)
+        referral = await visible(session, referral_id, partner_id)
         current = ReferralStatus(referral.status)
-        check_transition(current, target, roles_of(referral, partner_id))
+        # An organisation offered a network referral answers as its recipient would.
+        offered = routing.is_network(referral) and partner_id != referral.referring_partner_id
+        roles = frozenset({Role.RECIPIENT}) if offered else roles_of(referral, partner_id)
+        check_transition(current, target, roles)
+        if offered and target is S.REJECTED:  # declines its offer; the others keep theirs
+            await routing.decline(session, referral, partner_id, changed_at)
+            return await view_of(session, referral, partner_id, changed_at)
+        owner = partner_id if offered else referral.recipient_partner_id
+        recipient = await release_for(session, referral, owner, changed_at)
+        # The event reaches the recipient too: the referrer's note only while PHI is released.
+        shared_note = note if partner_id != referral.referring_partner_id or recipient.phi else None
         event = new_event(
             ReferralStatusChangedV1(
                 referral_id=UUID(referral.referral_id),
                 status=target,
                 previous_status=current,
                 reason=reason,
-                note=note,
+                note=shared_note,
                 changed_by_partner_id=partner_id,
                 referring_partner_id=referral.referring_partner_id,
-                recipient_partner_id=referral.recipient_partner_id,
+                recipient_partner_id=owner,
                 changed_at=changed_at,
             ),
             source=partner_source(partner_id),
@@ -237,6 +258,8 @@ async def change_status(
             expected_version=referral.version,
             status=target.value,
             updated_at=changed_at,
+            **({"accepted_at": changed_at} if target is S.ACCEPTED else {}),
+            **({"recipient_partner_id": owner} if offered else {}),
         )
         if not moved:
             raise ConcurrentChange(referral_id)
@@ -247,15 +270,18 @@ async def change_status(
                 at=changed_at,
                 from_status=current.value,
                 to_status=target.value,
-                reason=reason.value if reason is not None else None,
+                reason=reason.value,
                 note=note,
                 by_partner_id=partner_id,
                 event_id=event.envelope.id,
             ),
         )
         await add_to_outbox(session, outbox, to_kafka(event))
+        if routing.is_network(referral):  # owned now, or canceled: the other offers close
+            await routing.settle(session, referral, owner if offered else None, changed_at)
         updated = await store.get_referral(session, referral_id)
-        entries = list(await store.history(session, referral_id))
+        assert updated is not None
+        view = await view_of(session, updated, partner_id, changed_at)
     metrics.STATUS_CHANGES.labels(from_status=current.value, to_status=target.value).inc()
     log.info(
         "referral status changed",
@@ -267,5 +293,4 @@ async def change_status(
     )
     if on_committed is not None:
         on_committed()
-    assert updated is not None
-    return ReferralView(updated, entries)
+    return view

@@ -2,14 +2,15 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_referrals.models import referrals, status_history
+from cvihub_referrals.models import activities, referrals, status_history
+from cvihub_referrals.sealing import seal, seal_json, unseal, unseal_json
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,24 @@ class ReferralRecord:
     submitted_event_id: str
     correlation_id: str
     version: int
+    accepted_at: datetime | None = None
+    first_contact_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """A contact attempt, a service delivered, or a case note of the recipient."""
+
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    by_partner_id: str
+    method: str | None = None
+    outcome: str | None = None
+    service_type: str | None = None
+    service_date: date | None = None
+    note: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,19 +61,21 @@ class HistoryRecord:
     event_id: str
 
 
-def _referral(row: RowMapping) -> ReferralRecord:
+def _referral(session: AsyncSession, row: RowMapping) -> ReferralRecord:
     return ReferralRecord(
         referral_id=row["referral_id"],
         referring_partner_id=row["referring_partner_id"],
         recipient_partner_id=row["recipient_partner_id"],
         status=row["status"],
         urgency=row["urgency"],
-        payload=dict(row["payload"]),
+        payload=unseal_json(session, row["payload"]),
         submitted_at=row["submitted_at"],
         updated_at=row["updated_at"],
         submitted_event_id=row["submitted_event_id"],
         correlation_id=row["correlation_id"],
         version=row["version"],
+        accepted_at=row["accepted_at"],
+        first_contact_at=row["first_contact_at"],
     )
 
 
@@ -72,7 +93,8 @@ async def insert_referral(session: AsyncSession, record: ReferralRecord) -> bool
             recipient_partner_id=record.recipient_partner_id,
             status=record.status,
             urgency=record.urgency,
-            payload=record.payload,
+            payload=seal_json(session, record.payload),
+            requested_services=[str(s) for s in record.payload.get("requested_services", [])],
             submitted_at=record.submitted_at,
             updated_at=record.updated_at,
             submitted_event_id=record.submitted_event_id,
@@ -92,7 +114,7 @@ async def add_history(session: AsyncSession, referral_id: str, entry: HistoryRec
             from_status=entry.from_status,
             to_status=entry.to_status,
             reason=entry.reason,
-            note=entry.note,
+            note=seal(session, entry.note),
             by_partner_id=entry.by_partner_id,
             event_id=entry.event_id,
         )
@@ -106,7 +128,7 @@ async def get_referral(session: AsyncSession, referral_id: str) -> ReferralRecor
         .mappings()
         .first()
     )
-    return None if row is None else _referral(row)
+    return None if row is None else _referral(session, row)
 
 
 async def list_referrals(
@@ -117,6 +139,7 @@ async def list_referrals(
     received: bool,
     status: str | None,
     limit: int,
+    urgency: str | None = None,
 ) -> list[ReferralRecord]:
     """Referrals the partner sent and/or received, newest first."""
     parties = []
@@ -132,8 +155,10 @@ async def list_referrals(
     )
     if status is not None:
         query = query.where(referrals.c.status == status)
+    if urgency is not None:
+        query = query.where(referrals.c.urgency == urgency)
     rows = (await session.execute(query)).mappings().all()
-    return [_referral(row) for row in rows]
+    return [_referral(session, row) for row in rows]
 
 
 async def history(session: AsyncSession, referral_id: str) -> Sequence[HistoryRecord]:
@@ -151,7 +176,7 @@ async def history(session: AsyncSession, referral_id: str) -> Sequence[HistoryRe
             from_status=row["from_status"],
             to_status=row["to_status"],
             reason=row["reason"],
-            note=row["note"],
+            note=unseal(session, row["note"]),
             by_partner_id=row["by_partner_id"],
             event_id=row["event_id"],
         )
@@ -166,11 +191,70 @@ async def set_status(
     expected_version: int,
     status: str,
     updated_at: datetime,
+    **milestones: datetime | str,
 ) -> bool:
     """Move a referral to a status if nobody changed it since `expected_version` was read."""
     result = await session.execute(
         update(referrals)
         .where(referrals.c.referral_id == referral_id, referrals.c.version == expected_version)
-        .values(status=status, updated_at=updated_at, version=expected_version + 1)
+        .values(status=status, updated_at=updated_at, version=expected_version + 1, **milestones)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def add_activity(session: AsyncSession, referral_id: str, entry: ActivityRecord) -> None:
+    """Append an attempt, a service or a note to a referral."""
+    await session.execute(
+        activities.insert().values(
+            referral_id=referral_id,
+            kind=entry.kind,
+            occurred_at=entry.occurred_at,
+            recorded_at=entry.recorded_at,
+            by_partner_id=entry.by_partner_id,
+            method=entry.method,
+            outcome=entry.outcome,
+            service_type=entry.service_type,
+            service_date=entry.service_date,
+            note=seal(session, entry.note),
+            event_id=entry.event_id,
+        )
+    )
+
+
+async def first_contact(session: AsyncSession, referral_id: str, at: datetime) -> None:
+    """Record when the person was first reached, unless an earlier time is already recorded."""
+    current = await session.scalar(
+        select(referrals.c.first_contact_at).where(referrals.c.referral_id == referral_id)
+    )
+    if current is None or at < current:
+        await session.execute(
+            update(referrals)
+            .where(referrals.c.referral_id == referral_id)
+            .values(first_contact_at=at)
+        )
+
+
+async def activities_of(session: AsyncSession, referral_id: str) -> list[ActivityRecord]:
+    """A referral's attempts, services and notes, oldest recorded first."""
+    rows = (
+        await session.execute(
+            select(activities)
+            .where(activities.c.referral_id == referral_id)
+            .order_by(activities.c.id)
+        )
+    ).mappings()
+    return [
+        ActivityRecord(
+            kind=row["kind"],
+            occurred_at=row["occurred_at"],
+            recorded_at=row["recorded_at"],
+            by_partner_id=row["by_partner_id"],
+            method=row["method"],
+            outcome=row["outcome"],
+            service_type=row["service_type"],
+            service_date=row["service_date"],
+            note=unseal(session, row["note"]),
+            event_id=row["event_id"],
+        )
+        for row in rows
+    ]

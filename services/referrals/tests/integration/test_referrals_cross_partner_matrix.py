@@ -64,6 +64,7 @@ class Case:
     party: str
     body: dict[str, Any] | None
     changes: bool  # whether the party's own call changes the referral
+    accepted: bool = False  # whether the route needs an accepted referral
 
 
 TABLE = [
@@ -73,12 +74,34 @@ TABLE = [
         "POST",
         "/v1/referrals/{referral_id}/decline",
         CVI_ORG,
-        {"reason": "declined-by-client"},
+        {"reason": "declined-by-client", "note": "moved away"},
         changes=True,
     ),
     Case(
-        "POST", "/v1/referrals/{referral_id}/status", HOSPITAL, {"status": "canceled"}, changes=True
+        "POST",
+        "/v1/referrals/{referral_id}/status",
+        HOSPITAL,
+        {"status": "canceled", "reason": "no-longer-needed", "note": "discharged elsewhere"},
+        changes=True,
     ),
+    Case(
+        "POST",
+        "/v1/referrals/{referral_id}/attempts",
+        CVI_ORG,
+        {"occurred_at": "2024-05-02T10:00:00Z", "method": "phone", "outcome": "no-answer"},
+        changes=True,
+        accepted=True,
+    ),
+    Case(
+        "POST",
+        "/v1/referrals/{referral_id}/services",
+        CVI_ORG,
+        {"service_type": "mentoring", "service_date": "2024-05-03"},
+        changes=True,
+        accepted=True,
+    ),
+    # A case note changes nothing the referrer reads: that is the point of it.
+    Case("POST", "/v1/referrals/{referral_id}/notes", CVI_ORG, {"note": "met mum"}, changes=False),
 ]
 
 
@@ -96,7 +119,7 @@ class World:
         """Call a route as a partner (full-scope key)."""
         return await self.client.request(method, path, json=body, headers=auth(partner_id))
 
-    async def new_referral(self) -> str:
+    async def new_referral(self, *, accepted: bool = False) -> str:
         """A fresh referral from HOSPITAL to CVI_ORG, submitted as intake would; its id."""
         submitted = submitted_event()
         referral_id = str(submitted.data.referral_id)
@@ -107,6 +130,9 @@ class World:
             return found.status_code == 200
 
         await eventually(stored, timeout=20)
+        if accepted:
+            path = f"/v1/referrals/{referral_id}/accept"
+            assert (await self.call("POST", path, CVI_ORG, {})).status_code == 200
         return referral_id
 
     async def state(self, referral_id: str) -> dict[str, Any]:
@@ -203,7 +229,7 @@ async def test_referrals_has_no_admin_routes(world: World) -> None:
 async def test_referrals_another_partners_referral_is_a_404_and_stays_as_it_was(
     world: World, case: Case
 ) -> None:
-    referral_id = await world.new_referral()
+    referral_id = await world.new_referral(accepted=case.accepted)
     before = await world.state(referral_id)
     audited = len(await world.refusals_of(OTHER_ORG))
     path = case.path.format(referral_id=referral_id)
@@ -225,3 +251,46 @@ async def test_referrals_another_partners_referral_is_a_404_and_stays_as_it_was(
     # The party's own call does change a referral that changing routes change: so the
     # unchanged state above is no artefact of a state that never moves.
     assert (await world.state(referral_id) != before) is case.changes
+
+
+LISTS = {
+    "/v1/referrals": (HOSPITAL, CVI_ORG),
+    "/v1/referrals/inbox": (CVI_ORG,),
+    "/v1/referrals/sent": (HOSPITAL,),
+}
+"""Every partner route that lists referrals, and which party's list shows a new referral."""
+
+
+async def test_referrals_every_list_shows_a_referral_to_its_parties_only(world: World) -> None:
+    served = {
+        path
+        for method, path in served_routes(world.app)
+        if method == "GET" and path.startswith("/v1/") and not takes_an_id(path)
+    }
+    assert served == set(LISTS) | {AGGREGATES}, "a partner GET route not in LISTS (or gone)"
+    referral_id = await world.new_referral()
+    for path, parties in LISTS.items():
+        for partner in (HOSPITAL, CVI_ORG, OTHER_ORG):
+            listed = await world.call("GET", path, partner, None)
+            assert listed.status_code == 200, listed.text
+            shown = referral_id in {item["referral_id"] for item in listed.json()}
+            assert shown is (partner in parties), (path, partner)
+
+
+AGGREGATES = "/v1/aggregates"
+
+
+async def test_referrals_aggregates_show_a_partner_its_own_organisation_only(world: World) -> None:
+    referral_id = await world.new_referral()
+    own = await world.call("GET", AGGREGATES, CVI_ORG, None)
+    sender = await world.call("GET", AGGREGATES, HOSPITAL, None)
+    other = await world.call("GET", AGGREGATES, OTHER_ORG, None)
+    for response in (own, sender, other):
+        assert response.status_code == 200, response.text
+        assert response.json()["scope"] == "own"
+        assert referral_id not in response.text
+    assert set(own.json()["by_organisation"]) == {CVI_ORG}
+    assert set(sender.json()["by_organisation"]) == {CVI_ORG}  # what it sent, by recipient
+    assert other.json()["by_organisation"] == {}
+    # Fewer than 11 referrals here: every count of them is suppressed.
+    assert own.json()["by_organisation"][CVI_ORG]["total"] is None

@@ -1,6 +1,7 @@
 """Referral records that arrive twice, break the contracts, or fail mid-way."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -64,9 +65,9 @@ async def test_a_handler_failing_mid_way_is_redelivered_and_stores_one_referral(
     calls: list[str] = []
 
     async def fails_once_after_writing(
-        *, session: AsyncSession, event: Event[ReferralSubmittedV1]
+        *, session: AsyncSession, event: Event[ReferralSubmittedV1], skew: timedelta
     ) -> None:
-        await real(session=session, event=event)
+        await real(session=session, event=event, skew=skew)
         await session.flush()
         calls.append(event.envelope.id)
         if len(calls) == 1:

@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from referrals_builders import (
     HOSPITAL,
     OTHER_ORG,
     auth,
+    make_submitted,
     submitted_event,
 )
 from referrals_harness import referrals_hub
@@ -128,12 +130,31 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             )
 
         assert (await move(CVI_ORG, "/accept", {})).status_code == 200
-        assert (await move(CVI_ORG, "/status", {"status": "in-progress"})).status_code == 200
-        by_sender = await move(HOSPITAL, "/status", {"status": "completed"})
-        assert by_sender.status_code == 403
-        done = await move(
-            CVI_ORG, "/status", {"status": "completed", "reason": "services-delivered"}
+        naive = await move(
+            CVI_ORG,
+            "/attempts",
+            {"occurred_at": "2024-05-02T10:00:00", "method": "phone", "outcome": "reached"},
         )
+        assert naive.status_code == 422 and naive.json()["errors"][0]["pointer"] == "#/occurred_at"
+        future = await move(
+            CVI_ORG,
+            "/attempts",
+            {"occurred_at": "2999-01-01T00:00:00Z", "method": "phone", "outcome": "reached"},
+        )
+        assert future.status_code == 422, future.text
+        assert future.json()["type"].endswith("/time-in-future")
+        assert future.json()["errors"] == [{"pointer": "#/occurred_at"}]
+        by_referrer = await move(HOSPITAL, "/notes", {"note": "not theirs to write"})
+        assert by_referrer.status_code == 403
+        assert (
+            await move(CVI_ORG, "/status", _to("in-progress", "client-engaged"))
+        ).status_code == 200
+        by_sender = await move(HOSPITAL, "/status", _to("completed", "services-delivered"))
+        assert by_sender.status_code == 403
+        no_note = await move(CVI_ORG, "/status", {"status": "completed", "reason": "other"})
+        assert no_note.status_code == 422
+        assert no_note.json()["errors"][0]["pointer"] == "#/note"
+        done = await move(CVI_ORG, "/status", _to("completed", "services-delivered"))
         assert done.status_code == 200
         assert [h["to_status"] for h in done.json()["history"]] == [
             "requested",
@@ -141,7 +162,7 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             "in-progress",
             "completed",
         ]
-        after_final = await move(HOSPITAL, "/status", {"status": "entered-in-error"})
+        after_final = await move(HOSPITAL, "/status", _to("entered-in-error", "duplicate"))
         assert after_final.status_code == 409
         bad_body = await move(CVI_ORG, "/decline", {"reason": "because", "note": "x"})
         assert bad_body.status_code == 422
@@ -153,10 +174,39 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
             client.post(
                 f"/v1/referrals/{ids[1]}/decline",
                 headers=auth(CVI_ORG),
-                json={"reason": "no-capacity"},
+                json={"reason": "no-capacity", "note": "full"},
             ),
         )
         assert sorted(r.status_code for r in racing) == [200, 409]
         final = (await client.get(f"/v1/referrals/{ids[1]}", headers=auth(HOSPITAL))).json()
         winner = next(r for r in racing if r.status_code == 200).json()
         assert final["status"] == winner["status"] and len(final["history"]) == 2
+
+
+def _to(status: str, reason: str) -> dict[str, str]:
+    return {"status": status, "reason": reason, "note": f"{status}: {reason}"}
+
+
+async def test_a_referral_consented_after_its_submission_is_dead_lettered_with_the_field(
+    kafka_bootstrap: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    async with referrals_hub(kafka_bootstrap, make_database) as client:
+        data = make_submitted()
+        later = data.consent.model_copy(
+            update={"consented_at": data.submitted_at + timedelta(days=365)}
+        )
+        bad = submitted_event(data.model_copy(update={"consent": later}))
+        good = submitted_event()
+        await produce(kafka_bootstrap, to_kafka(bad), to_kafka(good))
+
+        dead = await consume_until(
+            kafka_bootstrap,
+            topics.DEAD_LETTERS,
+            lambda r: r.key == str(data.referral_id).encode(),
+        )
+        reason = _headers(dead[0])["x-dead-letter-reason"].decode()
+        assert reason == "consent.consented_at is after the referral was submitted"
+        # The next referral is stored: the refused one blocks nothing, and is not stored.
+        await eventually(lambda: _visible_to(client, CVI_ORG, str(good.data.referral_id)))
+        missing = await client.get(f"/v1/referrals/{data.referral_id}", headers=auth(HOSPITAL))
+        assert missing.status_code == 404

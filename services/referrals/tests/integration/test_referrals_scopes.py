@@ -77,8 +77,8 @@ async def test_referrals_routes_check_the_key_scope(
         assert [r["referral_id"] for r in listed.json()] == [referral_id]
         changes = [
             ("accept", {"note": "on it"}),
-            ("decline", {"reason": "declined-by-client"}),
-            ("status", {"status": "accepted"}),
+            ("decline", {"reason": "declined-by-client", "note": "moved away"}),
+            ("status", {"status": "accepted", "reason": "eligible", "note": "ok"}),
         ]
         for action, body in changes:
             refused = await client.post(

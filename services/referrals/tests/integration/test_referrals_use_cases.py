@@ -5,7 +5,13 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from referrals_builders import CVI_ORG, HOSPITAL, OTHER_ORG, make_submitted, submitted_event
+from referrals_builders import (
+    CVI_ORG,
+    HOSPITAL,
+    OTHER_ORG,
+    make_submitted,
+    submitted_event,
+)
 from sqlalchemy import func, select
 
 from cvihub_contracts import from_kafka
@@ -17,7 +23,12 @@ from cvihub_contracts.referral.status_changed_v1 import (
 from cvihub_referrals import service, store
 from cvihub_referrals.app import MIGRATIONS_DIR
 from cvihub_referrals.models import outbox, status_history
-from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
+from cvihub_runtime.db import (
+    SessionFactory,
+    create_engine,
+    session_factory,
+    transaction,
+)
 from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.outbox import open_payload
 from cvihub_testkit import TestDatabase, test_key_ring
@@ -68,7 +79,11 @@ async def test_lists_are_per_role_filtered_and_newest_first(sessions: SessionFac
     newer = await _submit(sessions, submitted_at=start + timedelta(hours=1))
     elsewhere = await _submit(sessions, recipient_partner_id=OTHER_ORG)
     await service.change_status(
-        sessions=sessions, referral_id=older, partner_id=CVI_ORG, target=ReferralStatus.ACCEPTED
+        sessions=sessions,
+        referral_id=older,
+        partner_id=CVI_ORG,
+        target=ReferralStatus.ACCEPTED,
+        reason=StatusReason.ELIGIBLE,
     )
 
     async def ids(partner: str, role: service.Role | None, status: ReferralStatus | None = None):  # type: ignore[no-untyped-def]
@@ -122,6 +137,7 @@ async def test_a_change_writes_status_history_and_outbox_in_one_go(
             referral_id=referral_id,
             partner_id=CVI_ORG,
             target=ReferralStatus.ACCEPTED,
+            reason=StatusReason.ELIGIBLE,
         )
     assert await _count(sessions, outbox) == 1
     assert await _count(sessions, status_history) == 2
@@ -155,7 +171,11 @@ async def test_concurrent_changes_cannot_both_succeed(sessions: SessionFactory) 
     outcomes = await asyncio.gather(
         *(
             service.change_status(
-                sessions=sessions, referral_id=referral_id, partner_id=CVI_ORG, target=target
+                sessions=sessions,
+                referral_id=referral_id,
+                partner_id=CVI_ORG,
+                target=target,
+                reason=StatusReason.OTHER,
             )
             for target in (ReferralStatus.ACCEPTED, ReferralStatus.REJECTED) * 3
         ),
