@@ -1,7 +1,7 @@
 """Small typed builders of referral and registry test data."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cvihub_contracts import Event, KafkaRecord, new_event, service_source, to_kafka
@@ -139,7 +139,7 @@ def consent_event(
             recipient_partner_ids=recipients or [CVI_ORG],
             scope=[ConsentScope(word) for word in (scope or ["contact", "injury"])],
             purpose="violence intervention",
-            given_at=now,
+            given_at=min(now, expires_at - timedelta(hours=1)) if expires_at else now,
             expires_at=expires_at,
             withdrawn_at=now if status is not EntityStatus.ACTIVE else None,
         ),

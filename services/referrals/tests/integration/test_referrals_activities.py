@@ -61,7 +61,9 @@ async def _events(sessions: SessionFactory) -> list[ReferralStatusChangedV1]:
     found = []
     for row in rows:
         data = from_kafka(
-            {k: v.encode() for k, v in row.headers.items()}, bytes(row.key), bytes(row.value)
+            {k: v.encode() for k, v in row.headers.items()},
+            bytes(row.key),
+            test_key_ring().open(bytes(row.value)),
         ).data
         assert isinstance(data, ReferralStatusChangedV1)
         found.append(data)

@@ -196,7 +196,11 @@ async def test_after_withdrawal_status_and_history_remain_and_no_event_carries_t
     async with sessions() as session:
         rows = (await session.execute(select(outbox).order_by(outbox.c.id))).all()
     events = [
-        from_kafka({k: v.encode() for k, v in r.headers.items()}, bytes(r.key), bytes(r.value))
+        from_kafka(
+            {k: v.encode() for k, v in r.headers.items()},
+            bytes(r.key),
+            test_key_ring().open(bytes(r.value)),
+        )
         for r in rows
     ]
     cancel = events[-1].data

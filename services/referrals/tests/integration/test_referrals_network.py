@@ -109,9 +109,13 @@ async def _offer_events(sessions: SessionFactory) -> list[ReferralStatusChangedV
         rows = (await session.execute(select(outbox).order_by(outbox.c.id))).all()
     found = []
     for row in rows:
-        assert b"+13125550100" not in bytes(row.value) and b"Patient" not in bytes(row.value)
+        assert b"+13125550100" not in test_key_ring().open(
+            bytes(row.value)
+        ) and b"Patient" not in test_key_ring().open(bytes(row.value))
         data = from_kafka(
-            {k: v.encode() for k, v in row.headers.items()}, bytes(row.key), bytes(row.value)
+            {k: v.encode() for k, v in row.headers.items()},
+            bytes(row.key),
+            test_key_ring().open(bytes(row.value)),
         ).data
         if isinstance(data, ReferralStatusChangedV1) and data.offer is not None:
             found.append(data)

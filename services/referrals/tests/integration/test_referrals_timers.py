@@ -86,7 +86,7 @@ async def _missed(sessions: SessionFactory) -> list[DeadlineMissed]:
     found = []
     for row in rows:
         headers = {k: v.encode() for k, v in row.headers.items()}
-        data = from_kafka(headers, bytes(row.key), bytes(row.value)).data
+        data = from_kafka(headers, bytes(row.key), test_key_ring().open(bytes(row.value))).data
         if isinstance(data, ReferralStatusChangedV1) and data.deadline_missed is not None:
             assert data.changed_by_partner_id == "cvihub" and data.status == data.previous_status
             found.append(data.deadline_missed)
@@ -99,7 +99,7 @@ async def _missed_referrals(sessions: SessionFactory) -> list[str]:
     found = []
     for row in rows:
         headers = {k: v.encode() for k, v in row.headers.items()}
-        data = from_kafka(headers, bytes(row.key), bytes(row.value)).data
+        data = from_kafka(headers, bytes(row.key), test_key_ring().open(bytes(row.value))).data
         if isinstance(data, ReferralStatusChangedV1) and data.deadline_missed is not None:
             found.append(str(data.referral_id))
     return found
