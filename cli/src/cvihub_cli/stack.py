@@ -1,4 +1,4 @@
-"""Run the whole hub as local processes: the broker, four services and the demo webhook sink."""
+"""Run the whole hub as local processes: the broker, the services, the portal and the demo sink."""
 
 import json
 import os
@@ -20,7 +20,9 @@ SERVICES: dict[str, int] = {
     "intake": 8002,
     "referrals": 8003,
     "notifications": 8004,
+    "portal": 8005,
 }
+HAS_NO_REGISTRY_COPY = {"registry", "portal"}
 SINK_PORT = 8009
 KAFKA_PORT = 9092
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -109,12 +111,22 @@ class Stack:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
         if name in {"registry", "notifications"}:
             env[f"{prefix}SECRET_KEY"] = secret_key
+        if name == "portal":
+            env.update(self._portal_env(secret_key=secret_key, admin_token=admin_token))
         if name == "registry":
             env["REGISTRY_ADMIN_TOKEN"] = admin_token
             if self.config.seed_file:
                 env["REGISTRY_SEED_FILE"] = str(self.config.seed_file)
         env.update(self.config.extra_env)
         return env
+
+    def _portal_env(self, *, secret_key: str, admin_token: str) -> dict[str, str]:
+        """The portal calls the other services on people's behalf and issues partner keys."""
+        urls = {
+            f"PORTAL_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in self.config.ports.items()
+        }
+        urls.pop("PORTAL_PORTAL_URL", None)
+        return {**urls, "PORTAL_SECRET_KEY": secret_key, "PORTAL_REGISTRY_ADMIN_TOKEN": admin_token}
 
     def start(self) -> StackInfo:
         """Start everything and wait until each service reports healthy."""
@@ -195,7 +207,7 @@ class Stack:
         """Wait until every registry copy holds the registry's newest state (the seed included),
         so the first request after `up` is decided with the partners and grants it expects."""
         deadline = time.monotonic() + timeout
-        copies = [name for name in urls if name != "registry"]
+        copies = [name for name in urls if name not in HAS_NO_REGISTRY_COPY]
         behind: dict[str, int] = {}
         while time.monotonic() < deadline:
             target = _progress(urls["registry"]).get("registry_sequence", 0)
