@@ -6,6 +6,7 @@ run in one worker (`xdist_group("shared-hub")`, with `--dist loadgroup`), so one
 all. A module that kills or replaces processes asks for `fresh_hub`, a hub of its own.
 """
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +17,13 @@ from cvihub_cli.embedded import free_port
 from cvihub_cli.stack import DEMO_SEED, SERVICES, Stack, StackConfig
 from cvihub_testkit import broker_for_tests, databases_for_tests
 
+# The portal's browser helpers (portal_browser.py) sit beside the tests that use them.
+sys.path.insert(0, str(Path(__file__).parent))
+
 
 @contextmanager
 def started_hub(base: Path, external_kafka: str | None) -> Iterator[Stack]:
-    """The broker, four services on fresh databases, the demo partners and the demo sink."""
+    """The broker, the services and the portal on fresh databases, the demo partners and sink."""
     sink_port = free_port()
     seed = base / "seed.yaml"
     seed.write_text(DEMO_SEED.read_text().replace("127.0.0.1:8009", f"127.0.0.1:{sink_port}"))

@@ -226,12 +226,12 @@ async def alerts(core: PortalCore, person: Person) -> list[dict[str, Any]]:
         if item["event_type"] != ALERT_TYPE:
             continue
         data = item["event"].get("data", {})
-        incident = incident_key(item["event"])
-        found = incidents.get(incident)
+        ikey = incident_key(item["event"])
+        found = incidents.get(ikey)
         if found is None or int(data.get("revision", 0)) >= int(found.get("revision") or 0):
-            incidents[incident] = {
+            incidents[ikey] = {
                 **_public_alert(data),
-                "incident_key": incident,
+                "incident_key": ikey,
                 "item_id": item["item_id"],
                 "received_at": item["received_at"],
                 "responses": [],

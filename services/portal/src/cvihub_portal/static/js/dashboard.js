@@ -1,0 +1,41 @@
+import { get } from "./api.js";
+import { h, svg, put } from "./dom.js";
+import { fmtNum, t } from "./i18n.js";
+
+// Horizontal bars as inline SVG; a suppressed cell (null) is drawn hatched and labelled "<11".
+function bars(title, rows, small) {
+  if (!rows.length) return h("section", {}, h("h3", {}, title), h("p", {}, t("no_data")));
+  const max = Math.max(1, ...rows.map(([, v]) => v ?? small));
+  const height = rows.length * 28;
+  const items = rows.map(([label, value], i) => {
+    const w = Math.max(2, ((value ?? small) / max) * 180), y = i * 28;
+    const text = value === null ? t("suppressed", { n: small }) : fmtNum(value);
+    return svg("g", {}, svg("text", { x: 0, y: y + 18, class: "bar-label" }, label),
+      svg("rect", { x: 130, y: y + 4, width: w, height: 18, class: value === null ? "bar suppressed" : "bar" }),
+      svg("text", { x: 136 + w, y: y + 18, class: "bar-value" }, text));
+  });
+  return h("section", {}, h("h3", {}, title),
+    svg("svg", { viewBox: `0 0 360 ${height}`, width: "100%", role: "img", "aria-label": `${title}: ${rows.map(([l, v]) => `${l} ${v ?? t("suppressed", { n: small })}`).join(", ")}` }, items));
+}
+
+export async function dashboardScreen(main, me, notice) {
+  let d;
+  try {
+    const answer = await get("/api/dashboard");
+    d = answer.body;
+    notice(answer.savedAt);
+  } catch (error) {
+    notice(null, error);
+    return;
+  }
+  const small = d.small_cell;
+  const statuses = Object.entries(d.referrals_by_status).map(([s, n]) => [t(`s.${s}`), n]);
+  const times = d.time_to_acceptance;
+  const zoneWeeks = d.alerts_per_zone_week.map((c) => [`${c.zone} ${c.week.slice(5)}`, c.count]);
+  put(main, h("h2", { tabindex: "-1" }, t("dashboard_title")), h("p", {}, t("dash_note", { n: small })),
+    h("p", {}, t("total", { n: d.referrals_total === null ? t("suppressed", { n: small }) : fmtNum(d.referrals_total) })),
+    bars(t("by_status"), statuses, small),
+    bars(t("time_accept"), Object.entries(times.distribution), small),
+    times.median_hours !== null ? h("p", {}, t("median", { h: fmtNum(times.median_hours) })) : null,
+    bars(t("alerts_zone_week"), zoneWeeks, small));
+}

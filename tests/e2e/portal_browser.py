@@ -1,0 +1,101 @@
+"""Helpers of the portal's browser tests: Debian's Chromium through Playwright, sign-in codes."""
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 360, "height": 740}
+WORKER = "outreach@safestreets.example.org"
+NURSE = "nurse@mercy.example.org"
+T = TypeVar("T")
+
+
+def until(check: Callable[[], T | None], *, timeout: float, message: str) -> T:
+    """Call `check` until it returns something truthy, within a deadline (the sync twin of
+    cvihub_testkit.eventually, for Playwright's sync API, which runs outside an event loop)."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"{message} after {timeout}s; last value: {last!r}")
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium from the system package (Playwright's own download is never used)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def phone(browser: Browser, *, locale: str = "en-US") -> BrowserContext:
+    """A phone-sized browser context."""
+    return browser.new_context(viewport=PHONE, locale=locale, service_workers="allow")
+
+
+def latest_code(registry_url: str, admin_token: str, email: str, after: datetime) -> str:
+    """The newest sign-in code the registry's mail outbox holds for `email` (development)."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+
+    def found() -> str | None:
+        mail = httpx.get(f"{registry_url}/v1/admin/mail-outbox", headers=headers).json()
+        for message in mail:
+            if message["to"] == email and datetime.fromisoformat(message["created_at"]) >= after:
+                match = re.search(r"\b(\d{6})\b", message["body"] or "")
+                if match:
+                    return match.group(1)
+        return None
+
+    return until(found, timeout=10, message=f"no sign-in code for {email}")
+
+
+def sign_in(page: Page, portal: str, registry: str, admin_token: str, email: str) -> None:
+    """Sign in through the portal's own form, reading the code where a developer would."""
+    page.goto(portal)
+    page.get_by_label("Work e-mail").fill(email)
+    asked = datetime.now().astimezone() - timedelta(seconds=1)
+    page.get_by_role("button", name="E-mail me a code").click()
+    page.get_by_label("6-digit code").wait_for()
+    page.get_by_label("6-digit code").fill(latest_code(registry, admin_token, email, asked))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.11.0.min.js"
+"""axe-core 4.11.0 (npm), vendored for the tests only: the portal never serves it."""
+
+
+def serious_accessibility_violations(page: Page) -> list[str]:
+    """What axe-core finds of serious or critical impact on the page as it stands."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep the screen at 360x740 in $CVIHUB_PORTAL_SCREENSHOTS (docs/portal/ regenerates so)."""
+    folder = os.environ.get("CVIHUB_PORTAL_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))

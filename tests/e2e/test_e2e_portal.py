@@ -1,0 +1,201 @@
+"""The portal in a real browser against a real hub: a nurse posts a referral from the form, an
+outreach worker sees an alert arrive live, goes offline, logs a contact attempt and marks the
+alert handled, comes back online, and each action lands once; the poor-signal budgets; Spanish.
+
+Debian's Chromium through Playwright; each test leaves the hub as a partner would."""
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+from portal_browser import (
+    NURSE,
+    WORKER,
+    chromium,
+    phone,
+    screenshot,
+    serious_accessibility_violations,
+    sign_in,
+    until,
+)
+
+from cvihub_cli.stack import Stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
+
+POLICE_KEY = "cvh_de0000000002_demo-metro-police-key-not-for-production"
+SAFE_STREETS_KEY = "cvh_de0000000003_demo-safe-streets-key-not-for-production"
+SLOW_3G = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 50_000,
+    "uploadThroughput": 50_000,
+}
+"""400 kbit/s each way (bytes per second), 400 ms round trip."""
+
+
+def publish_alert(intake: str, source_id: str, occurred_at: str = "2026-01-15T10:00:00Z") -> None:
+    """The police partner publishes a shooting in the north zone."""
+    alert = {
+        "source_incident_id": source_id,
+        "revision": 1,
+        "occurred_at": occurred_at,
+        "incident_type": "shooting",
+        "verification": "verified_by_dispatch",
+        "location": {"zone": "north", "block_address": "1200 block of W Main St"},
+    }
+    answer = httpx.post(
+        f"{intake}/v2/incident-alerts",
+        json=alert,
+        headers={"Authorization": f"Bearer {POLICE_KEY}"},
+    )
+    assert answer.status_code == 202, answer.text
+
+
+def received_referral(referrals: str, given_name: str) -> str | None:
+    """The id of the referral Safe Streets received for this patient, once it is there."""
+    headers = {"Authorization": f"Bearer {SAFE_STREETS_KEY}"}
+    listed = httpx.get(f"{referrals}/v1/referrals", params={"role": "received"}, headers=headers)
+    for summary in listed.json()[:10]:
+        detail = httpx.get(f"{referrals}/v1/referrals/{summary['referral_id']}", headers=headers)
+        if detail.json()["payload"]["patient"]["given_name"] == given_name:
+            return str(summary["referral_id"])
+    return None
+
+
+def api(page: Page, path: str, action: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call the portal from the signed-in page: GET a path, or send a queued action again."""
+    script = """async ([path, action]) => {
+        const init = action ? {method: "POST", headers: {"Content-Type": "application/json",
+            "X-Portal": "1", "Idempotency-Key": action.key}, body: JSON.stringify(action.body)} : {};
+        const r = await fetch(path, init);
+        return {status: r.status, replayed: r.headers.get("Idempotent-Replayed"), body: await r.json()};
+    }"""
+    result: dict[str, Any] = page.evaluate(script, [path, action])
+    return result
+
+
+def badge(page: Page, waiting: int) -> None:
+    """Wait until the header says how many actions wait on the phone."""
+    page.locator("#queue-badge", has_text=f"Waiting to send: {waiting}").wait_for()
+
+
+def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_alert(
+    hub: Stack,
+) -> None:
+    assert hub.info is not None
+    urls, admin = hub.info.urls, hub.info.admin_token
+    portal, patient, incident = urls["portal"], f"Portal{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    with chromium() as browser:
+        nurse_context = phone(browser)
+        nurse = nurse_context.new_page()
+        sign_in(nurse, portal, urls["registry"], admin, NURSE)
+        nurse.get_by_role("button", name="New referral").click()
+        nurse.get_by_label("Send to").select_option("safe-streets")
+        nurse.get_by_label("Given name").fill(patient)
+        nurse.get_by_label("Family name").fill("Example")
+        nurse.get_by_label("Phone").fill("+15550100200")
+        nurse.get_by_label("Who gave consent").fill("The patient")
+        nurse.get_by_label("The patient (or guardian) agreed").check()
+        screenshot(nurse, "referral-form")
+        nurse.get_by_role("button", name="Send referral").click()
+        nurse.get_by_text("Referral sent.").wait_for()
+        nurse_context.close()
+        referral_id = until(
+            lambda: received_referral(urls["referrals"], patient), timeout=15, message="no referral"
+        )
+
+        context = phone(browser)
+        worker = context.new_page()
+        sign_in(worker, portal, urls["registry"], admin, WORKER)
+        worker.get_by_role("heading", name="Alerts in my zones").wait_for()
+        publish_alert(urls["intake"], incident)
+        card = worker.locator(f"[data-incident$='/{incident}']")
+        card.wait_for(timeout=15_000)  # arrives on the live feed, no reload
+        assert serious_accessibility_violations(worker) == []
+        screenshot(worker, "alerts")
+
+        worker.evaluate("location.hash = '#/referrals'")
+        worker.locator(f"[data-referral='{referral_id}'] button").click()
+        worker.get_by_role("button", name="Accept").click()
+        worker.get_by_role("heading", name="Accepted · Routine").wait_for()
+        screenshot(worker, "referral")
+
+        context.set_offline(True)
+        worker.get_by_role("button", name="No answer").click()
+        badge(worker, 1)
+        worker.evaluate("location.hash = '#/alerts'")
+        card.get_by_role("button", name="Handled").click()
+        badge(worker, 2)
+        queued = worker.evaluate("window.portal.pending()")
+        assert sorted(a["path"] for a in queued) == [
+            "/api/alerts/responses",
+            f"/api/referrals/{referral_id}/contact-attempts",
+        ]
+        worker.evaluate("location.hash = '#/queue'")
+        screenshot(worker, "queue-offline")
+
+        context.set_offline(False)
+        badge(worker, 0)
+        # Sent again with the same keys (a retry after a lost answer): replayed, not repeated.
+        for action in queued:
+            again = api(worker, action["path"], action)
+            assert again["status"] == 201 and again["replayed"] == "true", again
+
+        alerts = api(worker, "/api/alerts")["body"]
+        mine = next(a for a in alerts if a["incident_key"].endswith(f"/{incident}"))
+        assert [r["response"] for r in mine["responses"]] == ["handled"]
+        referral = api(worker, f"/api/referrals/{referral_id}")["body"]
+        assert [(a["channel"], a["outcome"]) for a in referral["contact_attempts"]] == [
+            ("phone", "no_answer")
+        ]
+        assert [h["to_status"] for h in referral["history"]] == [
+            "requested",
+            "accepted",
+            "in-progress",
+        ]
+        for name in ("board", "directory", "dashboard"):
+            worker.evaluate(f"location.hash = '#/{name}'")
+            worker.locator("main h2").wait_for()
+            worker.wait_for_load_state("networkidle")
+            screenshot(worker, name)
+        context.close()
+
+
+def test_the_first_screen_on_slow_3g_the_shell_budget_accessibility_and_spanish(
+    hub: Stack,
+) -> None:
+    assert hub.info is not None
+    urls = hub.info.urls
+    with chromium() as browser:
+        context = phone(browser)
+        page = context.new_page()
+        network = context.new_cdp_session(page)
+        network.send("Network.enable")
+        network.send("Network.emulateNetworkConditions", SLOW_3G)
+        started = time.monotonic()
+        page.goto(urls["portal"])
+        page.get_by_label("Work e-mail").wait_for(timeout=10_000)
+        first_screen = time.monotonic() - started
+        print(f"slow 3G: sign-in screen after {first_screen:.2f} s")
+        assert first_screen < 5.0
+        transferred = page.evaluate(
+            """performance.getEntriesByType("navigation").concat(
+                performance.getEntriesByType("resource")).reduce((n, e) => n + e.transferSize, 0)"""
+        )
+        print(f"first load transferred {transferred} bytes")
+        assert 0 < transferred <= 200 * 1024
+        screenshot(page, "sign-in")
+        assert serious_accessibility_violations(page) == []
+        network.send(
+            "Network.emulateNetworkConditions",
+            {**SLOW_3G, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+
+        page.get_by_label("Language").select_option("es")
+        page.get_by_role("heading", name="Iniciar sesión").wait_for()
+        assert page.evaluate("document.documentElement.lang") == "es"
+        context.close()
