@@ -69,10 +69,12 @@ def received_referral(referrals: str, given_name: str) -> str | None:
 def api(page: Page, path: str, action: dict[str, Any] | None = None) -> dict[str, Any]:
     """Call the portal from the signed-in page: GET a path, or send a queued action again."""
     script = """async ([path, action]) => {
-        const init = action ? {method: "POST", headers: {"Content-Type": "application/json",
-            "X-Portal": "1", "Idempotency-Key": action.key}, body: JSON.stringify(action.body)} : {};
+        const headers = {"Content-Type": "application/json", "X-Portal": "1"};
+        const init = action ? {method: "POST", body: JSON.stringify(action.body),
+            headers: {...headers, "Idempotency-Key": action.key}} : {};
         const r = await fetch(path, init);
-        return {status: r.status, replayed: r.headers.get("Idempotent-Replayed"), body: await r.json()};
+        const replayed = r.headers.get("Idempotent-Replayed");
+        return {status: r.status, replayed, body: await r.json()};
     }"""
     result: dict[str, Any] = page.evaluate(script, [path, action])
     return result
