@@ -260,11 +260,12 @@ def _public_alert(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suppressed(count: int) -> int | None:
-    return count if count >= SMALL_CELL else None
+    """A count as shown: 1 to 10 hidden (None), since so few can point to a person."""
+    return count if count == 0 or count >= SMALL_CELL else None
 
 
 async def dashboard(core: PortalCore) -> dict[str, Any]:
-    """Network aggregates only: counts under 11 come back as null (suppressed)."""
+    """Network aggregates only: counts from 1 to 10 come back as null (suppressed)."""
     async with core.sessions() as session:
         statuses = await store.referral_status_counts(session)
         times = await store.acceptance_times(session)

@@ -5,10 +5,11 @@ import { fmtNum, t } from "./i18n.js";
 // Horizontal bars as inline SVG; a suppressed cell (null) is drawn hatched and labelled "<11".
 function bars(title, rows, small) {
   if (!rows.length) return h("section", {}, h("h3", {}, title), h("p", {}, t("no_data")));
-  const max = Math.max(1, ...rows.map(([, v]) => v ?? small));
+  const max = Math.max(small, ...rows.map(([, v]) => v ?? 0));
   const height = rows.length * 28;
   const items = rows.map(([label, value], i) => {
-    const w = Math.max(2, ((value ?? small) / max) * 180), y = i * 28;
+    // A hidden count is drawn as a short grey stub, never as a length that says how many.
+    const w = value === null ? 12 : Math.max(2, (value / max) * 180), y = i * 28;
     const text = value === null ? t("suppressed", { n: small }) : fmtNum(value);
     return svg("g", {}, svg("text", { x: 0, y: y + 18, class: "bar-label" }, label),
       svg("rect", { x: 130, y: y + 4, width: w, height: 18, class: value === null ? "bar suppressed" : "bar" }),
@@ -32,7 +33,7 @@ export async function dashboardScreen(main, me, notice) {
   const statuses = Object.entries(d.referrals_by_status).map(([s, n]) => [t(`s.${s}`), n]);
   const times = d.time_to_acceptance;
   const zoneWeeks = d.alerts_per_zone_week.map((c) => [`${c.zone} ${c.week.slice(5)}`, c.count]);
-  put(main, h("h2", { tabindex: "-1" }, t("dashboard_title")), h("p", {}, t("dash_note", { n: small })),
+  put(main, h("h2", { tabindex: "-1" }, t("dashboard_title")), h("p", {}, t("dash_note", { n: small - 1 })),
     h("p", {}, t("total", { n: d.referrals_total === null ? t("suppressed", { n: small }) : fmtNum(d.referrals_total) })),
     bars(t("by_status"), statuses, small),
     bars(t("time_accept"), Object.entries(times.distribution), small),
