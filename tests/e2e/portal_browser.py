@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +36,14 @@ def until(check: Callable[[], T | None], *, timeout: float, message: str) -> T:
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """Headless Chromium from the system package (Playwright's own download is never used)."""
+    """Headless Chromium from the system package (Playwright's own download is never used).
+
+    Where it is missing a developer's run skips (apt-get install -y chromium); CI installs it
+    (.ci/run) and fails without it."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise AssertionError(f"{CHROMIUM} is missing: .ci/run installs the chromium package")
+        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:

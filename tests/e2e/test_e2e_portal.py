@@ -66,6 +66,17 @@ def received_referral(referrals: str, given_name: str) -> str | None:
     return None
 
 
+def notifications_caught_up(urls: dict[str, str]) -> bool:
+    """Whether notifications' registry copy holds the registry's newest change (so the inbox the
+    portal gave the partner at its first sign-in is in force there)."""
+
+    def progress(url: str) -> dict[str, int]:
+        return dict(httpx.get(f"{url}/health").json().get("progress", {}))
+
+    target = progress(urls["registry"])["registry_sequence"]
+    return progress(urls["notifications"]).get("registry_copy_sequence", -1) >= target
+
+
 def api(page: Page, path: str, action: dict[str, Any] | None = None) -> dict[str, Any]:
     """Call the portal from the signed-in page: GET a path, or send a queued action again."""
     script = """async ([path, action]) => {
@@ -114,6 +125,7 @@ def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_ale
         worker = context.new_page()
         sign_in(worker, portal, urls["registry"], admin, WORKER)
         worker.get_by_role("heading", name="Alerts in my zones").wait_for()
+        until(lambda: notifications_caught_up(urls), timeout=15, message="notifications behind")
         publish_alert(urls["intake"], incident)
         card = worker.locator(f"[data-incident$='/{incident}']")
         card.wait_for(timeout=15_000)  # arrives on the live feed, no reload
@@ -159,7 +171,22 @@ def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_ale
             "accepted",
             "in-progress",
         ]
-        for name in ("board", "directory", "dashboard"):
+        # Sharing an event on the community board: intake, Kafka, the portal's read model.
+        worker.evaluate("location.hash = '#/board'")
+        worker.get_by_text("Share an event or resource").click()
+        worker.get_by_label("Title").fill(f"Peace walk {incident[:6]}")
+        worker.get_by_label("Summary").fill("From the park to the corner; everyone welcome.")
+        worker.get_by_label("Starts").fill("2026-12-20T18:00")
+        worker.get_by_role("button", name="Share", exact=True).click()
+        until(
+            lambda: any(
+                b["title"] == f"Peace walk {incident[:6]}"
+                for b in api(worker, "/api/board")["body"]
+            ),
+            timeout=15,
+            message="the shared event is not on the board",
+        )
+        for name in ("directory", "dashboard", "board"):
             worker.evaluate(f"location.hash = '#/{name}'")
             worker.locator("main h2").wait_for()
             worker.wait_for_load_state("networkidle")

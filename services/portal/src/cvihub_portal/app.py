@@ -8,6 +8,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from cvihub_portal import handlers
+from cvihub_portal.admin_api import admin_router
 from cvihub_portal.api import alerts_router, auth_router, install_portal_errors
 from cvihub_portal.board_api import board_router
 from cvihub_portal.clients import HubClients
@@ -76,6 +77,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(alerts_router(core, poll_seconds=settings.stream_poll_seconds))
     app.include_router(referrals_router(core))
     app.include_router(board_router(core))
+    app.include_router(admin_router(core))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Compressed answers (the app shell, lists); Starlette leaves text/event-stream alone.
     app.add_middleware(GZipMiddleware, minimum_size=500)

@@ -124,6 +124,15 @@ class HubClients:
         """Revoke this device's registry session."""
         await self._call("DELETE", "registry", "/v1/me/sessions/current", token=session_token)
 
+    async def people(
+        self, session_token: str, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> Any:
+        """The registry's people routes (/v1/partners/me/...) as the signed-in partner_admin:
+        the registry itself checks the role and keeps each admin to their own partner."""
+        return await self._call(
+            method, "registry", f"/v1/partners/me{path}", token=session_token, json=body
+        )
+
     async def directory(self, key: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """The registry's directory of active partners, filtered."""
         result: list[dict[str, Any]] = await self._call(

@@ -23,7 +23,7 @@ ROLE_ABILITIES: dict[str, frozenset[str]] = {
     "case_manager": frozenset({"alerts", "referrals.work"}),
     "hospital_staff": frozenset({"referrals.send"}),
     "coordinator": frozenset({"alerts", "referrals.work", "referrals.send"}),
-    "partner_admin": frozenset({"alerts", "referrals.work", "referrals.send"}),
+    "partner_admin": frozenset({"alerts", "referrals.work", "referrals.send", "admin"}),
 }
 """What each registry role does in the portal; the partner's grants still decide the data."""
 

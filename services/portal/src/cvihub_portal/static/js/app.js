@@ -1,4 +1,5 @@
 import { get, HttpError, post } from "./api.js";
+import { adminScreen } from "./admin.js";
 import { alertsScreen } from "./alerts.js";
 import { boardScreen, directoryScreen } from "./board.js";
 import { dashboardScreen } from "./dashboard.js";
@@ -19,6 +20,7 @@ const ROUTES = {
   board: { label: "nav_board", screen: boardScreen },
   directory: { label: "nav_directory", screen: directoryScreen },
   dashboard: { label: "nav_dashboard", screen: dashboardScreen },
+  admin: { label: "nav_admin", screen: adminScreen, needs: "admin" },
 };
 
 function notice(savedAt, error) {

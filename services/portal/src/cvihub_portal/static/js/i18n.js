@@ -43,6 +43,11 @@ export const STRINGS = {
     "r.declined-by-client": "Declined by the person", "r.other": "Other",
     "i.shooting": "Shooting", "i.shots_fired": "Shots fired", "i.assault": "Assault", "i.stabbing": "Stabbing", "i.homicide": "Homicide", "i.other": "Incident",
     "sev.fatal": "Fatal", "sev.critical": "Critical", "sev.serious": "Serious", "sev.minor": "Minor", "sev.unknown": "Unknown", "sev.none": "No injury",
+    admin_title: "My organisation", people: "People", devices: "Devices", no_devices: "No signed-in devices.",
+    last_seen: "last seen {when}", sign_out_device: "Sign this device out", disable: "Disable", enable: "Enable",
+    add_person: "Add a person", display_name: "Name", role: "Role", nav_admin: "Admin",
+    "role.outreach_worker": "Outreach worker", "role.case_manager": "Case manager", "role.hospital_staff": "Hospital staff",
+    "role.coordinator": "Coordinator", "role.partner_admin": "Administrator", "ps.active": "Active", "ps.disabled": "Disabled",
     "resp.acknowledged": "acknowledged", "resp.on_my_way": "on the way", "resp.handled": "handled",
   },
   es: {
@@ -88,6 +93,11 @@ export const STRINGS = {
     "r.declined-by-client": "La persona no quiso", "r.other": "Otro",
     "i.shooting": "Tiroteo", "i.shots_fired": "Disparos", "i.assault": "Agresión", "i.stabbing": "Apuñalamiento", "i.homicide": "Homicidio", "i.other": "Incidente",
     "sev.fatal": "Mortal", "sev.critical": "Crítica", "sev.serious": "Grave", "sev.minor": "Leve", "sev.unknown": "Desconocida", "sev.none": "Sin lesiones",
+    admin_title: "Mi organización", people: "Personas", devices: "Dispositivos", no_devices: "Ningún dispositivo con sesión.",
+    last_seen: "visto por última vez {when}", sign_out_device: "Cerrar la sesión de este dispositivo", disable: "Desactivar", enable: "Activar",
+    add_person: "Agregar una persona", display_name: "Nombre completo", role: "Función", nav_admin: "Administrar",
+    "role.outreach_worker": "Trabajador de calle", "role.case_manager": "Gestor de casos", "role.hospital_staff": "Personal del hospital",
+    "role.coordinator": "Coordinador", "role.partner_admin": "Administrador", "ps.active": "Activa", "ps.disabled": "Desactivada",
     "resp.acknowledged": "enterado", "resp.on_my_way": "en camino", "resp.handled": "atendida",
   },
 };
