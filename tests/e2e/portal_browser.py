@@ -73,16 +73,37 @@ def latest_code(registry_url: str, admin_token: str, email: str, after: datetime
     return until(found, timeout=10, message=f"no sign-in code for {email}")
 
 
-def sign_in(page: Page, portal: str, registry: str, admin_token: str, email: str) -> None:
+ENGLISH = ("Work e-mail", "E-mail me a code", "6-digit code", "Sign in", "Sign out")
+SPANISH = (
+    "Correo de trabajo",
+    "Envíenme un código",
+    "Código de 6 dígitos",
+    "Entrar",
+    "Cerrar sesión",
+)
+
+
+def sign_in(
+    page: Page,
+    portal: str,
+    registry: str,
+    admin_token: str,
+    email: str,
+    words: tuple[str, ...] = ENGLISH,
+    *,
+    open_page: bool = True,
+) -> None:
     """Sign in through the portal's own form, reading the code where a developer would."""
-    page.goto(portal)
-    page.get_by_label("Work e-mail").fill(email)
+    email_label, ask, code_label, enter, leave = words
+    if open_page:
+        page.goto(portal)
+    page.get_by_label(email_label).fill(email)
     asked = datetime.now().astimezone() - timedelta(seconds=1)
-    page.get_by_role("button", name="E-mail me a code").click()
-    page.get_by_label("6-digit code").wait_for()
-    page.get_by_label("6-digit code").fill(latest_code(registry, admin_token, email, asked))
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
+    page.get_by_role("button", name=ask).click()
+    page.get_by_label(code_label).wait_for()
+    page.get_by_label(code_label).fill(latest_code(registry, admin_token, email, asked))
+    page.get_by_role("button", name=enter).click()
+    page.get_by_role("button", name=leave).wait_for()
 
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.11.0.min.js"

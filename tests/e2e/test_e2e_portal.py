@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page
 from portal_browser import (
     NURSE,
+    SPANISH,
     WORKER,
     chromium,
     phone,
@@ -227,4 +228,19 @@ def test_the_first_screen_on_slow_3g_the_shell_budget_accessibility_and_spanish(
         page.get_by_label("Language").select_option("es")
         page.get_by_role("heading", name="Iniciar sesión").wait_for()
         assert page.evaluate("document.documentElement.lang") == "es"
+        lead = "lead@safestreets.example.org"
+        sign_in(page, "", urls["registry"], hub.info.admin_token, lead, SPANISH, open_page=False)
+        page.get_by_role("heading", name="Alertas en mis zonas").wait_for()
+        until(lambda: notifications_caught_up(urls), timeout=15, message="notifications behind")
+        incident = uuid.uuid4().hex
+        publish_alert(urls["intake"], incident, occurred_at="2026-01-15T10:00:00Z")
+        card = page.locator(f"[data-incident$='/{incident}']")
+        card.wait_for(timeout=15_000)
+        # Dates through Intl in Spanish: "15 ene 2026", and the buttons in Spanish.
+        assert "15 ene 2026" in card.locator("time").inner_text()
+        assert card.get_by_role("button", name="Voy en camino").is_visible()
+        page.evaluate("location.hash = '#/admin'")
+        page.get_by_role("heading", name="Mi organización").wait_for()
+        page.get_by_text("outreach@safestreets.example.org").wait_for()
+        screenshot(page, "admin-es")
         context.close()

@@ -95,7 +95,7 @@ export const STRINGS = {
     "sev.fatal": "Mortal", "sev.critical": "Crítica", "sev.serious": "Grave", "sev.minor": "Leve", "sev.unknown": "Desconocida", "sev.none": "Sin lesiones",
     admin_title: "Mi organización", people: "Personas", devices: "Dispositivos", no_devices: "Ningún dispositivo con sesión.",
     last_seen: "visto por última vez {when}", sign_out_device: "Cerrar la sesión de este dispositivo", disable: "Desactivar", enable: "Activar",
-    add_person: "Agregar una persona", display_name: "Nombre completo", role: "Función", nav_admin: "Administrar",
+    add_person: "Agregar una persona", display_name: "Nombre completo", role: "Función", nav_admin: "Gestión",
     "role.outreach_worker": "Trabajador de calle", "role.case_manager": "Gestor de casos", "role.hospital_staff": "Personal del hospital",
     "role.coordinator": "Coordinador", "role.partner_admin": "Administrador", "ps.active": "Activa", "ps.disabled": "Desactivada",
     "resp.acknowledged": "enterado", "resp.on_my_way": "en camino", "resp.handled": "atendida",
