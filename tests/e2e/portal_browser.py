@@ -18,6 +18,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 PHONE = {"width": 360, "height": 740}
 WORKER = "outreach@safestreets.example.org"
 NURSE = "nurse@mercy.example.org"
+SAFE_STREETS_KEY = "cvh_de0000000003_demo-safe-streets-key-not-for-production"
 T = TypeVar("T")
 
 
@@ -128,3 +129,14 @@ def screenshot(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+def received_referral(referrals: str, given_name: str) -> str | None:
+    """The id of the referral Safe Streets received for this patient, once it is there."""
+    headers = {"Authorization": f"Bearer {SAFE_STREETS_KEY}"}
+    listed = httpx.get(f"{referrals}/v1/referrals", params={"role": "received"}, headers=headers)
+    for summary in listed.json()[:10]:
+        detail = httpx.get(f"{referrals}/v1/referrals/{summary['referral_id']}", headers=headers)
+        if detail.json()["payload"]["patient"]["given_name"] == given_name:
+            return str(summary["referral_id"])
+    return None

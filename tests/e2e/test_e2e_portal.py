@@ -17,6 +17,7 @@ from portal_browser import (
     WORKER,
     chromium,
     phone,
+    received_referral,
     screenshot,
     serious_accessibility_violations,
     sign_in,
@@ -28,7 +29,6 @@ from cvihub_cli.stack import Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 POLICE_KEY = "cvh_de0000000002_demo-metro-police-key-not-for-production"
-SAFE_STREETS_KEY = "cvh_de0000000003_demo-safe-streets-key-not-for-production"
 SLOW_3G = {
     "offline": False,
     "latency": 400,
@@ -54,17 +54,6 @@ def publish_alert(intake: str, source_id: str, occurred_at: str = "2026-01-15T10
         headers={"Authorization": f"Bearer {POLICE_KEY}"},
     )
     assert answer.status_code == 202, answer.text
-
-
-def received_referral(referrals: str, given_name: str) -> str | None:
-    """The id of the referral Safe Streets received for this patient, once it is there."""
-    headers = {"Authorization": f"Bearer {SAFE_STREETS_KEY}"}
-    listed = httpx.get(f"{referrals}/v1/referrals", params={"role": "received"}, headers=headers)
-    for summary in listed.json()[:10]:
-        detail = httpx.get(f"{referrals}/v1/referrals/{summary['referral_id']}", headers=headers)
-        if detail.json()["payload"]["patient"]["given_name"] == given_name:
-            return str(summary["referral_id"])
-    return None
 
 
 def notifications_caught_up(urls: dict[str, str]) -> bool:

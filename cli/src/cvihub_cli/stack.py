@@ -160,7 +160,8 @@ class Stack:
                 self._spawn_service(name, name, port)
             urls = {name: f"http://127.0.0.1:{port}" for name, port in self.config.ports.items()}
             sink_url = f"http://127.0.0.1:{self.config.sink_port}"
-            wait_for_port(self.config.sink_port, timeout=30)
+            # As long as a service may take: on a loaded machine the sink's imports alone take 20 s.
+            wait_for_port(self.config.sink_port, timeout=60)
             for name, url in urls.items():
                 self._wait_healthy(name, url)
             self._wait_caught_up(urls)

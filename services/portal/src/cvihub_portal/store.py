@@ -1,7 +1,7 @@
 """The portal's queries: the only module that reads or writes its tables."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -60,8 +60,10 @@ async def claim_action(
     kind: str,
     target: str,
     now: datetime,
+    stale_after: timedelta = timedelta(seconds=60),
 ) -> StoredAction | None:
-    """Take the key for a new action (None), or the action already under it."""
+    """Take the key for a new action (None), or the action already under it. A key left
+    pending longer than `stale_after` (the portal stopped mid-call) is taken over."""
     try:
         async with session.begin_nested():
             await session.execute(
@@ -77,11 +79,17 @@ async def claim_action(
             )
         return None
     except IntegrityError:
+        mine = (actions.c.partner_id == partner_id, actions.c.idempotency_key == key)
+        taken_over = await session.execute(
+            update(actions)
+            .where(*mine, actions.c.state == "pending", actions.c.created_at < now - stale_after)
+            .values(created_at=now, person_id=person_id)
+        )
+        if taken_over.rowcount:  # type: ignore[attr-defined]
+            return None
         row = (
             await session.execute(
-                select(actions.c.state, actions.c.status_code, actions.c.response).where(
-                    actions.c.partner_id == partner_id, actions.c.idempotency_key == key
-                )
+                select(actions.c.state, actions.c.status_code, actions.c.response).where(*mine)
             )
         ).one()
         return StoredAction(state=row.state, status_code=row.status_code, response=row.response)

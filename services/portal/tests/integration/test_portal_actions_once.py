@@ -3,14 +3,16 @@ portal and the service behind it (a real database; the service behind answered i
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from portal_harness import WORKER, portal_core
 
-from cvihub_portal import service
+from cvihub_portal import service, store
 from cvihub_portal.clients import UpstreamError
+from cvihub_runtime.db import transaction
 from cvihub_testkit import TestDatabase
 
 pytestmark = pytest.mark.integration
@@ -102,3 +104,23 @@ async def test_the_same_key_sent_twice_at_once_runs_once(
         )
     assert replay == ((201, {"done": True}), True)
     assert ran == [1]
+
+
+async def test_a_key_left_pending_by_a_stopped_portal_is_taken_over_later(
+    make_database: Callable[[str], TestDatabase],
+) -> None:
+    upstream, calls = upstream_saying(200)
+    async with portal_core(make_database("portal"), upstream) as core:
+        async with transaction(core.sessions) as session:
+            await store.claim_action(
+                session,
+                partner_id=WORKER.partner_id,
+                key="key-00000006",
+                person_id=WORKER.person_id,
+                kind="referral.accept",
+                target="r1",
+                now=datetime.now(UTC) - timedelta(minutes=5),
+            )
+        taken = await accept(core, "key-00000006")
+    assert taken == ((200, {"ok": True}), False)
+    assert len(calls) == 1
