@@ -22,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 @contextmanager
-def started_hub(base: Path, external_kafka: str | None) -> Iterator[Stack]:
+def started_hub(
+    base: Path, external_kafka: str | None, services: tuple[str, ...] = tuple(SERVICES)
+) -> Iterator[Stack]:
     """The broker, the services and the portal on fresh databases, the demo partners and sink."""
     sink_port = free_port()
     seed = base / "seed.yaml"
@@ -31,10 +33,10 @@ def started_hub(base: Path, external_kafka: str | None) -> Iterator[Stack]:
         config = StackConfig(
             data_dir=base,
             kafka=kafka,
-            ports={name: free_port() for name in SERVICES},
+            ports={name: free_port() for name in services},
             sink_port=sink_port,
             seed_file=seed,
-            database={name: (db.url, db.schema) for name in SERVICES for db in [make_db(name)]},
+            database={name: (db.url, db.schema) for name in services for db in [make_db(name)]},
         )
         stack = Stack(config)
         stack.start()
@@ -55,6 +57,8 @@ def hub(_external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory) -
 def fresh_hub(
     _external_kafka: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    """A hub of the module's own, for tests that kill, restart or add processes."""
-    with started_hub(tmp_path_factory.mktemp("fresh-hub"), _external_kafka) as stack:
+    """A hub of the module's own, for tests that kill, restart or add processes (without the
+    portal, which none of them uses: one process fewer to start)."""
+    services = tuple(name for name in SERVICES if name != "portal")
+    with started_hub(tmp_path_factory.mktemp("fresh-hub"), _external_kafka, services) as stack:
         yield stack

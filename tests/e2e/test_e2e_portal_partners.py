@@ -59,7 +59,8 @@ def test_another_organisation_gets_nothing_of_a_referral_through_the_portal(hub:
     )
     assert added.status_code == 201, added.text
 
-    with signed_in(urls["portal"], urls["registry"], admin, outsider_email) as outsider:
+    outsider = signed_in(urls["portal"], urls["registry"], admin, outsider_email)
+    try:
         mine = {r["referral_id"] for r in outsider.get("/api/referrals").json()}
         assert referral_id not in mine
         seen = outsider.get(f"/api/referrals/{referral_id}")
@@ -77,8 +78,10 @@ def test_another_organisation_gets_nothing_of_a_referral_through_the_portal(hub:
             headers=key,
         )
         assert attempt.status_code == 404, attempt.text
-        # Someone of the outreach organisation's people is not theirs to manage either.
+        # A case manager manages no one's people (the registry says: only a partner_admin).
         assert outsider.get("/api/admin/people").status_code == 403
+    finally:
+        outsider.close()
 
     safe_streets = {"Authorization": f"Bearer {SAFE_STREETS_KEY}"}
     still = httpx.get(f"{urls['referrals']}/v1/referrals/{referral_id}", headers=safe_streets)
