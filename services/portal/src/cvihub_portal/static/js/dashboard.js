@@ -19,6 +19,24 @@ function bars(title, rows, small) {
     svg("svg", { viewBox: `0 0 360 ${height}`, width: "100%", role: "img", "aria-label": `${title}: ${rows.map(([l, v]) => `${l} ${v ?? t("suppressed", { n: small })}`).join(", ")}` }, items));
 }
 
+// Every figure of the dashboard as CSV rows: a hidden count is written as "<11", never a number.
+function csv(d) {
+  const hidden = `<${d.small_cell}`;
+  const cell = (n) => (n === null ? hidden : String(n));
+  const rows = [["measure", "group", "value"]];
+  for (const [s, n] of Object.entries(d.referrals_by_status)) rows.push(["referrals_by_status", s, cell(n)]);
+  for (const [b, n] of Object.entries(d.time_to_acceptance.distribution)) rows.push(["time_to_acceptance", b, cell(n)]);
+  rows.push(["time_to_acceptance_median_hours", "", d.time_to_acceptance.median_hours ?? hidden]);
+  for (const c of d.alerts_per_zone_week) rows.push(["alerts_per_zone_week", `${c.zone} ${c.week}`, cell(c.count)]);
+  return rows.map((r) => r.map((v) => `"${String(v).replace(/"/g, '""')}"`).join(",")).join("\r\n");
+}
+
+function download(d) {
+  const link = h("a", { href: URL.createObjectURL(new Blob([csv(d)], { type: "text/csv" })), download: "cvihub-dashboard.csv" });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
 export async function dashboardScreen(main, me, notice) {
   let d;
   try {
@@ -38,5 +56,8 @@ export async function dashboardScreen(main, me, notice) {
     bars(t("by_status"), statuses, small),
     bars(t("time_accept"), Object.entries(times.distribution), small),
     times.median_hours !== null ? h("p", {}, t("median", { h: fmtNum(times.median_hours) })) : null,
-    bars(t("alerts_zone_week"), zoneWeeks, small));
+    bars(t("alerts_zone_week"), zoneWeeks, small),
+    h("div", { class: "actions no-print" },
+      h("button", { type: "button", class: "btn", onclick: () => download(d) }, t("export_csv")),
+      h("button", { type: "button", class: "btn", onclick: () => window.print() }, t("print_report"))));
 }
