@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cvihub_cli.embedded import free_port
-from cvihub_cli.stack import DEMO_SEED, SERVICES, Stack, StackConfig
+from cvihub_cli.stack import Stack, StackConfig
+from cvihub_cli.stack_info import DEMO_SEED, SERVICES
 from cvihub_testkit import broker_for_tests, databases_for_tests
 
 # The portal's browser helpers (portal_browser.py) sit beside the tests that use them.
@@ -37,6 +38,7 @@ def started_hub(
             sink_port=sink_port,
             seed_file=seed,
             database={name: (db.url, db.schema) for name in services for db in [make_db(name)]},
+            fork_server=True,  # as `./hub up` starts them
         )
         stack = Stack(config)
         stack.start()

@@ -17,6 +17,7 @@ from cvihub_contracts.schemas import SCHEMAS_DIR, stale, write_all
 contracts_app = typer.Typer(
     help="Event contracts: list them, validate a payload, keep schemas current and compatible.",
     no_args_is_help=True,
+    add_completion=False,  # loaded under `cvihub` (cvihub_cli.lazy), which offers completion
 )
 
 RootOption = Annotated[

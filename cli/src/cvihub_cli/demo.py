@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from cvihub_cli.stack import StackInfo
+from cvihub_cli.stack_info import StackInfo
 
 HOSPITAL_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
 POLICE_KEY = "cvh_de0000000002_demo-metro-police-key-not-for-production"

@@ -1,15 +1,22 @@
 """The demo webhook receiver: verifies Standard Webhooks signatures and keeps what arrived.
 
 It plays the demo partners' own systems; `cvihub demo` asks it what each partner received.
+Built on the standard library's HTTP server: it starts beside the four services and should
+take none of their start-up time.
 """
 
+import json
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
-from fastapi import FastAPI, HTTPException, Request
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+MAX_BODY = 1024 * 1024
 
 
 def secrets_from_seed(seed_file: Path) -> dict[str, list[str]]:
@@ -22,41 +29,85 @@ def secrets_from_seed(seed_file: Path) -> dict[str, list[str]]:
     return found
 
 
-def create_sink(secrets: dict[str, list[str]]) -> FastAPI:
-    """An app that accepts only correctly signed webhooks for partners it knows."""
-    app = FastAPI(title="cvihub demo webhook sink")
-    received: list[dict[str, Any]] = []
+class Sink:
+    """What arrived, correctly signed, for the partners whose secrets it knows."""
 
-    @app.post("/hooks/{partner_id}", status_code=204)
-    async def hook(partner_id: str, request: Request) -> None:
-        body = await request.body()
-        headers = dict(request.headers)
-        for secret in secrets.get(partner_id, []):
+    def __init__(self, secrets: dict[str, list[str]]) -> None:
+        self.secrets = secrets
+        self.received: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def accept(self, partner_id: str, body: bytes, headers: dict[str, str]) -> bool:
+        """Keep a webhook whose signature verifies with one of the partner's secrets."""
+        for secret in self.secrets.get(partner_id, []):
             try:
                 message = Webhook(secret).verify(body, headers)
             except WebhookVerificationError:
                 continue
-            received.append(
-                {
-                    "partner_id": partner_id,
-                    "webhook_id": headers.get("webhook-id"),
-                    "type": message.get("type"),
-                    "received_at": datetime.now(UTC).isoformat(),
-                    "message": message,
-                }
-            )
-            return
-        raise HTTPException(401, "signature does not verify")
+            with self._lock:
+                self.received.append(
+                    {
+                        "partner_id": partner_id,
+                        "webhook_id": headers.get("webhook-id"),
+                        "type": message.get("type"),
+                        "received_at": datetime.now(UTC).isoformat(),
+                        "message": message,
+                    }
+                )
+            return True
+        return False
 
-    @app.get("/received")
-    async def list_received(
-        partner_id: str | None = None, type: str | None = None
-    ) -> list[dict[str, Any]]:
-        return [
-            item
-            for item in received
-            if (partner_id is None or item["partner_id"] == partner_id)
-            and (type is None or item["type"] == type)
-        ]
+    def matching(self, partner_id: str | None, event_type: str | None) -> list[dict[str, Any]]:
+        """What arrived, of one partner and one event type when given."""
+        with self._lock:
+            return [
+                item
+                for item in self.received
+                if (partner_id is None or item["partner_id"] == partner_id)
+                and (event_type is None or item["type"] == event_type)
+            ]
 
-    return app
+
+def sink_server(sink: Sink, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """An HTTP server: POST /hooks/{partner_id} (204, or 401 unsigned), GET /received."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _reply(self, status: int, payload: Any = None) -> None:
+            body = b"" if payload is None else json.dumps(payload).encode()
+            self.send_response(status)
+            if payload is not None:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path
+            length = int(self.headers.get("Content-Length") or 0)
+            if not path.startswith("/hooks/") or length > MAX_BODY:
+                self.close_connection = True
+                self._reply(404 if length <= MAX_BODY else 413, {"detail": "not here"})
+                return
+            body = self.rfile.read(length)
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            if sink.accept(path.removeprefix("/hooks/"), body, headers):
+                self._reply(204)
+            else:
+                self._reply(401, {"detail": "signature does not verify"})
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path != "/received":
+                self._reply(404, {"detail": "not here"})
+                return
+            query = {key: values[0] for key, values in parse_qs(url.query).items()}
+            self._reply(200, sink.matching(query.get("partner_id"), query.get("type")))
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet, as uvicorn's warning level was
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

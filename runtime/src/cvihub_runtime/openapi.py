@@ -103,7 +103,8 @@ def _document(schema: dict[str, Any], routes: list[BaseRoute]) -> dict[str, Any]
             responses = operation.setdefault("responses", {})
             codes = {"422", "503"} if "422" in responses else {"503"}
             if needs_key(route):
-                operation["security"] = [{"bearer": []}]
+                # A route that names its own scheme (e.g. the registry's AdminToken) keeps it.
+                operation.setdefault("security", [{"bearer": []}])
                 codes.add("401")
             if route.body_field is not None:
                 codes |= {"400", "413", "415", "422"}

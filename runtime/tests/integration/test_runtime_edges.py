@@ -3,6 +3,7 @@ streaming, 401 before any body error, 415, non-UTF-8 bodies, 405 with every allo
 documents that say all of it."""
 
 import asyncio
+import statistics
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -80,12 +81,23 @@ async def base_url() -> AsyncIterator[str]:
     await task
 
 
+async def _health_times(client: httpx.AsyncClient, calls: int = 20) -> list[float]:
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        assert (await client.get("/health")).status_code == 200
+        times.append(time.perf_counter() - started)
+    return times
+
+
 async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: str) -> None:
     async def thirty_megabytes() -> AsyncIterator[bytes]:
         for _ in range(30 * 16):
             yield b"x" * 65_536
             await asyncio.sleep(0)
 
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as other:
+        quiet = await _health_times(other)  # the same calls with no upload running
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         upload = asyncio.create_task(
             client.post(
@@ -94,12 +106,8 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
                 headers={"content-type": "application/json"},
             )
         )
-        slowest = 0.0
         async with httpx.AsyncClient(base_url=base_url, timeout=5) as other:
-            for _ in range(20):
-                started = time.perf_counter()
-                assert (await other.get("/health")).status_code == 200
-                slowest = max(slowest, time.perf_counter() - started)
+            during = await _health_times(other)
         try:
             refused = await upload
         except httpx.HTTPError:
@@ -107,7 +115,13 @@ async def test_a_huge_unauthenticated_upload_is_413_and_blocks_nobody(base_url: 
         declared = await client.post(
             "/v1/notes", content=b"{" * (LIMIT + 1), headers={"content-type": "application/json"}
         )
-    assert slowest < 0.1, f"/health took {slowest:.3f} s during the upload"
+    # Typically within 100 ms, or on a loaded machine within 3x the same calls without the
+    # upload; and never a stall: reading or parsing the 30 MB held /health for 6-7 s.
+    typical, quiet_typical = statistics.median(during), statistics.median(quiet)
+    assert typical < max(0.1, 3 * quiet_typical), (
+        f"/health {typical:.3f} s, quiet {quiet_typical:.3f} s"
+    )
+    assert max(during) < 2.0, f"/health stalled {max(during):.3f} s during the upload"
     if refused is not None:
         assert refused.status_code == 413
     assert declared.status_code == 413

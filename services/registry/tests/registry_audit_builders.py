@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cvihub_registry.app import MIGRATIONS_DIR
-from cvihub_registry.chain import GENESIS_HASH, AuditHead, entry_hash
+from cvihub_registry.audit.chain import GENESIS_HASH, AuditHead, entry_hash
 from cvihub_registry.domain import AuditEntry
 from cvihub_runtime.db import SessionFactory, create_engine, is_sqlite, session_factory
 from cvihub_testkit import TestDatabase

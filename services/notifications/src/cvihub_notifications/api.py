@@ -1,4 +1,4 @@
-"""HTTP routes: a partner looks up its own webhook deliveries."""
+"""HTTP routes: a partner looks up its own deliveries."""
 
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -6,15 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Scope
 from cvihub_notifications import service
+from cvihub_notifications.deps import PartnerDeps, reader
+from cvihub_notifications.models import DeliveryStatus
 from cvihub_notifications.schemas import AttemptOut, DeliveryDetail, DeliveryList, DeliveryOut
-from cvihub_notifications.service import DeliveryStatus
-from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
-from cvihub_registry_copy.refusals import RefusalRecorder
-from cvihub_registry_copy.web import Authenticator, require_scope
-from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.edges import api_router
 from cvihub_runtime.problems import Problem
 from cvihub_runtime.web import session_dependency
 
@@ -25,25 +22,11 @@ UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def deliveries_router(
-    *,
-    sessions: SessionFactory,
-    current_partner: Authenticator,
-    recorder: RefusalRecorder | None = None,
-) -> APIRouter:
+def deliveries_router(deps: PartnerDeps) -> APIRouter:
     """Routes under /v1/deliveries; every one answers for the calling partner only."""
-    router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"], responses=UNAUTHENTICATED)
-    get_session = session_dependency(sessions)
-
-    async def reader(
-        principal: Annotated[
-            Principal, Depends(require_scope(current_partner, Scope.DELIVERIES_READ))
-        ],
-    ) -> str:
-        return principal.partner_id
-
-    Partner = Annotated[str, Depends(reader)]
-    Session = Annotated[AsyncSession, Depends(get_session)]
+    router = api_router(prefix="/v1/deliveries", tags=["deliveries"], responses=UNAUTHENTICATED)
+    Partner = Annotated[str, Depends(reader(deps))]
+    Session = Annotated[AsyncSession, Depends(session_dependency(deps.sessions))]
 
     @router.get("", summary="List your deliveries, newest first", response_model=DeliveryList)
     async def list_deliveries(
@@ -72,11 +55,12 @@ def deliveries_router(
         )
         if found is None:
             # Another partner's delivery answers exactly like a missing one, but is audited.
-            if recorder is not None and await service.is_someone_elses_delivery(
-                session=session, delivery_id=delivery_id
-            ):
+            if await service.is_someone_elses_delivery(session=session, delivery_id=delivery_id):
                 await record_request_refusal(
-                    recorder, request, reason="not the recipient of this delivery", status_code=404
+                    deps.recorder,
+                    request,
+                    reason="not the recipient of this delivery",
+                    status_code=404,
                 )
             raise Problem(404, "not-found", "no such delivery")
         record, attempts = found

@@ -14,21 +14,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Envelope
+from cvihub_notifications.metrics import REFUSED
 from cvihub_notifications.models import outbox
+from cvihub_notifications.routing import NO_SUBSCRIPTION, OUT_OF_SCOPE
 from cvihub_registry_copy.refusals import Refusal, add_refusal
 
 SERVICE = "notifications"
-ROUTING_FACTS = frozenset({"out of scope", "no active subscription"})
-
-REFUSED = Counter(
-    "cvihub_notifications_deliveries_refused_total",
-    "Partners an event was not delivered to, by reason (audited unless a routing fact).",
-    ["reason"],
-)
+ROUTING_FACTS = frozenset({OUT_OF_SCOPE, NO_SUBSCRIPTION})
 
 
 class NamedRefusal(Protocol):

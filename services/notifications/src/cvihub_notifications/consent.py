@@ -7,7 +7,6 @@ scope then narrows the recipient's field view: contact details (PII) only with "
 injury and clinical details (PHI) only with "injury".
 """
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -75,31 +74,27 @@ def narrow_to_consent(
 
 @dataclass(frozen=True)
 class QuotedConsent:
-    """The consent record a stored referral delivery rests on, read back from its body."""
+    """The consent record a referral's delivery to its recipient rests on; stored with the
+    delivery so each attempt checks the record again (a withdrawal stops the retries)."""
 
     consent_id: str
     custodian_partner_id: str
     recipient_partner_id: str
 
 
-def quoted_consent(*, body: str, partner_id: str) -> QuotedConsent | None:
-    """The consent record a queued delivery of a referral to its recipient quotes, if any.
+def quoted_consent(*, data: EventData, partner_id: str) -> QuotedConsent | None:
+    """The consent record a delivery of this event to this partner quotes, if any.
 
-    Read from the (decrypted) body so a retry checks the record again: a consent withdrawn
-    after the referral was planned stops its remaining attempts. Not quoted (or not visible in
-    the recipient's view) = None: nothing more to check."""
-    try:
-        document = json.loads(body)
-        data = document["data"]
-        if document.get("type") != ReferralSubmittedV1.event_type:
-            return None
-        consent_id = data["consent"].get("consent_id")
-        custodian, recipient = data["referring_partner_id"], data["recipient_partner_id"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    Only a referral to its recipient quotes one; None = nothing more to check at send time."""
+    if not isinstance(data, ReferralSubmittedV1) or data.recipient_partner_id != partner_id:
         return None
-    if not isinstance(consent_id, str) or recipient != partner_id:
+    if data.consent.consent_id is None:
         return None
-    return QuotedConsent(str(consent_id), str(custodian), str(recipient))
+    return QuotedConsent(
+        consent_id=data.consent.consent_id,
+        custodian_partner_id=data.referring_partner_id,
+        recipient_partner_id=data.recipient_partner_id,
+    )
 
 
 def quoted_refusal(

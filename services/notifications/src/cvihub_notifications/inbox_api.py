@@ -8,14 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Scope
-from cvihub_notifications import inbox
-from cvihub_notifications.inbox import BadCursor, InboxItem
-from cvihub_registry_copy import Principal
+from cvihub_notifications import service
+from cvihub_notifications.deps import PartnerDeps, reader
+from cvihub_notifications.service import BadCursor, InboxItem
 from cvihub_registry_copy.refusal_audit import record_request_refusal
-from cvihub_registry_copy.refusals import RefusalRecorder
-from cvihub_registry_copy.web import Authenticator, require_scope
-from cvihub_runtime.db import SessionFactory, transaction
+from cvihub_runtime.db import transaction
+from cvihub_runtime.edges import api_router
 from cvihub_runtime.problems import Problem
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.web import session_dependency
@@ -56,36 +54,22 @@ def _out(item: InboxItem) -> InboxItemOut:
     return InboxItemOut.model_validate(asdict(item))
 
 
-def inbox_router(
-    *,
-    sessions: SessionFactory,
-    box: SecretBox,
-    current_partner: Authenticator,
-    recorder: RefusalRecorder | None = None,
-) -> APIRouter:
+def inbox_router(deps: PartnerDeps, *, box: SecretBox) -> APIRouter:
     """Routes under /v1/inbox; every one answers for the calling partner only."""
-    router = APIRouter(prefix="/v1/inbox", tags=["inbox"], responses=ERRORS)
-    get_session = session_dependency(sessions)
-
-    async def reader(
-        principal: Annotated[
-            Principal, Depends(require_scope(current_partner, Scope.DELIVERIES_READ))
-        ],
-    ) -> str:
-        return principal.partner_id
-
-    Partner = Annotated[str, Depends(reader)]
-    Session = Annotated[AsyncSession, Depends(get_session)]
+    router = api_router(prefix="/v1/inbox", tags=["inbox"], responses=ERRORS)
+    sessions = deps.sessions
+    Partner = Annotated[str, Depends(reader(deps))]
+    Session = Annotated[AsyncSession, Depends(session_dependency(sessions))]
 
     async def not_yours(
         request: Request, session: AsyncSession, partner_id: str, item_id: str
     ) -> Problem:
         # Another partner's item answers exactly like a missing one, but is audited.
-        if recorder is not None and await inbox.is_someone_elses(
+        if await service.is_someone_elses_item(
             session=session, partner_id=partner_id, item_id=item_id
         ):
             await record_request_refusal(
-                recorder, request, reason="not the owner of this inbox item", status_code=404
+                deps.recorder, request, reason="not the owner of this inbox item", status_code=404
             )
         return Problem(404, "not-found", "no such inbox item")
 
@@ -105,7 +89,7 @@ def inbox_router(
         unread: Annotated[bool, Query(description="Only items not marked read.")] = False,
     ) -> InboxPageOut:
         try:
-            page = await inbox.inbox_page(
+            page = await service.inbox_page(
                 session=session,
                 box=box,
                 partner_id=partner_id,
@@ -126,7 +110,7 @@ def inbox_router(
     async def get_item(
         request: Request, item_id: str, partner_id: Partner, session: Session
     ) -> InboxItemOut:
-        found = await inbox.inbox_item(
+        found = await service.inbox_item(
             session=session, box=box, partner_id=partner_id, item_id=item_id
         )
         if found is None:
@@ -142,7 +126,7 @@ def inbox_router(
     )
     async def mark_read(request: Request, item_id: str, partner_id: Partner) -> InboxItemOut:
         async with transaction(sessions) as session:
-            found = await inbox.mark_read(
+            found = await service.mark_inbox_item_read(
                 session=session, box=box, partner_id=partner_id, item_id=item_id
             )
         if found is None:

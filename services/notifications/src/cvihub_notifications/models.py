@@ -1,5 +1,7 @@
 """Tables of the notifications service: deliveries, their attempts, inbox and registry copy."""
 
+from enum import StrEnum
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,6 +18,15 @@ from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
 metadata = service_metadata()
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
 
 inbox = define_inbox(metadata)
 registry_copy = RegistryCopy(metadata)
@@ -46,6 +57,11 @@ deliveries = Table(
     # delivered when planned, and read_at is when its partner marked it read.
     Column("channel", String(16), nullable=False, server_default="webhook"),
     Column("read_at", UtcDateTime(), nullable=True),
+    # The registry consent record a referral's delivery to its recipient rests on, and the
+    # partner who recorded it: planning knew both, so every attempt re-checks the record
+    # without opening the body.
+    Column("consent_id", String(64), nullable=True),
+    Column("consent_custodian_id", String(64), nullable=True),
     UniqueConstraint("event_id", "subscription_id", name="uq_deliveries_event_subscription"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_inbox", "partner_id", "channel", "created_at"),

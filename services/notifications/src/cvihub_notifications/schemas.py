@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from cvihub_notifications.service import DeliveryStatus
+from cvihub_notifications.models import DeliveryStatus
 
 
 class DeliveryOut(BaseModel):

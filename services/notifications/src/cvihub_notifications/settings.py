@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from cvihub_notifications.sms_gateway import SmsGateway, check_sms_url, gateway_from_url
+from cvihub_notifications.channels.sms_gateway import SmsGateway, check_sms_url, gateway_from_url
 from cvihub_runtime.mail import SmtpConfig, SmtpSender, check_sender
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.settings import ServiceSettings

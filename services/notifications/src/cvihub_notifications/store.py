@@ -1,24 +1,22 @@
 """Every query of the notifications service."""
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_notifications.models import deliveries, delivery_attempts, registry_copy
+from cvihub_notifications.models import (
+    DeliveryStatus,
+    deliveries,
+    delivery_attempts,
+    registry_copy,
+)
 
-PENDING = "pending"
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+PENDING = DeliveryStatus.PENDING.value
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,9 @@ class Claimed:
     body_encrypted: str
     attempts: int
     channel: str = "webhook"
+    consent_id: str | None = None
+    """The consent record a referral's delivery rests on, checked again before each attempt."""
+    consent_custodian_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,15 @@ async def claim_due(
             delivery_id=row.delivery_id,
             event_id=row.event_id,
             event_type=row.event_type,
-            event_time=aware(row.event_time) or now,
+            event_time=row.event_time,
             subscription_id=row.subscription_id,
             partner_id=row.partner_id,
             url=row.url,
             body_encrypted=row.body,
             attempts=row.attempts,
             channel=row.channel,
+            consent_id=row.consent_id,
+            consent_custodian_id=row.consent_custodian_id,
         )
         for row in rows
     ]
@@ -212,25 +215,13 @@ async def close_delivery(
 
 
 def _record(row: Any) -> DeliveryRecord:
-    return DeliveryRecord(
-        delivery_id=row.delivery_id,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        subscription_id=row.subscription_id,
-        partner_id=row.partner_id,
-        url=row.url,
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=aware(row.next_attempt_at) if row.status == PENDING else None,
-        last_status_code=row.last_status_code,
-        last_error=row.last_error,
-        created_at=aware(row.created_at) or row.created_at,
-        delivered_at=aware(row.delivered_at),
-        channel=row.channel,
-    )
+    values = {f.name: getattr(row, f.name) for f in fields(DeliveryRecord)}
+    if row.status != PENDING:
+        values["next_attempt_at"] = None  # a lease's end is no attempt time
+    return DeliveryRecord(**values)
 
 
-_LISTED = [c for c in deliveries.c if c.name != "body"]
+_LISTED = [c for c in deliveries.c if c.name != "body"]  # never the body in a listing
 
 
 async def list_deliveries(
@@ -284,12 +275,16 @@ async def list_attempts(session: AsyncSession, delivery_id: str) -> list[Attempt
         )
     ).all()
     return [
-        AttemptRecord(
-            attempt_no=row.attempt_no,
-            at=aware(row.at) or row.at,
-            status_code=row.status_code,
-            error=row.error,
-            duration_ms=row.duration_ms,
-        )
+        AttemptRecord(**{f.name: getattr(row, f.name) for f in fields(AttemptRecord)})
         for row in rows
     ]
+
+
+async def pending_count(session: AsyncSession, channel: str) -> int:
+    """How many deliveries of a channel wait to be sent."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(deliveries)
+        .where(deliveries.c.channel == channel, deliveries.c.status == PENDING)
+    )
+    return int(found or 0)

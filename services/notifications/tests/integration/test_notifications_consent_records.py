@@ -9,10 +9,12 @@ import pytest
 from notifications_builders import consent_record, make_consent, make_referral, record
 from notifications_hub import running_hub
 from notifications_receiver import WebhookReceiver
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
+from cvihub_notifications.models import deliveries
 from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.integration
@@ -72,6 +74,14 @@ async def test_withdrawal_stops_pending_retries_to_the_recipient(
         referral = make_referral(consent=make_consent(consent_id="consent-b"))
         await h.produce_applied(record(referral, partner_id="hospital-1"))
         await eventually(lambda: h.receiver.received("/hooks/cvi-1"))
+        # Planning stored the record the delivery rests on; attempts check it from there.
+        async with h.app.state.hosting.sessions() as session:
+            stored = (
+                await session.execute(
+                    select(deliveries.c.consent_id, deliveries.c.consent_custodian_id)
+                )
+            ).all()
+        assert [tuple(row) for row in stored] == [("consent-b", "hospital-1")]
 
         await h.produce_applied(
             consent_record("consent-b", status=EntityStatus.REVOKED, sequence=2)

@@ -16,8 +16,8 @@ from cvihub_contracts import Classification, GrantAction, Stream
 from cvihub_contracts.alert.incident_alert_v1 import Location
 from cvihub_contracts.bulletin.published_v1 import Venue
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_notifications.channels.sms import SEGMENT, gsm7_septets
 from cvihub_notifications.models import deliveries
-from cvihub_notifications.sms_notice import SEGMENT, gsm7_septets
 from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.integration

@@ -10,16 +10,9 @@ from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.envelope import partner_source
 from cvihub_contracts.redaction import redact
 from cvihub_contracts.registry.changes_v1 import Channel
-from cvihub_notifications.channels import (
-    EMAIL_VIEW,
-    EmailNotice,
-    channel_view,
-    email_body,
-    mail_address,
-    matches_filters,
-    render_email,
-)
-from cvihub_notifications.service import EVERYTHING, field_view, select_recipients
+from cvihub_notifications.channels.email import EmailNotice, email_body, mail_address, render_email
+from cvihub_notifications.routing import matches_filters, select_recipients
+from cvihub_notifications.views import EMAIL_VIEW, EVERYTHING, channel_view, field_view
 
 ALERT = "org.cvihub.incident-alert.published"
 BULLETIN = BulletinPublishedV1.event_type

@@ -1,6 +1,5 @@
 """Consent at delivery: the quoted consent record must cover the recipient; scope narrows."""
 
-import json
 from datetime import timedelta
 
 from notifications_builders import NOW, make_alert, make_consent, make_referral, make_subscriber
@@ -15,7 +14,8 @@ from cvihub_notifications.consent import (
     quoted_refusal,
     referral_consent_refusal,
 )
-from cvihub_notifications.service import PARTY_VIEW, select_recipients
+from cvihub_notifications.routing import select_recipients
+from cvihub_notifications.views import PARTY_VIEW
 from cvihub_registry_copy.consents import ConsentRecord
 
 C = Classification
@@ -108,20 +108,15 @@ def test_scope_does_not_narrow_other_parties_or_other_events() -> None:
     )
 
 
-def test_a_queued_delivery_names_the_consent_record_it_rests_on() -> None:
+def test_a_planned_delivery_names_the_consent_record_it_rests_on() -> None:
     data = make_referral(consent=make_consent(consent_id="c-1"))
-    body = json.dumps({"type": data.event_type, "data": data.model_dump(mode="json")})
 
-    quoted = quoted_consent(body=body, partner_id="cvi-1")
+    quoted = quoted_consent(data=data, partner_id="cvi-1")
 
     assert quoted == QuotedConsent("c-1", "hospital-1", "cvi-1")
     assert quoted_refusal(quoted, record=_record(withdrawn=True), now=NOW) == "consent withdrawn"
     assert quoted_refusal(quoted, record=_record(), now=NOW) is None
-    # Not the recipient, no consent id, another event type, a body cut by redaction: nothing.
-    assert quoted_consent(body=body, partner_id="hospital-1") is None
-    plain = make_referral()
-    no_id = json.dumps({"type": plain.event_type, "data": plain.model_dump(mode="json")})
-    assert quoted_consent(body=no_id, partner_id="cvi-1") is None
-    assert quoted_consent(body=body.replace(data.event_type, "other"), partner_id="cvi-1") is None
-    assert quoted_consent(body='{"type": "x", "data": {}}', partner_id="cvi-1") is None
-    assert quoted_consent(body="not json", partner_id="cvi-1") is None
+    # Not the recipient, no consent id, another event type: nothing to check at send time.
+    assert quoted_consent(data=data, partner_id="hospital-1") is None
+    assert quoted_consent(data=make_referral(), partner_id="cvi-1") is None
+    assert quoted_consent(data=make_alert(), partner_id="cvi-1") is None

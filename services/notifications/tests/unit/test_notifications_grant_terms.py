@@ -9,7 +9,8 @@ from cvihub_contracts.bulletin.published_v1 import Venue
 from cvihub_contracts.examples import bulletin_published
 from cvihub_contracts.redaction import redact
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_notifications.service import field_view, select_recipients
+from cvihub_notifications.routing import select_recipients
+from cvihub_notifications.views import field_view
 from cvihub_registry_copy import GrantTerms
 
 C = Classification

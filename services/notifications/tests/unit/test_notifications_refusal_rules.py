@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from notifications_builders import make_alert, make_consent, make_referral, make_subscriber
 
 from cvihub_notifications import audit
-from cvihub_notifications.service import OUT_OF_SCOPE, select_recipients
+from cvihub_notifications.routing import OUT_OF_SCOPE, select_recipients
 from cvihub_registry_copy import GrantTerms
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)

@@ -6,14 +6,14 @@ from datetime import timedelta
 import pytest
 from notifications_builders import NOW
 
-from cvihub_notifications.delivery import (
+from cvihub_notifications.models import DeliveryStatus
+from cvihub_notifications.retries import (
     RetryPolicy,
     after_attempt,
     backoff_ceiling,
     is_success,
     retry_delay,
 )
-from cvihub_notifications.service import DeliveryStatus
 
 POLICY = RetryPolicy(base_seconds=1.0, max_seconds=3600.0, max_attempts=10)
 

@@ -11,7 +11,7 @@ from notifications_builders import (
     make_subscriber,
 )
 
-from cvihub_notifications.service import select_recipients
+from cvihub_notifications.routing import select_recipients
 
 
 def test_alert_goes_to_granted_subscribers_except_the_publisher() -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from cvihub_notifications.delivery import webhook_headers
+from cvihub_notifications.channels.webhook import webhook_headers
 from cvihub_runtime.secretbox import new_webhook_secret
 
 BODY = b'{"id":"evt-1","data":{"zone":"Z3"}}'

@@ -8,14 +8,14 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from cvihub_notifications.settings import NotificationsSettings
-from cvihub_notifications.sms_gateway import (
+from cvihub_notifications.channels.sms_gateway import (
     SmsDeliveryError,
     TwilioConfig,
     TwilioGateway,
     check_sms_url,
     gateway_from_url,
 )
+from cvihub_notifications.settings import NotificationsSettings
 from cvihub_runtime.secretbox import new_fernet_key
 
 TOKEN = "tok3n-n0t-sh0wn"

@@ -9,9 +9,7 @@ from cvihub_contracts import Classification, EventData, new_event
 from cvihub_contracts.envelope import partner_source
 from cvihub_contracts.redaction import redact
 from cvihub_contracts.registry.changes_v1 import Channel
-from cvihub_notifications.channels import SMS_VIEW, channel_view, sms_number
-from cvihub_notifications.service import EVERYTHING, field_view
-from cvihub_notifications.sms_notice import (
+from cvihub_notifications.channels.sms import (
     HARD_CAP,
     NO_LINK_HINT,
     SEGMENT,
@@ -20,8 +18,10 @@ from cvihub_notifications.sms_notice import (
     read_hint,
     render_sms,
     sms_body,
+    sms_number,
     to_gsm7,
 )
+from cvihub_notifications.views import EVERYTHING, SMS_VIEW, channel_view, field_view
 
 ALERT = "org.cvihub.incident-alert.published"
 HINT = read_hint("https://hub.example.org/")

@@ -7,7 +7,8 @@ from notifications_builders import make_alert, make_referral, make_status_change
 from cvihub_contracts import new_event, partner_source
 from cvihub_contracts.redaction import redact
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_notifications.service import build_body, field_view
+from cvihub_notifications.channels.webhook import build_body
+from cvihub_notifications.views import field_view
 
 
 def test_cvi_org_alert_has_no_cji() -> None:

@@ -6,34 +6,40 @@ from datetime import timedelta
 from pathlib import Path
 
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from cvihub_registry import (
-    admins_api,
-    api,
-    api_acls,
-    api_self,
-    consents_api,
-    people_api,
-    service,
-    store,
-)
-from cvihub_registry.acl_sync import AclInputs, AclSync
+from cvihub_registry import store
+from cvihub_registry.acls import api as acls_api
+from cvihub_registry.acls.kafka_admin import KafkaPythonAclAdmin
+from cvihub_registry.acls.service import acl_inputs
+from cvihub_registry.acls.sync import AclInputs, AclSync
+from cvihub_registry.administrators import api as administrators_api
+from cvihub_registry.audit import api as audit_api
+from cvihub_registry.audit import service as audit_service
+from cvihub_registry.bootstrap import service as bootstrap_service
+from cvihub_registry.bootstrap.seed import load_seed
+from cvihub_registry.consents import api as consents_api
+from cvihub_registry.core import RegistryCore
+from cvihub_registry.domain import RegistryError
+from cvihub_registry.grants import api as grants_api
 from cvihub_registry.handlers import TOPICS, audit_consumer
-from cvihub_registry.kafka_acl_admin import KafkaPythonAclAdmin
-from cvihub_registry.mail_api import admin_mail_router
-from cvihub_registry.mail_relay import smtp_mail_relay
-from cvihub_registry.mailer import OutboxMailer
+from cvihub_registry.keys import api as keys_api
+from cvihub_registry.mail.api import admin_mail_router
+from cvihub_registry.mail.mailer import OutboxMailer
+from cvihub_registry.mail.relay import smtp_mail_relay
 from cvihub_registry.models import outbox
-from cvihub_registry.seed import load_seed
-from cvihub_registry.service.acls import acl_inputs
-from cvihub_registry.service.signin import SignIn
+from cvihub_registry.partners import api as partners_api
+from cvihub_registry.people import api as people_api
+from cvihub_registry.people.codes import email_key
+from cvihub_registry.people.signin import SignIn
 from cvihub_registry.settings import RegistrySettings
-from cvihub_registry.signin import email_key
+from cvihub_registry.subscriptions import api as subscriptions_api
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.kafka import publish_records
+from cvihub_runtime.openapi import install_http_surface
 from cvihub_runtime.outbox import OutboxRelay
-from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.problems import install_problem_handlers, problem_response
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.web import install_ops_routes
 
@@ -56,7 +62,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         for wake in wakers:
             wake()
 
-    core = service.RegistryCore(
+    core = RegistryCore(
         sessions=hosting.sessions,
         box=SecretBox(settings.secret_key.get_secret_value()),
         wake=wake_all,
@@ -70,10 +76,10 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
 
     async def seed_and_snapshot() -> None:
         # Before anything is appended: the head as found is the anchor to compare with.
-        await service.announce_head(core=core)
+        await audit_service.announce_head(core=core)
         if seed is not None:
-            await service.apply_seed(core=core, seed=seed)
-        await service.publish_snapshot(core=core)
+            await bootstrap_service.apply_seed(core=core, seed=seed)
+        await bootstrap_service.publish_snapshot(core=core)
 
     hosting.on_start(seed_and_snapshot)
     # Refusals intake, referrals and notifications decided, appended to the chain once each.
@@ -90,21 +96,13 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         lifespan=hosting.lifespan,
     )
     install_problem_handlers(app)
-    api.install_registry_errors(app)
+    install_registry_errors(app)
 
     async def progress() -> dict[str, int]:
         async with hosting.sessions() as session:
             return {"registry_sequence": await store.newest_published_state(session)}
 
     install_ops_routes(app, hosting, progress)
-    app.include_router(api.admin_router(core, settings.admin_token.get_secret_value()))
-    app.include_router(api.partner_router(core))
-    admin_token = settings.admin_token.get_secret_value()
-    app.include_router(api_self.self_service_router(core, admin_token))
-    direct_publish = settings.kafka_acl_direct_publish
-    app.include_router(api_acls.acl_admin_router(core, admin_token, direct_publish=direct_publish))
-    grace = timedelta(seconds=settings.key_rotation_grace_seconds)
-    app.include_router(api_acls.rotation_router(core, admin_token, grace=grace))
     # Without REGISTRY_SMTP_URL no relay runs: mail waits in the outbox for the admin to read.
     mail_relay = smtp_mail_relay(settings, hosting.sessions, core.box)
     if mail_relay is not None:
@@ -113,19 +111,46 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         mailer=OutboxMailer(hosting.sessions, core.box, mail_relay.wake if mail_relay else None),
         email_key=email_key(settings.secret_key.get_secret_value()),
     )
-    app.include_router(people_api.auth_router(core, signin))
-    app.include_router(people_api.partner_people_router(core))
-    app.include_router(people_api.admin_people_router(core, admin_token))
-    app.include_router(admin_mail_router(core, admin_token, reveal_bodies=mail_relay is None))
-    app.include_router(consents_api.consents_router(core))
-    app.include_router(consents_api.admin_consents_router(core, admin_token))
-    admin_key_ttl = timedelta(days=settings.admin_key_ttl_days)
-    app.include_router(admins_api.administrators_router(core, admin_token, key_ttl=admin_key_ttl))
+    for router in _routers(core, settings, signin, reveal_mail=mail_relay is None):
+        app.include_router(router)
+    install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     app.state.hosting = hosting
     return app
 
 
-def _acl_sync(core: service.RegistryCore, settings: RegistrySettings) -> AclSync:
+def _routers(
+    core: RegistryCore, settings: RegistrySettings, signin: SignIn, *, reveal_mail: bool
+) -> list[APIRouter]:
+    """Every feature's routers, in the order the API documents them."""
+    admin_token = settings.admin_token.get_secret_value()
+    grace = timedelta(seconds=settings.key_rotation_grace_seconds)
+    direct_publish = settings.kafka_acl_direct_publish
+    admin_key_ttl = timedelta(days=settings.admin_key_ttl_days)
+    return [
+        partners_api.admin_partners_router(core, admin_token),
+        keys_api.admin_keys_router(core, admin_token),
+        grants_api.admin_grants_router(core, admin_token),
+        subscriptions_api.admin_subscriptions_router(core, admin_token),
+        audit_api.admin_audit_router(core, admin_token),
+        partners_api.own_profile_router(core),
+        grants_api.own_grants_router(core),
+        subscriptions_api.own_subscriptions_router(core),
+        keys_api.own_keys_router(core),
+        partners_api.directory_router(core),
+        grants_api.streams_router(core, admin_token),
+        acls_api.acl_admin_router(core, admin_token, direct_publish=direct_publish),
+        keys_api.rotation_router(core, admin_token, grace=grace),
+        people_api.auth_router(core, signin),
+        people_api.partner_people_router(core),
+        people_api.admin_people_router(core, admin_token),
+        admin_mail_router(core, admin_token, reveal_bodies=reveal_mail),
+        consents_api.consents_router(core),
+        consents_api.admin_consents_router(core, admin_token),
+        administrators_api.administrators_router(core, admin_token, key_ttl=admin_key_ttl),
+    ]
+
+
+def _acl_sync(core: RegistryCore, settings: RegistrySettings) -> AclSync:
     async def load() -> AclInputs:
         return await acl_inputs(core=core, direct_publish=settings.kafka_acl_direct_publish)
 
@@ -134,3 +159,13 @@ def _acl_sync(core: service.RegistryCore, settings: RegistrySettings) -> AclSync
         load=load,
         interval=settings.kafka_acl_sync_seconds,
     )
+
+
+def install_registry_errors(app: FastAPI) -> None:
+    """Answer the use cases' refusals as problem+json."""
+
+    async def on_registry_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RegistryError)
+        return problem_response(exc.status, exc.kind, exc.detail, instance=request.url.path)
+
+    app.add_exception_handler(RegistryError, on_registry_error)

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Event, topics
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
+from cvihub_registry.audit.service import append_service_refusal
 from cvihub_registry.models import inbox
-from cvihub_registry.service.audit import append_service_refusal
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.inbox import EventConsumer
 

@@ -121,7 +121,7 @@ subscriptions = Table(
 
 # Append-only: rows are inserted, never updated or deleted (on PostgreSQL a trigger refuses
 # both). `detail` never holds a secret. Each row carries the hash of the row before it, so an
-# edit, removal or insertion anywhere breaks the chain (see chain.py).
+# edit, removal or insertion anywhere breaks the chain (see audit/chain.py).
 audit_log = Table(
     "audit_log",
     metadata,
@@ -191,7 +191,7 @@ device_sessions = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
-# Mail waiting for the SMTP relay (mail_relay.py), or kept for the admin when none is set.
+# Mail waiting for the SMTP relay (mail/relay.py), or kept for the admin when none is set.
 # The body is Fernet-encrypted (it holds a live sign-in code) and wiped once sent or failed;
 # a relay claims a row by setting lease_until, so two registry replicas never both send it.
 mail_outbox = Table(

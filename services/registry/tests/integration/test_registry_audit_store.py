@@ -14,10 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_registry import store
-from cvihub_registry.audit import main, verify
-from cvihub_registry.chain import GENESIS_HASH
-from cvihub_registry.service.audit import announce_head, verify_log
-from cvihub_registry.service.core import RegistryCore
+from cvihub_registry.audit import store as audit_store
+from cvihub_registry.audit.chain import GENESIS_HASH
+from cvihub_registry.audit.cli import main, verify
+from cvihub_registry.audit.service import announce_head, verify_log
+from cvihub_registry.core import RegistryCore
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key
 from cvihub_testkit import test_database_kind
@@ -31,7 +32,7 @@ async def _append(sessions: SessionFactory, n: int, *, change: bool = False) -> 
     async with transaction(sessions) as session:
         if change:
             await store.next_sequence(session)  # a change takes the sequence lock first
-        await store.add_audit(
+        await audit_store.add_audit(
             session, actor="admin", action="partner.created", entity_id=f"p-{n}", detail={"n": n}
         )
 
@@ -48,8 +49,8 @@ async def test_concurrent_appends_and_refusals_form_one_chain(make_database: Any
         await asyncio.gather(*(_append(sessions, n, change=n % 2 == 0) for n in range(24)))
         result = await verify_log(sessions)
         async with sessions() as session:
-            entries = await store.audit_page(session, after_id=0, limit=100)
-            head = await store.get_audit_head(session)
+            entries = await audit_store.audit_page(session, after_id=0, limit=100)
+            head = await audit_store.get_audit_head(session)
     assert (result.ok, result.checked) == (True, 24)
     assert [e.id for e in entries] == list(range(1, 25))
     assert sorted(e.detail["n"] for e in entries) == list(range(24))
@@ -73,7 +74,7 @@ async def test_the_migration_chains_rows_written_before_it(make_database: Any) -
         await _append(sessions, 6)
         after = await verify_log(sessions)
         async with sessions() as session:
-            entries = await store.audit_page(session, after_id=0, limit=10)
+            entries = await audit_store.audit_page(session, after_id=0, limit=10)
         core = RegistryCore(sessions=sessions, box=SecretBox(new_fernet_key()), wake=lambda: None)
         head = await announce_head(core=core)
     assert (before.ok, before.checked) == (True, 3)

@@ -273,7 +273,9 @@ async def world(
     """One broker, database and running registry for every test of this module."""
     base = tmp_path_factory.mktemp("registry-cross-partner")
     with broker_for_tests(_external_kafka, base) as kafka, databases_for_tests(base) as databases:
-        app = create_app(make_settings(kafka, databases("registry"), log_level="WARNING"))
+        # INFO, as every registry test: loggers cache their level on first use in the process,
+        # so a quieter level here would silence the log checks of later tests in this worker.
+        app = create_app(make_settings(kafka, databases("registry")))
         async with serving(app) as client:
             a = await _account(client, A, "hospital")
             b = await _account(client, B, "hospital")

@@ -13,10 +13,10 @@ from typing import TypeVar
 import pytest
 
 from cvihub_contracts import topics
-from cvihub_registry import kafka_acl_admin
-from cvihub_registry.acl import AclSpec, Operation, PatternType, ResourceType
-from cvihub_registry.acl_sync import AclInputs, AclSync
-from cvihub_registry.kafka_acl_admin import AclsUnsupported, KafkaPythonAclAdmin
+from cvihub_registry.acls import kafka_admin as acls_kafka_admin
+from cvihub_registry.acls.kafka_admin import AclsUnsupported, KafkaPythonAclAdmin
+from cvihub_registry.acls.rules import AclSpec, Operation, PatternType, ResourceType
+from cvihub_registry.acls.sync import AclInputs, AclSync
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ async def _or_skip(api: str, call: Awaitable[T]) -> T:
     """The call's result, or a skip naming the broker's answer when it cannot do ACLs."""
     try:
         return await call
-    except (AclsUnsupported, kafka_acl_admin.KafkaError) as exc:
+    except (AclsUnsupported, acls_kafka_admin.KafkaError) as exc:
         reason = f"broker cannot {api}: {exc!r}"
         print(reason)  # the exact reason, also in the -ra summary
         pytest.skip(reason)

@@ -9,11 +9,11 @@ from registry_audit_builders import migrated
 from registry_mail_builders import mail_rows
 from sqlalchemy import insert
 
-from cvihub_registry import mail_store
-from cvihub_registry.mail_relay import MailRelay
-from cvihub_registry.mailer import OutboxMailer
+from cvihub_registry.mail import store as mail_store
+from cvihub_registry.mail.domain import MailMessage
+from cvihub_registry.mail.mailer import OutboxMailer
+from cvihub_registry.mail.relay import MailRelay
 from cvihub_registry.models import mail_outbox
-from cvihub_registry.people import MailMessage
 from cvihub_runtime.db import transaction
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key
 

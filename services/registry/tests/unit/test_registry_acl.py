@@ -6,7 +6,7 @@ import pytest
 from registry_builders import T0, make_grant, make_partner
 
 from cvihub_contracts import GrantAction, Stream, topics
-from cvihub_registry.acl import (
+from cvihub_registry.acls.rules import (
     AclSpec,
     Operation,
     PatternType,

@@ -6,14 +6,14 @@ from collections.abc import Collection
 import pytest
 
 from cvihub_contracts import topics
-from cvihub_registry.acl import AclSpec, Operation, PatternType, ResourceType
-from cvihub_registry.acl_sync import AclInputs, AclSync
-from cvihub_registry.kafka_acl_admin import (
+from cvihub_registry.acls.kafka_admin import (
     AclsUnsupported,
     from_kafka,
     managed_resource_filters,
     to_kafka,
 )
+from cvihub_registry.acls.rules import AclSpec, Operation, PatternType, ResourceType
+from cvihub_registry.acls.sync import AclInputs, AclSync
 from cvihub_testkit import eventually
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cvihub_registry.administrators import (
+from cvihub_registry.administrators.domain import (
     AdminCaller,
     AdminCredential,
     Administrator,
@@ -15,8 +15,8 @@ from cvihub_registry.administrators import (
     admin_key_matches,
     generate_admin_key,
 )
-from cvihub_registry.keys import credential_id_of
-from cvihub_registry.service.administrators import _refusal_reason
+from cvihub_registry.administrators.service import _refusal_reason
+from cvihub_registry.keys.tokens import credential_id_of
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ADMIN = Administrator(

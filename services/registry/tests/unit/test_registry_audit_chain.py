@@ -5,7 +5,7 @@ import json
 
 from registry_audit_builders import edited, head_of, make_audit_entry, make_chain
 
-from cvihub_registry.chain import GENESIS_HASH, AuditHead, entry_hash, verify_chain
+from cvihub_registry.audit.chain import GENESIS_HASH, AuditHead, entry_hash, verify_chain
 
 
 def test_an_intact_chain_verifies_against_its_head() -> None:

@@ -22,7 +22,7 @@ from cvihub_contracts.registry.changes_v1 import (
 )
 from cvihub_registry.domain import PartnerStatus, RevocableStatus
 from cvihub_registry.events import change_of, change_record
-from cvihub_registry.service.auth import refusal_reason
+from cvihub_registry.keys.auth import refusal_reason
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cvihub_registry.keys import credential_id_of, generate_key, key_from_text, key_matches
+from cvihub_registry.keys.tokens import credential_id_of, generate_key, key_from_text, key_matches
 from cvihub_registry_copy import hash_api_key
 
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from registry_builders import ADMIN_TOKEN, SECRET_KEY
 
-from cvihub_registry.mail_relay import retry_delay
+from cvihub_registry.mail.relay import retry_delay
 from cvihub_registry.settings import RegistrySettings
 
 

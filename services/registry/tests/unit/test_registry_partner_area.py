@@ -5,9 +5,9 @@ from registry_builders import make_partner
 
 from cvihub_contracts import Classification, Stream, topics
 from cvihub_contracts.registry.changes_v1 import PartnerChangedV1
+from cvihub_registry.bootstrap.seed import SeedError, parse_seed
 from cvihub_registry.events import change_of
-from cvihub_registry.seed import SeedError, parse_seed
-from cvihub_registry.service.streams import stream_catalog
+from cvihub_registry.grants.streams import stream_catalog
 
 _SEED = """
 partners:

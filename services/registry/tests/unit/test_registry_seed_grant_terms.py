@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from cvihub_contracts import Classification, Stream
-from cvihub_registry.seed import SeedError, load_seed, parse_seed
+from cvihub_registry.bootstrap.seed import SeedError, load_seed, parse_seed
 
 DEMO_SEED = Path(__file__).parents[4] / "deploy" / "seed" / "demo.yaml"
 

@@ -7,8 +7,8 @@ from registry_builders import WEBHOOK_SECRET, seed_yaml
 
 from cvihub_contracts import GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_registry.seed import SeedError, load_seed, parse_seed
-from cvihub_registry.service.bootstrap import seed_id
+from cvihub_registry.bootstrap.seed import SeedError, load_seed, parse_seed
+from cvihub_registry.bootstrap.service import seed_id
 
 DEMO_SEED = Path(__file__).parents[4] / "deploy" / "seed" / "demo.yaml"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cvihub_registry.people import PersonRole
-from cvihub_registry.seed import SeedError, parse_seed
+from cvihub_registry.bootstrap.seed import SeedError, parse_seed
+from cvihub_registry.people.domain import PersonRole
 
 _SEED = """
 partners:

@@ -11,10 +11,10 @@ from registry_builders import make_partner
 from cvihub_contracts.geo import MAX_POSITIONS, MultiPolygon, Polygon
 from cvihub_contracts.invalid_examples import payload_errors
 from cvihub_contracts.registry.changes_v1 import PartnerChangedV1
+from cvihub_registry.bootstrap.seed import SeedError, load_seed, parse_seed
 from cvihub_registry.events import change_of
-from cvihub_registry.geometry import covers
-from cvihub_registry.schemas import PartnerUpdate
-from cvihub_registry.seed import SeedError, load_seed, parse_seed
+from cvihub_registry.partners.geometry import covers
+from cvihub_registry.partners.schemas import PartnerUpdate
 
 DEMO_SEED = Path(__file__).parents[4] / "deploy" / "seed" / "demo.yaml"
 

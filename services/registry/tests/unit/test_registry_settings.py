@@ -5,7 +5,7 @@ from pydantic import ValidationError
 from registry_builders import ADMIN_TOKEN, SECRET_KEY
 
 from cvihub_registry.settings import RegistrySettings
-from cvihub_registry.webhooks import check_webhook_secret, webhook_secret
+from cvihub_registry.subscriptions.webhooks import check_webhook_secret, webhook_secret
 
 
 def test_valid_settings_keep_secrets_hidden() -> None:

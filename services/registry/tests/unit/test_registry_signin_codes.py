@@ -4,8 +4,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cvihub_registry.people import SignInCode
-from cvihub_registry.signin import (
+from cvihub_registry.people.codes import (
     CODE_TTL,
     MAX_ATTEMPTS,
     code_matches,
@@ -19,6 +18,7 @@ from cvihub_registry.signin import (
     new_session_token,
     normalise_email,
 )
+from cvihub_registry.people.domain import SignInCode
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # The hash is a fixed format (changing it would need a new migration anyway), so reuse it.
-from cvihub_registry.chain import GENESIS_HASH, entry_hash
+from cvihub_registry.audit.chain import GENESIS_HASH, entry_hash
 
 revision: str = "0003_audit_chain"
 down_revision: str | None = "0002_grant_views"

@@ -1,0 +1,125 @@
+"""Attempts: taking due deliveries, checking before each one that the partner may still
+receive, and recording how it ended."""
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from cvihub_contracts import GrantAction
+from cvihub_contracts.registry.changes_v1 import EntityStatus
+from cvihub_notifications import store
+from cvihub_notifications.channels.base import Sent
+from cvihub_notifications.consent import QuotedConsent, quoted_refusal
+from cvihub_notifications.models import DeliveryStatus, registry_copy
+from cvihub_notifications.retries import AttemptOutcome, RetryPolicy, after_attempt
+from cvihub_notifications.routing import stream_of
+from cvihub_notifications.store import Claimed
+from cvihub_runtime.db import SessionFactory, transaction
+
+log = structlog.get_logger(__name__)
+
+
+async def claim_due(
+    *,
+    sessions: SessionFactory,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    skip_channels: Collection[str] = (),
+) -> list[Claimed]:
+    """Take due deliveries for this worker; a crashed worker's claims come due after the lease.
+
+    `skip_channels`: channels it cannot send now (e-mail without SMTP); they stay pending."""
+    async with transaction(sessions) as session:
+        return await store.claim_due(
+            session,
+            now=now,
+            limit=limit,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            skip_channels=skip_channels,
+        )
+
+
+def _quoted(claimed: Claimed) -> QuotedConsent | None:
+    if claimed.consent_id is None or claimed.consent_custodian_id is None:
+        return None
+    return QuotedConsent(claimed.consent_id, claimed.consent_custodian_id, claimed.partner_id)
+
+
+async def still_entitled(*, sessions: SessionFactory, claimed: Claimed) -> str | None:
+    """The subscription's encrypted secret if the partner may still receive; else close it.
+
+    Checked before every attempt: subscription active, subscribe grant in force, and the
+    consent record the delivery rests on (stored when planned) still covering it."""
+    stream = stream_of(event_type=claimed.event_type)
+    quoted = _quoted(claimed)
+    async with transaction(sessions) as session:
+        state = await store.subscription_state(session, claimed.subscription_id)
+        consent_reason = None
+        if quoted is not None:
+            record = await registry_copy.consent(session, quoted.consent_id)
+            consent_reason = quoted_refusal(quoted, record=record, now=datetime.now(UTC))
+        if state is None or state.status != EntityStatus.ACTIVE.value:
+            reason = "subscription no longer active"
+        elif stream is None or not await registry_copy.is_granted(
+            session, claimed.partner_id, stream, GrantAction.SUBSCRIBE
+        ):
+            reason = "subscribe grant no longer active"
+        elif consent_reason is not None:
+            reason = consent_reason
+        else:
+            return state.secret_encrypted
+        await store.close_delivery(
+            session,
+            delivery_id=claimed.delivery_id,
+            status=DeliveryStatus.FAILED.value,
+            error=reason,
+        )
+    log.info("delivery abandoned", delivery_id=claimed.delivery_id, reason=reason)
+    return None
+
+
+async def complete_attempt(
+    *,
+    sessions: SessionFactory,
+    claimed: Claimed,
+    at: datetime,
+    sent: Sent,
+    duration_ms: int,
+    policy: RetryPolicy,
+    rand: float,
+) -> AttemptOutcome:
+    """Record an attempt and decide what follows it."""
+    attempt_no = claimed.attempts + 1
+    outcome = after_attempt(
+        attempt_no=attempt_no,
+        status_code=sent.status_code,
+        now=at,
+        policy=policy,
+        rand=rand,
+        permanent=sent.permanent,
+    )
+    async with transaction(sessions) as session:
+        await store.record_attempt(
+            session,
+            delivery_id=claimed.delivery_id,
+            attempt_no=attempt_no,
+            at=at,
+            status_code=sent.status_code,
+            error=sent.error,
+            duration_ms=duration_ms,
+            status=outcome.status.value,
+            next_attempt_at=outcome.next_attempt_at,
+            delivered_at=at if outcome.status is DeliveryStatus.DELIVERED else None,
+        )
+    log.info(
+        "delivery attempted",
+        delivery_id=claimed.delivery_id,
+        event_id=claimed.event_id,
+        attempt=attempt_no,
+        status_code=sent.status_code,
+        error=sent.error,
+        outcome=outcome.status.value,
+    )
+    return outcome

@@ -1,0 +1,32 @@
+"""Every FastAPI dependency of the notifications API, built once from the service's
+infrastructure."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+
+from cvihub_contracts import Scope
+from cvihub_notifications.models import registry_copy
+from cvihub_registry_copy import Principal
+from cvihub_registry_copy.refusals import RefusalRecorder
+from cvihub_registry_copy.web import PartnerDeps, partner_deps
+from cvihub_runtime.db import SessionFactory
+
+__all__ = ["PartnerDeps", "build_deps", "reader"]
+
+
+def build_deps(*, sessions: SessionFactory, recorder: RefusalRecorder) -> PartnerDeps:
+    """Sessions, the calling partner (from the registry copy) and the refusal recorder."""
+    return partner_deps(registry_copy=registry_copy, sessions=sessions, recorder=recorder)
+
+
+def reader(deps: PartnerDeps) -> Callable[..., Awaitable[str]]:
+    """A dependency: the calling partner's id, whose key must hold deliveries:read."""
+
+    async def partner_id(
+        principal: Annotated[Principal, Depends(deps.scoped(Scope.DELIVERIES_READ))],
+    ) -> str:
+        return principal.partner_id
+
+    return partner_id

@@ -1,0 +1,1 @@
+"""Kafka ACLs for partners that use Kafka directly, computed from grants and synced."""

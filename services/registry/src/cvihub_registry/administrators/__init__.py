@@ -1,0 +1,1 @@
+"""The hub's named administrators and their keys."""

@@ -1,0 +1,1 @@
+"""Startup: the seed file and the snapshot every registry copy starts from."""

@@ -1,0 +1,1 @@
+"""Consent records: a patient's consent to a referral, recorded and withdrawn."""

@@ -1,0 +1,1 @@
+"""Grants: which partner may publish or subscribe on which stream, on what terms."""

@@ -1,0 +1,1 @@
+"""Partners' API keys: issue, scope, rotate, revoke, and authenticate by key."""

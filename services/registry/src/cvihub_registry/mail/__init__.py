@@ -1,0 +1,1 @@
+"""The registry's outgoing mail: the outbox, its SMTP relay and the admin's view."""

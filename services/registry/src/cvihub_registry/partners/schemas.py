@@ -1,0 +1,142 @@
+"""HTTP bodies of partners: the admin's register, a partner's own profile, the directory."""
+
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import (
+    Field,
+    model_validator,
+)
+
+from cvihub_contracts.geo import ServiceArea
+from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_registry.domain import PartnerStatus
+from cvihub_registry.partners.geometry import SERVICE_AREA_DESCRIPTION, ValidServiceArea
+from cvihub_registry.schemas import (
+    PARTNER_ID_PATTERN,
+    AreaNames,
+    Description,
+    Email,
+    Name,
+    RequestBody,
+    ResponseBody,
+    ServiceNames,
+    Website,
+)
+
+
+class PartnerCreate(RequestBody):
+    """A partner organisation to register."""
+
+    partner_id: str = Field(pattern=PARTNER_ID_PATTERN, examples=["mercy-hospital"])
+    name: Name
+    kind: PartnerKind
+    contact_email: Email | None = None
+    description: Description | None = None
+    zones: AreaNames = Field(default_factory=list, description="Zones the partner serves.")
+    beats: AreaNames = Field(default_factory=list, description="Police beats it serves.")
+    community_areas: AreaNames = Field(
+        default_factory=list, description="Community areas it serves."
+    )
+    services_offered: ServiceNames = Field(
+        default_factory=list, examples=[["street outreach", "hospital-based intervention"]]
+    )
+    website: Website | None = None
+    service_area: ValidServiceArea | None = Field(
+        default=None, description=SERVICE_AREA_DESCRIPTION
+    )
+
+
+class PartnerUpdate(RequestBody):
+    """Fields to change; omitted fields stay, null clears contact_email, description, website
+    or service_area."""
+
+    name: Name | None = None
+    status: PartnerStatus | None = None
+    contact_email: Email | None = None
+    description: Description | None = None
+    zones: AreaNames | None = None
+    beats: AreaNames | None = None
+    community_areas: AreaNames | None = None
+    services_offered: ServiceNames | None = None
+    website: Website | None = None
+    service_area: ValidServiceArea | None = Field(
+        default=None, description=SERVICE_AREA_DESCRIPTION
+    )
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> Self:
+        lists = ("zones", "beats", "community_areas", "services_offered")
+        for name in ("name", "status", *lists):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class PartnerOut(ResponseBody):
+    """A partner as the registry holds it."""
+
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    status: PartnerStatus
+    contact_email: str | None
+    description: str | None
+    zones: list[str]
+    beats: list[str]
+    community_areas: list[str]
+    services_offered: list[str]
+    website: str | None
+    service_area: ServiceArea | None = Field(
+        description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
+    )
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DirectoryEntry(ResponseBody):
+    """An active partner, as other partners see it: who, what they offer, where, how to reach."""
+
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    description: str | None
+    contact_email: str | None
+    services_offered: list[str]
+    website: str | None
+    zones: list[str]
+    beats: list[str]
+    community_areas: list[str]
+    service_area: ServiceArea | None = Field(
+        description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
+    )
+
+
+class PartnerSelfUpdate(RequestBody):
+    """Your own profile fields to change; omitted fields stay, null clears all but services.
+
+    Name, kind, status, zones, beats and community areas are the hub administrator's to change.
+    """
+
+    contact_email: Email | None = None
+    description: Description | None = None
+    services_offered: ServiceNames | None = None
+    website: Website | None = None
+    service_area: ValidServiceArea | None = Field(
+        default=None, description=SERVICE_AREA_DESCRIPTION
+    )
+
+    @model_validator(mode="after")
+    def _services_not_null(self) -> Self:
+        if "services_offered" in self.model_fields_set and self.services_offered is None:
+            raise ValueError("services_offered cannot be null (send [] to clear)")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent."""
+        return {name: getattr(self, name) for name in self.model_fields_set}

@@ -1,0 +1,1 @@
+"""People inside partners, sign-in by emailed code and device sessions."""

@@ -1,0 +1,1 @@
+"""Subscriptions: the delivery endpoints partners receive a stream on."""
