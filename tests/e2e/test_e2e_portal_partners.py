@@ -61,7 +61,14 @@ def test_another_organisation_gets_nothing_of_a_referral_through_the_portal(hub:
 
     outsider = signed_in(urls["portal"], urls["registry"], admin, outsider_email)
     try:
-        mine = {r["referral_id"] for r in outsider.get("/api/referrals").json()}
+        # The portal's key for a partner new to it reaches each service within seconds (503
+        # with Retry-After until then).
+        listed = until(
+            lambda: (r := outsider.get("/api/referrals")).status_code == 200 and r,
+            timeout=15,
+            message="the new partner key is not known yet",
+        )
+        mine = {r["referral_id"] for r in listed.json()}
         assert referral_id not in mine
         seen = outsider.get(f"/api/referrals/{referral_id}")
         missing = outsider.get(f"/api/referrals/{uuid.uuid4()}")

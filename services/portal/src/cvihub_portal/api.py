@@ -183,6 +183,10 @@ def install_portal_errors(app: Any) -> None:
         assert isinstance(exc, UpstreamError)
         if exc.status >= 500 or exc.status == 429:
             return _unavailable(request, "a service behind the portal is busy or down")
+        if exc.status == 401:
+            # The person is signed in; the portal's partner key is not (yet) known there: a key
+            # issued a moment ago reaches each service's registry copy within seconds.
+            return _unavailable(request, "a service behind the portal does not know its key yet")
         body = {**exc.problem, "status": exc.status, "instance": request.url.path}
         return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON)
 
