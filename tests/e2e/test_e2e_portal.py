@@ -124,15 +124,15 @@ def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_ale
 
         worker.evaluate("location.hash = '#/referrals'")
         worker.locator(f"[data-referral='{referral_id}'] button").click()
-        worker.get_by_role("button", name="Accept").click()
+        worker.get_by_role("button", name="Accept", exact=True).click()
         worker.get_by_role("heading", name="Accepted · Routine").wait_for()
         screenshot(worker, "referral")
 
         context.set_offline(True)
-        worker.get_by_role("button", name="No answer").click()
+        worker.get_by_role("button", name="No answer", exact=True).click()
         badge(worker, 1)
         worker.evaluate("location.hash = '#/alerts'")
-        card.get_by_role("button", name="Handled").click()
+        card.get_by_role("button", name="Handled", exact=True).click()
         badge(worker, 2)
         queued = worker.evaluate("window.portal.pending()")
         assert sorted(a["path"] for a in queued) == [
