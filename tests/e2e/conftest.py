@@ -39,6 +39,8 @@ def started_hub(
             seed_file=seed,
             database={name: (db.url, db.schema) for name in services for db in [make_db(name)]},
             fork_server=True,  # as `./hub up` starts them
+            # The demo sink listens on http://127.0.0.1 (the egress rules' development setting).
+            extra_env={"NOTIFICATIONS_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true"},
         )
         stack = Stack(config)
         stack.start()

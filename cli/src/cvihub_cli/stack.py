@@ -92,6 +92,10 @@ class Stack:
         env = {
             # The embedded broker's consumer settings, unless the environment says otherwise.
             **self._broker_env,
+            # The local stack's receivers (the demo sink, the bench's) listen on http://127.0.0.1;
+            # a real deployment keeps the default: HTTPS to public addresses only.
+            "NOTIFICATIONS_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
+            "REGISTRY_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
             **os.environ,
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
             f"{prefix}DATABASE_URL": url,

@@ -84,6 +84,10 @@ async def running_hub(
 ) -> AsyncIterator[Hub]:
     """Run the service against this broker and database; no partners yet."""
     key = new_fernet_key()
+    # An endpoint failing on purpose must not sit behind an open breaker for the default 30 s.
+    settings.setdefault("breaker_cooldown_seconds", 0.5)
+    # The test receivers listen on http://127.0.0.1 (the egress rules' development setting).
+    settings.setdefault("webhook_allow_insecure_loopback", True)
     app = create_app(
         NotificationsSettings(
             kafka_bootstrap_servers=kafka,

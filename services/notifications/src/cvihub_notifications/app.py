@@ -2,6 +2,7 @@
 --factory`. The only place infrastructure is built."""
 
 import functools
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -14,14 +15,18 @@ from cvihub_notifications.channels import build_transports, channel_progress
 from cvihub_notifications.channels.email import SMTP_ENV
 from cvihub_notifications.channels.sms import SMS_ENV, read_hint
 from cvihub_notifications.deps import build_deps
+from cvihub_notifications.endpoints_api import endpoints_router
 from cvihub_notifications.inbox_api import inbox_router
+from cvihub_notifications.lanes import Lanes
 from cvihub_notifications.retries import RetryPolicy
 from cvihub_notifications.settings import NotificationsSettings
+from cvihub_notifications.stream_api import StreamWaker, stream_router
 from cvihub_notifications.worker import DeliveryWorker
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_registry_copy.web import copy_progress
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
@@ -59,19 +64,27 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         mailer=mailer,
         sms=sms,
         sms_hint=read_hint(settings.public_url),
+        egress=EgressPolicy(allow_insecure_loopback=settings.webhook_allow_insecure_loopback),
     )
     worker = DeliveryWorker(
         sessions=hosting.sessions,
         transports=transports,
         policy=RetryPolicy(
-            base_seconds=settings.retry_base_seconds,
-            max_seconds=settings.retry_max_seconds,
-            max_attempts=settings.max_attempts,
+            schedule_seconds=settings.retry_schedule_seconds,
+            jitter=settings.retry_jitter,
+            time_scale=settings.retry_time_scale,
+            retry_after_max_seconds=settings.retry_after_max_seconds,
         ),
         # A claim outlives the slowest request, so only a dead worker's claims come due again.
         lease_seconds=2 * settings.http_timeout_seconds + 30,
         max_concurrent=settings.max_concurrent_deliveries,
         poll_seconds=settings.poll_seconds,
+        lanes=Lanes(
+            per_endpoint=settings.endpoint_max_concurrent,
+            failures=settings.breaker_failures,
+            cooldown_seconds=settings.breaker_cooldown_seconds,
+        ),
+        rotation_grace=timedelta(seconds=settings.secret_rotation_grace_seconds),
     )
 
     # The outbox carries only refusals (AccessRefusedV1) to the registry's audit log.
@@ -84,9 +97,12 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     )
     hosting.add_loop(recorder.run)
 
+    waker = StreamWaker()
+
     def after_commit() -> None:
         worker.wake()
         relay.wake()
+        waker.wake()
 
     consumer = EventConsumer(
         name=NAME,
@@ -114,9 +130,11 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     for channel in (Channel.EMAIL, Channel.SMS):
         progress = channel_progress(progress, hosting.sessions, transports[channel])
     install_ops_routes(app, hosting, progress)
-    deps = build_deps(sessions=hosting.sessions, recorder=recorder)
+    deps = build_deps(sessions=hosting.sessions, recorder=recorder, on_committed=worker.wake)
     app.include_router(deliveries_router(deps))
+    app.include_router(endpoints_router(deps))
     app.include_router(inbox_router(deps, box=box))
+    app.include_router(stream_router(deps, box=box, waker=waker))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting

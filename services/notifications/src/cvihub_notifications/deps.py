@@ -13,20 +13,34 @@ from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_registry_copy.web import PartnerDeps, partner_deps
 from cvihub_runtime.db import SessionFactory
 
-__all__ = ["PartnerDeps", "build_deps", "reader"]
+__all__ = ["PartnerDeps", "build_deps", "manager", "reader"]
 
 
-def build_deps(*, sessions: SessionFactory, recorder: RefusalRecorder) -> PartnerDeps:
-    """Sessions, the calling partner (from the registry copy) and the refusal recorder."""
-    return partner_deps(registry_copy=registry_copy, sessions=sessions, recorder=recorder)
+def build_deps(
+    *, sessions: SessionFactory, recorder: RefusalRecorder, on_committed: Callable[[], None]
+) -> PartnerDeps:
+    """Sessions, the calling partner (from the registry copy), the refusal recorder, and the
+    worker's wake-up after a route requeued deliveries."""
+    return partner_deps(
+        registry_copy=registry_copy, sessions=sessions, recorder=recorder, on_committed=on_committed
+    )
 
 
-def reader(deps: PartnerDeps) -> Callable[..., Awaitable[str]]:
-    """A dependency: the calling partner's id, whose key must hold deliveries:read."""
-
+def _partner_with(deps: PartnerDeps, scope: Scope) -> Callable[..., Awaitable[str]]:
     async def partner_id(
-        principal: Annotated[Principal, Depends(deps.scoped(Scope.DELIVERIES_READ))],
+        principal: Annotated[Principal, Depends(deps.scoped(scope))],
     ) -> str:
         return principal.partner_id
 
     return partner_id
+
+
+def reader(deps: PartnerDeps) -> Callable[..., Awaitable[str]]:
+    """A dependency: the calling partner's id, whose key must hold deliveries:read."""
+    return _partner_with(deps, Scope.DELIVERIES_READ)
+
+
+def manager(deps: PartnerDeps) -> Callable[..., Awaitable[str]]:
+    """A dependency: the calling partner's id, whose key must hold profile:manage (resend,
+    recover, re-enable its endpoints)."""
+    return _partner_with(deps, Scope.PROFILE_MANAGE)

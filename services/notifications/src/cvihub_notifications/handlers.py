@@ -12,8 +12,9 @@ from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertV2
 from cvihub_contracts.bulletin.published_v1 import BulletinPublishedV1
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
-from cvihub_contracts.registry.changes_v1 import Channel
+from cvihub_contracts.registry.changes_v1 import Channel, SubscriptionChangedV1
 from cvihub_notifications.channels.base import Transport
+from cvihub_notifications.endpoints import apply_subscription_change
 from cvihub_notifications.models import registry_copy
 from cvihub_notifications.planning import plan_deliveries
 from cvihub_registry_copy import REGISTRY_EVENT_TYPES
@@ -35,13 +36,18 @@ DELIVERED_EVENTS = (
 def event_handlers(
     *, box: SecretBox, transports: Mapping[Channel, Transport]
 ) -> dict[type[EventData], EventHandler]:
-    """Registry changes go to the copy; every delivered event is planned into deliveries."""
+    """Registry changes go to the copy (a subscription's replaced secret is kept for the
+    rotation grace); every delivered event is planned into deliveries."""
 
     async def plan(session: AsyncSession, event: Event[Any]) -> None:
         await plan_deliveries(session=session, event=event, box=box, transports=transports)
 
+    async def subscription_changed(session: AsyncSession, event: Event[Any]) -> None:
+        await apply_subscription_change(session, event, box=box)
+
     handlers: dict[type[EventData], EventHandler] = dict.fromkeys(
         REGISTRY_EVENT_TYPES, registry_copy.apply
     )
+    handlers[SubscriptionChangedV1] = subscription_changed
     handlers.update(dict.fromkeys(DELIVERED_EVENTS, plan))
     return handlers

@@ -1,15 +1,14 @@
 """HTTP routes of the web inbox: a partner reads the events its inbox subscriptions received."""
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_notifications import service
 from cvihub_notifications.deps import PartnerDeps, reader
+from cvihub_notifications.schemas import InboxItemOut, InboxPageOut
 from cvihub_notifications.service import BadCursor, InboxItem
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_runtime.db import transaction
@@ -23,31 +22,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, unknown, revoked or expired API key."},
     403: {"description": "The API key lacks the scope deliveries:read (insufficient-scope)."},
 }
-
-
-class InboxItemOut(BaseModel):
-    """One event your inbox subscription received, as your grant lets you see it."""
-
-    item_id: str = Field(description="The inbox item's id (its delivery id).")
-    event_id: str = Field(description="The CloudEvents id.")
-    event_type: str
-    event_time: datetime
-    subscription_id: str
-    received_at: datetime = Field(description="When it arrived in your inbox.")
-    read_at: datetime | None = Field(description="When you marked it read; null = unread.")
-    event: dict[str, Any] = Field(
-        description="The CloudEvent (structured JSON) with its data cut to your view and "
-        "`redacted` listing the JSON pointers removed."
-    )
-
-
-class InboxPageOut(BaseModel):
-    """Your inbox items, newest first."""
-
-    items: list[InboxItemOut]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next (older) page; null = no more."
-    )
 
 
 def _out(item: InboxItem) -> InboxItemOut:

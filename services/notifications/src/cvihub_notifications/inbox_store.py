@@ -100,3 +100,47 @@ async def mark_read(session: AsyncSession, *, partner_id: str, item_id: str, at:
         .where(deliveries.c.read_at.is_(None))
         .values(read_at=at)
     )
+
+
+Position = tuple[datetime, str]
+"""Where an item sits in the partner's inbox, oldest first: (received_at, item_id)."""
+
+
+async def position(session: AsyncSession, *, partner_id: str, item_id: str) -> Position | None:
+    """Where one of the partner's items sits; None when it is not one of theirs."""
+    row = (
+        await session.execute(
+            select(deliveries.c.created_at, deliveries.c.delivery_id).where(
+                *_own(partner_id), deliveries.c.delivery_id == item_id
+            )
+        )
+    ).first()
+    return None if row is None else (row.created_at, row.delivery_id)
+
+
+async def newest(session: AsyncSession, *, partner_id: str) -> Position | None:
+    """Where the partner's newest item sits; None when the inbox is empty."""
+    row = (
+        await session.execute(
+            select(deliveries.c.created_at, deliveries.c.delivery_id)
+            .where(*_own(partner_id))
+            .order_by(deliveries.c.created_at.desc(), deliveries.c.delivery_id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row.created_at, row.delivery_id)
+
+
+async def after(
+    session: AsyncSession, *, partner_id: str, start: Position | None, limit: int
+) -> list[StoredItem]:
+    """Up to `limit` of the partner's items after `start` (None = from the first), oldest first."""
+    c = deliveries.c
+    query = select(*_COLUMNS).where(*_own(partner_id))
+    if start is not None:
+        at, item_id = start
+        query = query.where(
+            or_(c.created_at > at, and_(c.created_at == at, c.delivery_id > item_id))
+        )
+    query = query.order_by(c.created_at, c.delivery_id).limit(limit)
+    return [_item(row._mapping) for row in await session.execute(query)]

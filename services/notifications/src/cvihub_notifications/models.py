@@ -62,9 +62,14 @@ deliveries = Table(
     # without opening the body.
     Column("consent_id", String(64), nullable=True),
     Column("consent_custodian_id", String(64), nullable=True),
+    # Deliveries with the same key to the same subscription go out in order (revisions of one
+    # incident): a hash of the event's partition key, never the key itself (it may be CJI).
+    Column("ordering_key", String(64), nullable=True),
     UniqueConstraint("event_id", "subscription_id", name="uq_deliveries_event_subscription"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_inbox", "partner_id", "channel", "created_at"),
+    Index("ix_deliveries_order", "subscription_id", "ordering_key", "status", "created_at"),
+    Index("ix_deliveries_endpoint", "subscription_id", "status", "created_at"),
 )
 
 delivery_attempts = Table(
@@ -83,4 +88,27 @@ delivery_attempts = Table(
     Column("error", String(200), nullable=True),
     Column("duration_ms", Integer, nullable=False),
     UniqueConstraint("delivery_id", "attempt_no", name="uq_delivery_attempts_number"),
+)
+
+# Endpoints this service stopped sending to (a 410 Gone answer) until their partner re-enables
+# them; the subscription itself belongs to the registry.
+endpoint_states = Table(
+    "endpoint_states",
+    metadata,
+    Column("subscription_id", String(64), primary_key=True),
+    Column("partner_id", String(64), nullable=False),
+    Column("disabled_at", UtcDateTime(), nullable=True),
+    Column("disabled_reason", String(200), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# An endpoint's earlier signing secrets (still encrypted) for a grace after a rotation, so a
+# receiver that has not switched yet verifies one of the signatures.
+previous_secrets = Table(
+    "previous_secrets",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("subscription_id", String(64), nullable=False, index=True),
+    Column("secret_encrypted", Text, nullable=False),
+    Column("retired_at", UtcDateTime(), nullable=False),
 )

@@ -5,6 +5,7 @@ Everything an attempt needs later is decided here and stored on the delivery: th
 rendered body (encrypted), the channel, and the consent record it rests on.
 """
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cvihub_contracts import Event
+from cvihub_contracts import Envelope, Event
 from cvihub_contracts.redaction import redact
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_contracts.registry.changes_v1 import Channel
@@ -48,6 +49,12 @@ async def _consent_copied(session: AsyncSession, *, event: Event[Any], now: date
         raise ConsentNotYetCopied("the referral's consent record has not reached this copy yet")
 
 
+def ordering_key(envelope: Envelope) -> str:
+    """What keeps deliveries to one endpoint in order: revisions of one incident share their
+    partition key (publisher and incident). Hashed: the key may hold a CJI incident number."""
+    return hashlib.sha256(envelope.partitionkey.encode()).hexdigest()
+
+
 def _status_columns(transport: Transport, *, now: datetime) -> dict[str, Any]:
     # An inbox item is delivered the moment it is stored; the rest are due at once.
     if transport.delivered_when_stored:
@@ -78,6 +85,7 @@ def _delivery(
         "created_at": now,
         "consent_id": quoted.consent_id if quoted is not None else None,
         "consent_custodian_id": quoted.custodian_partner_id if quoted is not None else None,
+        "ordering_key": None if transport.delivered_when_stored else ordering_key(envelope),
         **_status_columns(transport, now=now),
     }
 

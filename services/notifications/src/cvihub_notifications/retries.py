@@ -1,20 +1,31 @@
-"""When a failed attempt is tried again: back-off with jitter, and when a delivery gives up.
+"""When a failed attempt is tried again: a fixed schedule with jitter (Svix's by default), a
+receiver's Retry-After honoured, and when a delivery gives up (a dead letter).
 
 Pure: no I/O."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from cvihub_notifications.models import DeliveryStatus
+
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+"""Answers whose Retry-After header says when to come back."""
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential back-off with jitter, up to a number of attempts."""
+    """Delays before each retry after the first attempt, varied by `jitter` (a share, +/-)."""
 
-    base_seconds: float
-    max_seconds: float
-    max_attempts: int
+    schedule_seconds: tuple[float, ...]
+    jitter: float = 0.1
+    time_scale: float = 1.0
+    retry_after_max_seconds: float = 36000.0
+
+    @property
+    def max_attempts(self) -> int:
+        """The first attempt and one per scheduled retry."""
+        return len(self.schedule_seconds) + 1
 
 
 @dataclass(frozen=True)
@@ -25,19 +36,29 @@ class AttemptOutcome:
     next_attempt_at: datetime | None
 
 
-def backoff_ceiling(*, attempt: int, base_seconds: float, max_seconds: float) -> float:
-    """The delay after failed attempt n before jitter: base * 2^(n-1), capped."""
-    exponent = min(max(attempt - 1, 0), 60)  # past 2^60 the cap has long applied
-    return float(min(max_seconds, base_seconds * 2.0**exponent))
-
-
 def retry_delay(*, attempt: int, policy: RetryPolicy, rand: float) -> float:
-    """The jittered delay after failed attempt n, in [ceiling/2, ceiling] for rand in [0, 1]."""
-    ceiling = backoff_ceiling(
-        attempt=attempt, base_seconds=policy.base_seconds, max_seconds=policy.max_seconds
-    )
-    # "Equal jitter": spreads retries of many deliveries while keeping a floor under each one.
-    return ceiling / 2 + (ceiling / 2) * min(max(rand, 0.0), 1.0)
+    """The delay after failed attempt n (n >= 1): the schedule's n-th, scaled and jittered by
+    rand in [0, 1] to within +/- `jitter` of it, so retries of a burst spread out."""
+    index = min(max(attempt - 1, 0), len(policy.schedule_seconds) - 1)
+    base = policy.schedule_seconds[index] * policy.time_scale
+    spread = 2 * min(max(rand, 0.0), 1.0) - 1  # in [-1, 1]
+    return max(0.0, base * (1 + policy.jitter * spread))
+
+
+def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds to wait per a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
 
 
 def is_success(status_code: int | None) -> bool:
@@ -53,13 +74,19 @@ def after_attempt(
     policy: RetryPolicy,
     rand: float,
     permanent: bool = False,
+    retry_after: float | None = None,
 ) -> AttemptOutcome:
-    """Delivered, another try later, or failed for good (`permanent`: retrying cannot help)."""
+    """Delivered, another try later, or failed for good (`permanent`: retrying cannot help).
+
+    `retry_after` (from a 429 or 503) puts the next try no earlier than the receiver asked,
+    up to the policy's cap; it does not add attempts."""
     if is_success(status_code):
         return AttemptOutcome(status=DeliveryStatus.DELIVERED, next_attempt_at=None)
     if permanent or attempt_no >= policy.max_attempts:
         return AttemptOutcome(status=DeliveryStatus.FAILED, next_attempt_at=None)
     delay = retry_delay(attempt=attempt_no, policy=policy, rand=rand)
+    if retry_after is not None and status_code in RETRY_AFTER_STATUSES:
+        delay = max(delay, min(retry_after, policy.retry_after_max_seconds))
     return AttemptOutcome(
         status=DeliveryStatus.PENDING, next_attempt_at=now + timedelta(seconds=delay)
     )

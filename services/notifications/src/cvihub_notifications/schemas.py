@@ -1,6 +1,7 @@
 """HTTP response models of the deliveries API (event contracts live in cvihub_contracts)."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -48,3 +49,51 @@ class DeliveryList(BaseModel):
     """The caller's deliveries, newest first."""
 
     items: list[DeliveryOut]
+
+
+class EndpointOut(BaseModel):
+    """One of your endpoints (subscriptions) as this service sends to it."""
+
+    subscription_id: str
+    channel: str
+    url: str
+    disabled_at: datetime | None = Field(
+        description="When deliveries stopped (the endpoint answered 410 Gone); null = enabled."
+    )
+    disabled_reason: str | None
+    pending: int = Field(description="Deliveries waiting to be sent.")
+    failed: int = Field(description="Dead letters: deliveries that failed for good.")
+
+
+class RecoveredOut(BaseModel):
+    """Failed deliveries of an endpoint put back in the queue."""
+
+    subscription_id: str
+    since: datetime = Field(description="Deliveries planned since this time were recovered.")
+    requeued: int = Field(description="How many went back in the queue, due now.")
+
+
+class InboxItemOut(BaseModel):
+    """One event your inbox subscription received, as your grant lets you see it."""
+
+    item_id: str = Field(description="The inbox item's id (its delivery id).")
+    event_id: str = Field(description="The CloudEvents id.")
+    event_type: str
+    event_time: datetime
+    subscription_id: str
+    received_at: datetime = Field(description="When it arrived in your inbox.")
+    read_at: datetime | None = Field(description="When you marked it read; null = unread.")
+    event: dict[str, Any] = Field(
+        description="The CloudEvent (structured JSON) with its data cut to your view and the "
+        "`redacted` attribute: the JSON pointers removed, space-separated (a string; empty "
+        "when nothing was removed)."
+    )
+
+
+class InboxPageOut(BaseModel):
+    """Your inbox items, newest first."""
+
+    items: list[InboxItemOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null = no more."
+    )

@@ -28,13 +28,15 @@ async def partner_deliveries(
     event_id: str | None,
     status: DeliveryStatus | None,
     limit: int,
+    subscription_id: str | None = None,
 ) -> list[store.DeliveryRecord]:
-    """A partner's own deliveries, newest first."""
+    """A partner's own deliveries, newest first (one event's, one status's, one endpoint's)."""
     return await store.list_deliveries(
         session,
         partner_id=partner_id,
         event_id=event_id,
         status=status.value if status is not None else None,
+        subscription_id=subscription_id,
         limit=limit,
     )
 
@@ -157,3 +159,36 @@ async def is_someone_elses_item(*, session: AsyncSession, partner_id: str, item_
     """Whether the id is another partner's inbox item (its 404 is then a refusal to audit)."""
     owner = await inbox_store.owner(session, item_id)
     return owner is not None and owner != partner_id
+
+
+class UnknownLastEvent(ValueError):
+    """A Last-Event-ID that is no item of the caller's inbox."""
+
+
+async def stream_start(
+    *, session: AsyncSession, partner_id: str, last_event_id: str | None
+) -> inbox_store.Position | None:
+    """Where a stream starts: just after the Last-Event-ID item (resume), else after the
+    newest item (new ones only); UnknownLastEvent for an id not in the caller's inbox."""
+    if last_event_id is None:
+        return await inbox_store.newest(session, partner_id=partner_id)
+    found = await inbox_store.position(session, partner_id=partner_id, item_id=last_event_id)
+    if found is None:
+        raise UnknownLastEvent("not an item of your inbox")
+    return found
+
+
+async def stream_batch(
+    *,
+    session: AsyncSession,
+    box: SecretBox,
+    partner_id: str,
+    start: inbox_store.Position | None,
+    limit: int,
+) -> tuple[list[InboxItem], inbox_store.Position | None]:
+    """The caller's items after `start`, oldest first, and where the next batch starts."""
+    stored = await inbox_store.after(session, partner_id=partner_id, start=start, limit=limit)
+    if not stored:
+        return [], start
+    last = stored[-1]
+    return [_open(s, box) for s in stored], (last.received_at, last.item_id)

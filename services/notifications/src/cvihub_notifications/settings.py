@@ -11,6 +11,9 @@ from cvihub_runtime.mail import SmtpConfig, SmtpSender, check_sender
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.settings import ServiceSettings
 
+SVIX_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+"""Retry delays after the first attempt (which is immediate): Svix's schedule."""
+
 
 class NotificationsSettings(ServiceSettings):
     """Broker, database, webhook signing, retry, e-mail and SMS settings."""
@@ -23,11 +26,55 @@ class NotificationsSettings(ServiceSettings):
     secret_key: str = Field(
         description="The hub's Fernet key: decrypts webhook secrets, encrypts stored bodies."
     )
-    retry_base_seconds: float = Field(default=1.0, gt=0, description="First retry delay.")
-    retry_max_seconds: float = Field(default=3600.0, gt=0, description="Longest retry delay.")
-    max_attempts: int = Field(default=10, ge=1, description="Attempts before a delivery fails.")
-    http_timeout_seconds: float = Field(default=10.0, gt=0, description="Per-request timeout.")
+    retry_schedule_seconds: tuple[float, ...] = Field(
+        default=SVIX_SCHEDULE,
+        min_length=0,
+        description="Delay before each retry after the first, immediate attempt (as Svix: 5 s, "
+        "5 min, 30 min, 2 h, 5 h, 10 h, 10 h); a delivery fails for good (a dead letter) when "
+        "the last retry fails. JSON list in the environment, e.g. [5, 300].",
+    )
+    retry_jitter: float = Field(
+        default=0.1, ge=0, lt=1, description="Each delay varies by up to this share (+/-)."
+    )
+    retry_time_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="Multiplies every scheduled delay (not a receiver's Retry-After): below 1 "
+        "only to compress the schedule in tests and demos.",
+    )
+    retry_after_max_seconds: float = Field(
+        default=36000.0, gt=0, description="The longest Retry-After honoured (longer is cut)."
+    )
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="An attempt succeeds only with a 2xx within this time."
+    )
     max_concurrent_deliveries: int = Field(default=16, ge=1, description="Requests in flight.")
+    endpoint_max_concurrent: int = Field(
+        default=4,
+        ge=1,
+        description="Requests in flight to one endpoint: a slow one never takes every slot.",
+    )
+    breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failures in a row that open an endpoint's circuit breaker (its deliveries "
+        "wait while it is open).",
+    )
+    breaker_cooldown_seconds: float = Field(
+        default=30.0, gt=0, description="How long an open breaker waits before one trial attempt."
+    )
+    webhook_allow_insecure_loopback: bool = Field(
+        default=False,
+        description="Allow webhooks over plain http:// and to loopback addresses: for local "
+        "development and tests only (the embedded demo stack sets it). Off, every webhook "
+        "goes over HTTPS to a public address, checked at each delivery.",
+    )
+    secret_rotation_grace_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="After an endpoint's secret changes, how long deliveries are also signed "
+        "with the previous one (Standard Webhooks: several v1, signatures).",
+    )
     poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the worker looks for due retries unwoken."
     )

@@ -1,11 +1,11 @@
 """Every query of the notifications service."""
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,25 +17,6 @@ from cvihub_notifications.models import (
 )
 
 PENDING = DeliveryStatus.PENDING.value
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A due delivery this worker now holds until its lease runs out."""
-
-    delivery_id: str
-    event_id: str
-    event_type: str
-    event_time: datetime
-    subscription_id: str
-    partner_id: str
-    url: str
-    body_encrypted: str
-    attempts: int
-    channel: str = "webhook"
-    consent_id: str | None = None
-    """The consent record a referral's delivery rests on, checked again before each attempt."""
-    consent_custodian_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,56 +79,6 @@ async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def claim_due(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    limit: int,
-    lease_until: datetime,
-    skip_channels: Collection[str] = (),
-) -> list[Claimed]:
-    """Take up to `limit` due pending deliveries, pushing them out of reach until the lease ends.
-
-    `skip_channels`: channels this worker cannot send (e-mail without SMTP): left pending."""
-    due = [deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now]
-    if skip_channels:
-        due.append(deliveries.c.channel.not_in(list(skip_channels)))
-    rows = (
-        await session.execute(
-            select(deliveries)
-            .where(*due)
-            .order_by(deliveries.c.next_attempt_at, deliveries.c.created_at)
-            .limit(limit)
-            # Two replicas never take the same row; SQLite ignores this (one writer at a time).
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    if not rows:
-        return []
-    await session.execute(
-        update(deliveries)
-        .where(deliveries.c.delivery_id.in_([row.delivery_id for row in rows]))
-        .values(next_attempt_at=lease_until)
-    )
-    return [
-        Claimed(
-            delivery_id=row.delivery_id,
-            event_id=row.event_id,
-            event_type=row.event_type,
-            event_time=row.event_time,
-            subscription_id=row.subscription_id,
-            partner_id=row.partner_id,
-            url=row.url,
-            body_encrypted=row.body,
-            attempts=row.attempts,
-            channel=row.channel,
-            consent_id=row.consent_id,
-            consent_custodian_id=row.consent_custodian_id,
-        )
-        for row in rows
-    ]
-
-
 async def subscription_state(
     session: AsyncSession, subscription_id: str
 ) -> SubscriptionState | None:
@@ -163,55 +94,6 @@ async def subscription_state(
     if row is None:
         return None
     return SubscriptionState(status=row.status, secret_encrypted=row.secret_encrypted)
-
-
-async def record_attempt(
-    session: AsyncSession,
-    *,
-    delivery_id: str,
-    attempt_no: int,
-    at: datetime,
-    status_code: int | None,
-    error: str | None,
-    duration_ms: int,
-    status: str,
-    next_attempt_at: datetime | None,
-    delivered_at: datetime | None,
-) -> None:
-    """Store an attempt and move its delivery on."""
-    await session.execute(
-        delivery_attempts.insert().values(
-            delivery_id=delivery_id,
-            attempt_no=attempt_no,
-            at=at,
-            status_code=status_code,
-            error=error,
-            duration_ms=duration_ms,
-        )
-    )
-    await session.execute(
-        update(deliveries)
-        .where(deliveries.c.delivery_id == delivery_id)
-        .values(
-            attempts=attempt_no,
-            status=status,
-            next_attempt_at=next_attempt_at,
-            last_status_code=status_code,
-            last_error=error,
-            delivered_at=delivered_at,
-        )
-    )
-
-
-async def close_delivery(
-    session: AsyncSession, *, delivery_id: str, status: str, error: str
-) -> None:
-    """End a delivery without another attempt."""
-    await session.execute(
-        update(deliveries)
-        .where(deliveries.c.delivery_id == delivery_id)
-        .values(status=status, next_attempt_at=None, last_error=error)
-    )
 
 
 def _record(row: Any) -> DeliveryRecord:
@@ -231,9 +113,12 @@ async def list_deliveries(
     event_id: str | None,
     status: str | None,
     limit: int,
+    subscription_id: str | None = None,
 ) -> list[DeliveryRecord]:
     """A partner's own deliveries, newest first."""
     query = select(*_LISTED).where(deliveries.c.partner_id == partner_id)
+    if subscription_id is not None:
+        query = query.where(deliveries.c.subscription_id == subscription_id)
     if event_id is not None:
         query = query.where(deliveries.c.event_id == event_id)
     if status is not None:
@@ -278,13 +163,3 @@ async def list_attempts(session: AsyncSession, delivery_id: str) -> list[Attempt
         AttemptRecord(**{f.name: getattr(row, f.name) for f in fields(AttemptRecord)})
         for row in rows
     ]
-
-
-async def pending_count(session: AsyncSession, channel: str) -> int:
-    """How many deliveries of a channel wait to be sent."""
-    found = await session.scalar(
-        select(func.count())
-        .select_from(deliveries)
-        .where(deliveries.c.channel == channel, deliveries.c.status == PENDING)
-    )
-    return int(found or 0)

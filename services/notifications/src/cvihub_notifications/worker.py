@@ -5,7 +5,7 @@ import asyncio
 import random
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -13,10 +13,11 @@ import structlog
 from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications import attempts
 from cvihub_notifications.channels.base import Sent, Transport
+from cvihub_notifications.lanes import Lanes, is_healthy
 from cvihub_notifications.metrics import ATTEMPTS, LATENCY
 from cvihub_notifications.models import DeliveryStatus
+from cvihub_notifications.queue_store import Claimed
 from cvihub_notifications.retries import RetryPolicy
-from cvihub_notifications.store import Claimed
 from cvihub_runtime.db import SessionFactory
 
 log = structlog.get_logger(__name__)
@@ -40,6 +41,8 @@ class DeliveryWorker:
         lease_seconds: float,
         max_concurrent: int,
         poll_seconds: float,
+        lanes: Lanes,
+        rotation_grace: timedelta = timedelta(0),
     ) -> None:
         self._sessions = sessions
         self._transports = transports
@@ -54,6 +57,8 @@ class DeliveryWorker:
         self._lease_seconds = lease_seconds
         self._max_concurrent = max_concurrent
         self._poll_seconds = poll_seconds
+        self._lanes = lanes
+        self._rotation_grace = rotation_grace
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -69,6 +74,7 @@ class DeliveryWorker:
                 if free > 0:
                     self._wake.clear()
                     for claimed in await self._claim(free):
+                        self._lanes.started(claimed.subscription_id)
                         task = asyncio.create_task(self._deliver(claimed))
                         inflight.add(task)
                         task.add_done_callback(inflight.discard)
@@ -102,32 +108,39 @@ class DeliveryWorker:
                 limit=limit,
                 lease_seconds=self._lease_seconds,
                 skip_channels=self._skip_channels,
+                lanes=self._lanes,
             )
         except Exception:
             log.exception("claiming deliveries failed; retrying")
             return []
 
     async def _deliver(self, claimed: Claimed) -> None:
+        healthy: bool | None = None
         try:
-            await self._attempt(claimed)
+            healthy = await self._attempt(claimed)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The claim stays; the delivery comes due again when its lease ends.
             log.exception("delivery attempt could not be recorded", delivery_id=claimed.delivery_id)
+        finally:
+            self._lanes.finished(claimed.subscription_id, healthy=healthy)
 
-    async def _attempt(self, claimed: Claimed) -> None:
-        secret_encrypted = await attempts.still_entitled(sessions=self._sessions, claimed=claimed)
-        if secret_encrypted is None:
+    async def _attempt(self, claimed: Claimed) -> bool | None:
+        """One attempt; whether it showed the endpoint healthy (None: no request made)."""
+        secrets = await attempts.still_entitled(
+            sessions=self._sessions, claimed=claimed, rotation_grace=self._rotation_grace
+        )
+        if secrets is None:
             ATTEMPTS.labels(outcome="abandoned").inc()
-            return
+            return None
         at = datetime.now(UTC)
         started = time.perf_counter()
         transport = self._transports.get(Channel(claimed.channel))
         if transport is None:
             sent = Sent(None, f"no transport for channel {claimed.channel}", permanent=True)
         else:
-            sent = await transport.send(claimed, secret_encrypted=secret_encrypted)
+            sent = await transport.send(claimed, secrets=secrets)
         outcome = await attempts.complete_attempt(
             sessions=self._sessions,
             claimed=claimed,
@@ -140,3 +153,4 @@ class DeliveryWorker:
         ATTEMPTS.labels(outcome=_OUTCOME_LABELS[outcome.status]).inc()
         if outcome.status is DeliveryStatus.DELIVERED:
             LATENCY.observe(max(0.0, (datetime.now(UTC) - claimed.event_time).total_seconds()))
+        return is_healthy(sent.status_code)

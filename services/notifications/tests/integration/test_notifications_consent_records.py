@@ -68,7 +68,9 @@ async def test_withdrawal_stops_pending_retries_to_the_recipient(
 ) -> None:
     webhook_receiver.fail_first("/hooks/cvi-1", 1000)
     db = make_database("notifications")
-    async with running_hub(kafka_bootstrap, db, webhook_receiver, retry_base_seconds=0.5) as h:
+    async with running_hub(
+        kafka_bootstrap, db, webhook_receiver, retry_schedule_seconds=[0.5] * 20
+    ) as h:
         await h.onboard("cvi-1", PartnerKind.CVI_ORG, grants=[SUBSCRIBE], endpoints=[REFERRALS])
         await h.produce_applied(consent_record("consent-b"))
         referral = make_referral(consent=make_consent(consent_id="consent-b"))

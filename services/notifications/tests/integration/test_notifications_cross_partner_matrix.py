@@ -63,14 +63,16 @@ class World:
         await produce(self.hub.kafka, to_kafka(event))
         return event.envelope.id
 
-    async def delivery_of(self, partner_id: str, event_id: str, channel: Channel) -> str:
-        """The id of the partner's delivery of an event on a channel, once it is delivered."""
+    async def delivery_of(
+        self, partner_id: str, event_id: str, channel: Channel, status: str = "delivered"
+    ) -> str:
+        """The id of the partner's delivery of an event on a channel, once it has `status`."""
 
         async def delivered() -> str | None:
             listed = await self.call("GET", f"/v1/deliveries?event_id={event_id}", partner_id)
             assert listed.status_code == 200, listed.text
             for item in listed.json()["items"]:
-                if item["channel"] == channel.value and item["status"] == "delivered":
+                if item["channel"] == channel.value and item["status"] == status:
                     return str(item["delivery_id"])
             return None
 
@@ -99,6 +101,46 @@ async def webhook_delivery(world: World) -> str:
     return await world.delivery_of(A, event_id, Channel.WEBHOOK)
 
 
+def a_webhook() -> str:
+    """A's webhook subscription (from onboard) and its receiver path."""
+    return f"sub-{A}-{ALERTS.value}"
+
+
+async def webhook_endpoint(world: World) -> str:
+    """A's webhook endpoint, once a new alert reached it (a settled state)."""
+    await webhook_delivery(world)
+    return a_webhook()
+
+
+async def settled(world: World) -> None:
+    """Wait until A has nothing pending (a case before may have resent a delivery), so the
+    failing answer set next goes to the new alert's delivery."""
+
+    async def nothing_pending() -> bool:
+        listed = await world.call("GET", "/v1/deliveries?status=pending", A)
+        return listed.status_code == 200 and listed.json()["items"] == []
+
+    await eventually(nothing_pending, timeout=20)
+
+
+async def failed_endpoint(world: World) -> str:
+    """A's webhook endpoint with a dead letter: the alert's only attempt answered 500."""
+    await settled(world)
+    world.hub.receiver.fail_first(f"/hooks/{A}", 1)
+    event_id = await world.published_alert()
+    await world.delivery_of(A, event_id, Channel.WEBHOOK, status="failed")
+    return a_webhook()
+
+
+async def disabled_endpoint(world: World) -> str:
+    """A's webhook endpoint disabled by a 410 Gone answer."""
+    await settled(world)
+    world.hub.receiver.fail_first(f"/hooks/{A}", 1, status=410)
+    event_id = await world.published_alert()
+    await world.delivery_of(A, event_id, Channel.WEBHOOK, status="failed")
+    return a_webhook()
+
+
 async def inbox_item(world: World) -> str:
     """A's inbox item of a new alert, unread."""
     event_id = await world.published_alert()
@@ -125,6 +167,38 @@ TABLE = [
         webhook_delivery,
         state_path="/v1/deliveries/{id}",
         changes=False,
+    ),
+    Case(
+        "POST",
+        "/v1/deliveries/{delivery_id}/resend",
+        "delivery_id",
+        webhook_delivery,
+        state_path="/v1/deliveries/{id}",
+        changes=True,
+    ),
+    Case(
+        "GET",
+        "/v1/endpoints/{subscription_id}",
+        "subscription_id",
+        webhook_endpoint,
+        state_path="/v1/endpoints/{id}",
+        changes=False,
+    ),
+    Case(
+        "POST",
+        "/v1/endpoints/{subscription_id}/recover",
+        "subscription_id",
+        failed_endpoint,
+        state_path="/v1/endpoints/{id}",
+        changes=True,
+    ),
+    Case(
+        "POST",
+        "/v1/endpoints/{subscription_id}/enable",
+        "subscription_id",
+        disabled_endpoint,
+        state_path="/v1/endpoints/{id}",
+        changes=True,
     ),
     Case(
         "GET",
@@ -158,7 +232,10 @@ async def world(
             broker_for_tests(_external_kafka, base) as kafka,
             databases_for_tests(base) as databases,
         ):
-            async with running_hub(kafka, databases("notifications"), receiver) as hub:
+            # One attempt only: a failing answer makes a dead letter at once.
+            async with running_hub(
+                kafka, databases("notifications"), receiver, retry_schedule_seconds=[]
+            ) as hub:
                 subscribe = (ALERTS, GrantAction.SUBSCRIBE)
                 await hub.onboard(
                     POLICE, PartnerKind.POLICE, grants=[(ALERTS, GrantAction.PUBLISH)]
@@ -228,7 +305,8 @@ async def test_notifications_another_partners_object_is_a_404_and_stays_as_it_wa
     assert refusal.action == f"{case.method} {case.path}"
     allowed = await world.call(case.method, path, A)
     assert allowed.status_code == 200, allowed.text
-    assert object_id in {allowed.json().get("delivery_id"), allowed.json().get("item_id")}
+    answered = allowed.json()
+    assert object_id in {answered.get(k) for k in ("delivery_id", "item_id", "subscription_id")}
     # A's own call does change an object that changing routes change: so the unchanged
     # state above is no artefact of a state that never moves.
     assert (await state() != before) is case.changes

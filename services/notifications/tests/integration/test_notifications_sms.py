@@ -180,7 +180,7 @@ async def test_a_gateway_500_is_retried_and_an_invalid_number_is_not(
         make_database("notifications"),
         webhook_receiver,
         sms_url=sms_gateway.url,
-        retry_base_seconds=0.05,
+        retry_schedule_seconds=[0.05] * 9,
     ) as h:
         await h.onboard("police-1", PartnerKind.POLICE, grants=PUBLISH)
         for partner_id in ("cvi-1", "cvi-2"):

@@ -1,7 +1,7 @@
 """When a failed delivery is tried again, and when it gives up."""
 
-import itertools
 from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from notifications_builders import NOW
@@ -10,45 +10,39 @@ from cvihub_notifications.models import DeliveryStatus
 from cvihub_notifications.retries import (
     RetryPolicy,
     after_attempt,
-    backoff_ceiling,
     is_success,
+    parse_retry_after,
     retry_delay,
 )
+from cvihub_notifications.settings import SVIX_SCHEDULE
 
-POLICY = RetryPolicy(base_seconds=1.0, max_seconds=3600.0, max_attempts=10)
-
-
-def test_backoff_doubles_and_is_capped() -> None:
-    ceilings = [
-        backoff_ceiling(attempt=n, base_seconds=1.0, max_seconds=3600.0) for n in range(1, 30)
-    ]
-    assert ceilings[:4] == [1.0, 2.0, 4.0, 8.0]
-    assert all(a <= b for a, b in itertools.pairwise(ceilings))
-    assert max(ceilings) == 3600.0
-    assert backoff_ceiling(attempt=10_000, base_seconds=1.0, max_seconds=3600.0) == 3600.0
+POLICY = RetryPolicy(schedule_seconds=SVIX_SCHEDULE, jitter=0.1)
 
 
-@pytest.mark.parametrize("attempt", [1, 2, 5, 12, 40])
-def test_jitter_stays_within_half_to_full_ceiling(attempt: int) -> None:
-    ceiling = backoff_ceiling(attempt=attempt, base_seconds=1.0, max_seconds=3600.0)
-    delays = [
-        retry_delay(attempt=attempt, policy=POLICY, rand=r) for r in (0.0, 0.25, 0.5, 0.999, 1.0)
-    ]
-    assert min(delays) == ceiling / 2
-    assert max(delays) == ceiling
-    assert len(set(delays)) > 1
+def test_the_default_schedule_is_svixs_after_an_immediate_first_attempt() -> None:
+    unjittered = RetryPolicy(schedule_seconds=SVIX_SCHEDULE, jitter=0.0)
+    delays = [retry_delay(attempt=n, policy=unjittered, rand=0.5) for n in range(1, 8)]
+    assert delays == [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
+    assert unjittered.max_attempts == 8
 
 
-def test_jittered_delays_never_shrink_before_the_cap() -> None:
-    for attempt in range(1, 12):
-        worst_now = retry_delay(attempt=attempt, policy=POLICY, rand=1.0)
-        best_next = retry_delay(attempt=attempt + 1, policy=POLICY, rand=0.0)
-        assert best_next >= worst_now
+@pytest.mark.parametrize("attempt", [1, 2, 4, 7])
+def test_jitter_stays_within_its_share_of_the_scheduled_delay(attempt: int) -> None:
+    base = SVIX_SCHEDULE[attempt - 1]
+    delays = [retry_delay(attempt=attempt, policy=POLICY, rand=r) for r in (0.0, 0.3, 0.5, 1.0)]
+    assert min(delays) == pytest.approx(base * 0.9)
+    assert max(delays) == pytest.approx(base * 1.1)
+    assert len(set(delays)) == 4
+
+
+def test_the_time_scale_compresses_the_schedule() -> None:
+    fast = RetryPolicy(schedule_seconds=SVIX_SCHEDULE, jitter=0.0, time_scale=0.001)
+    assert retry_delay(attempt=2, policy=fast, rand=0.5) == pytest.approx(0.3)
 
 
 def test_only_2xx_is_success() -> None:
     assert is_success(200) and is_success(204)
-    assert not any(is_success(code) for code in (None, 199, 301, 302, 404, 500))
+    assert not any(is_success(code) for code in (None, 199, 301, 302, 307, 404, 410, 500))
 
 
 def test_success_delivers() -> None:
@@ -57,17 +51,61 @@ def test_success_delivers() -> None:
     assert outcome.next_attempt_at is None
 
 
-@pytest.mark.parametrize("status_code", [500, 302, None])
-def test_failure_schedules_a_retry_within_the_backoff(status_code: int | None) -> None:
-    outcome = after_attempt(attempt_no=3, status_code=status_code, now=NOW, policy=POLICY, rand=0.3)
+@pytest.mark.parametrize("status_code", [500, 302, 307, None])
+def test_failure_and_redirects_schedule_the_next_retry(status_code: int | None) -> None:
+    outcome = after_attempt(attempt_no=2, status_code=status_code, now=NOW, policy=POLICY, rand=0.5)
     assert outcome.status is DeliveryStatus.PENDING
-    assert outcome.next_attempt_at is not None
-    assert NOW + timedelta(seconds=2) <= outcome.next_attempt_at <= NOW + timedelta(seconds=4)
+    assert outcome.next_attempt_at == NOW + timedelta(seconds=300)
 
 
-def test_last_allowed_attempt_failing_fails_the_delivery() -> None:
-    outcome = after_attempt(attempt_no=10, status_code=503, now=NOW, policy=POLICY, rand=0.3)
+def test_the_last_scheduled_attempt_failing_makes_a_dead_letter() -> None:
+    outcome = after_attempt(attempt_no=8, status_code=503, now=NOW, policy=POLICY, rand=0.3)
     assert outcome.status is DeliveryStatus.FAILED
     assert outcome.next_attempt_at is None
-    before_last = after_attempt(attempt_no=9, status_code=503, now=NOW, policy=POLICY, rand=0.3)
+    before_last = after_attempt(attempt_no=7, status_code=503, now=NOW, policy=POLICY, rand=0.3)
     assert before_last.status is DeliveryStatus.PENDING
+
+
+def test_a_permanent_failure_is_not_retried() -> None:
+    outcome = after_attempt(
+        attempt_no=1, status_code=410, now=NOW, policy=POLICY, rand=0.5, permanent=True
+    )
+    assert outcome.status is DeliveryStatus.FAILED
+
+
+@pytest.mark.parametrize("status_code", [429, 503])
+def test_retry_after_on_429_and_503_is_honoured_up_to_the_cap(status_code: int) -> None:
+    later = after_attempt(
+        attempt_no=1, status_code=status_code, now=NOW, policy=POLICY, rand=0.5, retry_after=120
+    )
+    assert later.next_attempt_at == NOW + timedelta(seconds=120)
+    # Never earlier than the schedule, never past the cap.
+    sooner = after_attempt(
+        attempt_no=2, status_code=status_code, now=NOW, policy=POLICY, rand=0.5, retry_after=1
+    )
+    assert sooner.next_attempt_at == NOW + timedelta(seconds=300)
+    capped = RetryPolicy(schedule_seconds=(5.0,), jitter=0.0, retry_after_max_seconds=60)
+    huge = after_attempt(
+        attempt_no=1, status_code=status_code, now=NOW, policy=capped, rand=0.5, retry_after=1e9
+    )
+    assert huge.next_attempt_at == NOW + timedelta(seconds=60)
+
+
+def test_retry_after_on_other_statuses_is_ignored() -> None:
+    outcome = after_attempt(
+        attempt_no=1, status_code=500, now=NOW, policy=POLICY, rand=0.5, retry_after=120
+    )
+    assert outcome.next_attempt_at == NOW + timedelta(seconds=5)
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert parse_retry_after("120", now=NOW) == 120
+    assert (
+        parse_retry_after(format_datetime(NOW + timedelta(seconds=90), usegmt=True), now=NOW) == 90
+    )
+    assert (
+        parse_retry_after(format_datetime(NOW - timedelta(seconds=90), usegmt=True), now=NOW) == 0
+    )
+    assert parse_retry_after(None, now=NOW) is None
+    assert parse_retry_after("soon", now=NOW) is None
+    assert parse_retry_after("-5", now=NOW) is None

@@ -34,3 +34,14 @@ def test_timestamp_header_is_the_attempt_time_in_seconds() -> None:
     at = datetime(2030, 1, 1, 0, 0, 7, 900_000, tzinfo=UTC)
     headers = webhook_headers(secret=new_webhook_secret(), msg_id="m", body=BODY, at=at)
     assert headers["webhook-timestamp"] == str(int(at.timestamp()))
+
+
+def test_during_a_rotation_each_secret_verifies_its_own_signature() -> None:
+    old, new = new_webhook_secret(), new_webhook_secret()
+    headers = webhook_headers(secret=[new, old], msg_id="evt-1", body=BODY, at=datetime.now(UTC))
+    signatures = headers["webhook-signature"].split(" ")
+    assert len(signatures) == 2 and all(s.startswith("v1,") for s in signatures)
+    assert Webhook(new).verify(BODY, headers)["id"] == "evt-1"
+    assert Webhook(old).verify(BODY, headers)["id"] == "evt-1"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_webhook_secret()).verify(BODY, headers)

@@ -35,6 +35,7 @@ from cvihub_registry.people.codes import email_key
 from cvihub_registry.people.signin import SignIn
 from cvihub_registry.settings import RegistrySettings
 from cvihub_registry.subscriptions import api as subscriptions_api
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.openapi import install_http_surface
@@ -66,6 +67,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         sessions=hosting.sessions,
         box=SecretBox(settings.secret_key.get_secret_value()),
         wake=wake_all,
+        egress=EgressPolicy(allow_insecure_loopback=settings.webhook_allow_insecure_loopback),
     )
     if settings.kafka_acls:  # off by default: the embedded broker enforces no ACLs
         acl_sync = _acl_sync(core, settings)

@@ -1,7 +1,7 @@
 """What every use case shares: the core's dependencies and how a change is recorded."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,16 +12,19 @@ from cvihub_registry.domain import Credential, Grant, NotFound, Partner
 from cvihub_registry.events import Entity, change_record
 from cvihub_registry.partners import store as partners_store
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.secretbox import SecretBox
 
 
 @dataclass(frozen=True)
 class RegistryCore:
-    """What the use cases need: the database, the hub's secret box, and the relay's wake-up."""
+    """What the use cases need: the database, the hub's secret box, the relay's wake-up, and
+    where webhooks may point."""
 
     sessions: SessionFactory
     box: SecretBox
     wake: Callable[[], None]
+    egress: EgressPolicy = field(default_factory=EgressPolicy)
 
 
 async def record_change(

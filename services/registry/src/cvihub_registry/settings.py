@@ -49,6 +49,12 @@ class RegistrySettings(ServiceSettings):
         default=86400, ge=0, description="How long a rotated-out API key keeps working."
     )
 
+    webhook_allow_insecure_loopback: bool = Field(
+        default=False,
+        description="Accept webhook URLs over plain http:// and to loopback addresses: for local "
+        "development and tests only (the embedded demo stack sets it). Off, a webhook must be "
+        "HTTPS to a public address.",
+    )
     smtp_url: SecretStr | None = Field(
         default=None,
         description="SMTP relay of sign-in codes: smtp://user:pass@host:587 (STARTTLS) or "

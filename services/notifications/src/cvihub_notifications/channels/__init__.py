@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable, Mapping
 
 from cvihub_contracts.registry.changes_v1 import Channel
-from cvihub_notifications import store
+from cvihub_notifications import queue_store
 from cvihub_notifications.channels.base import Sent, Transport
 from cvihub_notifications.channels.email import EmailTransport
 from cvihub_notifications.channels.inbox import InboxTransport
@@ -11,6 +11,7 @@ from cvihub_notifications.channels.sms import SmsTransport
 from cvihub_notifications.channels.sms_gateway import SmsGateway
 from cvihub_notifications.channels.webhook import WebhookTransport
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.mail import SmtpSender
 from cvihub_runtime.secretbox import SecretBox
 
@@ -28,10 +29,11 @@ def build_transports(
     mailer: SmtpSender | None,
     sms: SmsGateway | None,
     sms_hint: str,
+    egress: EgressPolicy,
 ) -> dict[Channel, Transport]:
     """One transport per channel; e-mail and SMS are not ready without their relay."""
     transports: list[Transport] = [
-        WebhookTransport(box=box, timeout_seconds=http_timeout_seconds),
+        WebhookTransport(box=box, timeout_seconds=http_timeout_seconds, egress=egress),
         EmailTransport(box=box, mailer=mailer),
         SmsTransport(box=box, gateway=sms, hint=sms_hint),
         InboxTransport(),
@@ -49,7 +51,7 @@ def channel_progress(
     async def with_channel() -> dict[str, int]:
         counts = await progress()
         async with sessions() as session:
-            pending = await store.pending_count(session, name)
+            pending = await queue_store.pending_count(session, name)
         return {**counts, f"{name}_configured": int(transport.ready), f"{name}_pending": pending}
 
     return with_channel

@@ -6,13 +6,14 @@ back. Nothing else about a channel is known outside its own module.
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from cvihub_contracts import Envelope
 from cvihub_contracts.redaction import Redacted
 from cvihub_contracts.registry.changes_v1 import Channel
-from cvihub_notifications.store import Claimed
+from cvihub_notifications.queue_store import Claimed
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class Sent:
     status_code: int | None
     error: str | None = None
     permanent: bool = False
+    retry_after: float | None = None
+    """Seconds the receiver asked to wait (Retry-After on a 429 or 503)."""
+    disable_endpoint: bool = False
+    """The endpoint said it is gone for good (410): stop sending to it until re-enabled."""
 
 
 class Transport(ABC):
@@ -41,8 +46,9 @@ class Transport(ABC):
     def render(self, *, envelope: Envelope, redacted: Redacted) -> str:
         """The body to store (encrypted) for a delivery of this event, already redacted."""
 
-    async def send(self, delivery: Claimed, *, secret_encrypted: str) -> Sent:
-        """Make one attempt of a claimed delivery; `secret_encrypted` is the subscription's."""
+    async def send(self, delivery: Claimed, *, secrets: Sequence[str]) -> Sent:
+        """Make one attempt of a claimed delivery; `secrets`: the subscription's signing
+        secrets, encrypted, the current one first (then any still in their rotation grace)."""
         raise NotImplementedError(f"{self.channel.value} deliveries are not sent")
 
     async def aclose(self) -> None:

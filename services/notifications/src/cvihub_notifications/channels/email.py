@@ -6,6 +6,7 @@ text.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from cvihub_contracts.redaction import Redacted
 from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications.channels.base import Sent, Transport
 from cvihub_notifications.channels.notice import event_label, minute_utc, zone_of
-from cvihub_notifications.store import Claimed
+from cvihub_notifications.queue_store import Claimed
 from cvihub_runtime.mail import MailDeliveryError, SmtpSender
 from cvihub_runtime.secretbox import SecretBox
 
@@ -107,7 +108,7 @@ class EmailTransport(Transport):
         """The notice, stored as JSON."""
         return email_body(envelope=envelope, redacted=redacted)
 
-    async def send(self, delivery: Claimed, *, secret_encrypted: str) -> Sent:
+    async def send(self, delivery: Claimed, *, secrets: Sequence[str]) -> Sent:
         """One SMTP attempt; a permanent refusal fails the delivery at once."""
         if self._mailer is None:
             return Sent(None, "SMTP is not configured")

@@ -14,6 +14,7 @@ data. Nothing is logged with a number or the text.
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from cvihub_contracts.registry.changes_v1 import SMS_URI_PATTERN, SMS_URI_PREFIX
 from cvihub_notifications.channels.base import Sent, Transport
 from cvihub_notifications.channels.notice import event_label, minute_utc, zone_of
 from cvihub_notifications.channels.sms_gateway import SmsDeliveryError, SmsGateway
-from cvihub_notifications.store import Claimed
+from cvihub_notifications.queue_store import Claimed
 from cvihub_runtime.secretbox import SecretBox
 
 log = structlog.get_logger(__name__)
@@ -172,7 +173,7 @@ class SmsTransport(Transport):
         """The notice text."""
         return sms_body(envelope=envelope, redacted=redacted, hint=self._hint)
 
-    async def send(self, delivery: Claimed, *, secret_encrypted: str) -> Sent:
+    async def send(self, delivery: Claimed, *, secrets: Sequence[str]) -> Sent:
         """One gateway attempt; a refused number fails the delivery at once."""
         if self._gateway is None:
             return Sent(None, "SMS is not configured")

@@ -1,5 +1,6 @@
 """Use cases on subscriptions: the delivery endpoints partners receive a stream on."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -25,6 +26,13 @@ from cvihub_registry.subscriptions import store as subscriptions_store
 from cvihub_registry.subscriptions.rules import check_endpoint
 from cvihub_registry.subscriptions.webhooks import webhook_secret
 from cvihub_runtime.db import transaction
+from cvihub_runtime.egress import (
+    EgressPolicy,
+    EgressRefused,
+    Resolver,
+    checked_destination,
+    system_resolver,
+)
 from cvihub_runtime.secretbox import SecretBox
 
 
@@ -42,6 +50,8 @@ async def create_subscription(
 ) -> CreatedSubscription:
     """Register an endpoint; a webhook's plain secret is returned once and stored encrypted."""
     plain = channel_secret(channel, secret)
+    if channel is Channel.WEBHOOK:
+        await refuse_unsafe_webhook(url, core.egress)
     async with transaction(core.sessions) as session:
         await partner_or_404(session, partner_id)
         subscription = await new_subscription(
@@ -59,6 +69,27 @@ async def create_subscription(
         )
     core.wake()
     return CreatedSubscription(subscription=subscription, secret=plain)
+
+
+RESOLVE_TIMEOUT_SECONDS = 2.0
+
+
+async def refuse_unsafe_webhook(
+    url: str, policy: EgressPolicy, resolver: Resolver = system_resolver
+) -> None:
+    """Invalid, naming the egress rule, unless the URL is HTTPS to a public address (what it
+    resolves to now included). A name that does not resolve here may resolve where deliveries
+    run: notifications checks it again, and pins the address, at every delivery."""
+    try:
+        await asyncio.wait_for(
+            checked_destination(url, policy, resolver), timeout=RESOLVE_TIMEOUT_SECONDS
+        )
+    except TimeoutError:
+        return
+    except EgressRefused as refused:
+        if refused.rule == "unresolvable":
+            return
+        raise Invalid("webhook-url-refused", f"the URL breaks the egress rule {refused}") from None
 
 
 def channel_secret(channel: Channel, given: str | None) -> str | None:
@@ -175,6 +206,8 @@ async def create_own_subscription(
 ) -> CreatedSubscription:
     """Add the caller's own endpoint; Forbidden unless it holds a subscribe grant in force."""
     plain = channel_secret(channel, secret)
+    if channel is Channel.WEBHOOK:
+        await refuse_unsafe_webhook(url, core.egress)
     # An endpoint without a grant would never receive anything, and it reveals intent: refuse.
     async with transaction(core.sessions) as session:
         grant = await grants_store.active_grant(

@@ -1,0 +1,181 @@
+"""Queries of endpoints as this service sees them: disabled ones (410 Gone), their previous
+signing secrets, and putting their failed deliveries (dead letters) back in the queue."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cvihub_notifications.models import (
+    DeliveryStatus,
+    deliveries,
+    endpoint_states,
+    previous_secrets,
+    registry_copy,
+)
+
+FAILED = DeliveryStatus.FAILED.value
+PENDING = DeliveryStatus.PENDING.value
+
+
+@dataclass(frozen=True)
+class EndpointRecord:
+    """A partner's endpoint (subscription) with this service's state of it."""
+
+    subscription_id: str
+    partner_id: str
+    channel: str
+    url: str
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    pending: int
+    failed: int
+
+
+async def endpoint(
+    session: AsyncSession, *, partner_id: str, subscription_id: str
+) -> EndpointRecord | None:
+    """One of the partner's endpoints, or None (also when it is another partner's)."""
+    subs = registry_copy.subscriptions
+    row = (
+        await session.execute(
+            select(subs.c.subscription_id, subs.c.partner_id, subs.c.channel, subs.c.url).where(
+                subs.c.subscription_id == subscription_id, subs.c.partner_id == partner_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    state = (
+        await session.execute(
+            select(endpoint_states).where(endpoint_states.c.subscription_id == subscription_id)
+        )
+    ).first()
+    rows = await session.execute(
+        select(deliveries.c.status, func.count())
+        .where(deliveries.c.subscription_id == subscription_id)
+        .group_by(deliveries.c.status)
+    )
+    counts: dict[str, int] = {str(status): int(count) for status, count in rows}
+    return EndpointRecord(
+        subscription_id=row.subscription_id,
+        partner_id=row.partner_id,
+        channel=row.channel,
+        url=row.url,
+        disabled_at=state.disabled_at if state is not None else None,
+        disabled_reason=state.disabled_reason if state is not None else None,
+        pending=int(counts.get(PENDING, 0)),
+        failed=int(counts.get(FAILED, 0)),
+    )
+
+
+async def endpoint_owner(session: AsyncSession, subscription_id: str) -> str | None:
+    """Whose endpoint this is, if it is one."""
+    subs = registry_copy.subscriptions
+    found = await session.scalar(
+        select(subs.c.partner_id).where(subs.c.subscription_id == subscription_id)
+    )
+    return None if found is None else str(found)
+
+
+async def disabled_reason(session: AsyncSession, subscription_id: str) -> str | None:
+    """Why the endpoint is disabled, or None when it is not."""
+    row = (
+        await session.execute(
+            select(endpoint_states.c.disabled_at, endpoint_states.c.disabled_reason).where(
+                endpoint_states.c.subscription_id == subscription_id
+            )
+        )
+    ).first()
+    if row is None or row.disabled_at is None:
+        return None
+    return str(row.disabled_reason or "disabled")
+
+
+async def set_disabled(
+    session: AsyncSession,
+    *,
+    subscription_id: str,
+    partner_id: str,
+    at: datetime,
+    reason: str | None,
+) -> datetime | None:
+    """Disable the endpoint (`reason`) or enable it (None); return when it was disabled."""
+    row = (
+        await session.execute(
+            select(endpoint_states.c.disabled_at).where(
+                endpoint_states.c.subscription_id == subscription_id
+            )
+        )
+    ).first()
+    was = row.disabled_at if row is not None else None
+    values = {
+        "disabled_at": at if reason is not None else None,
+        "disabled_reason": reason,
+        "updated_at": at,
+    }
+    if row is None:
+        await session.execute(
+            endpoint_states.insert().values(
+                subscription_id=subscription_id, partner_id=partner_id, **values
+            )
+        )
+    elif reason is None or was is None:  # the first disabling time stays
+        await session.execute(
+            update(endpoint_states)
+            .where(endpoint_states.c.subscription_id == subscription_id)
+            .values(**values)
+        )
+    return was
+
+
+async def requeue_failed(
+    session: AsyncSession, *, subscription_id: str, since: datetime, now: datetime
+) -> int:
+    """Put the endpoint's failed deliveries planned since `since` back in the queue, due now."""
+    result = await session.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.subscription_id == subscription_id,
+            deliveries.c.status == FAILED,
+            deliveries.c.created_at >= since,
+        )
+        .values(status=PENDING, next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def requeue(session: AsyncSession, *, delivery_id: str, now: datetime) -> None:
+    """Put one delivery back in the queue, due now."""
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.delivery_id == delivery_id)
+        .values(status=PENDING, next_attempt_at=now)
+    )
+
+
+async def retire_secret(
+    session: AsyncSession, *, subscription_id: str, secret_encrypted: str, at: datetime
+) -> None:
+    """Keep an endpoint's replaced secret, to sign with beside the new one for a while."""
+    await session.execute(
+        previous_secrets.insert().values(
+            subscription_id=subscription_id, secret_encrypted=secret_encrypted, retired_at=at
+        )
+    )
+
+
+async def recent_secrets(
+    session: AsyncSession, *, subscription_id: str, since: datetime
+) -> list[str]:
+    """The endpoint's secrets replaced since `since`, newest first (still encrypted)."""
+    rows = await session.scalars(
+        select(previous_secrets.c.secret_encrypted)
+        .where(
+            previous_secrets.c.subscription_id == subscription_id,
+            previous_secrets.c.retired_at >= since,
+        )
+        .order_by(previous_secrets.c.retired_at.desc())
+    )
+    return list(rows)
