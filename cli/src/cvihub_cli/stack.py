@@ -1,4 +1,4 @@
-"""Run the whole hub as local processes: the broker, four services and the demo webhook sink."""
+"""Run the whole hub as local processes: the broker, the services, the portal and the demo sink."""
 
 import os
 import signal
@@ -27,6 +27,7 @@ from cvihub_runtime.secretbox import new_fernet_key, new_key_ring_text
 # A deadline, not a wait: a loaded machine (CI beside other work) may take long to import and
 # migrate; a quiet one is ready in seconds and never waits for it.
 START_TIMEOUT = float(os.environ.get("CVIHUB_START_TIMEOUT_SECONDS", "120"))
+HAS_NO_REGISTRY_COPY = {"registry", "portal"}
 
 
 @dataclass
@@ -65,7 +66,7 @@ def wait_caught_up(
     so the next request is decided with the partners and grants it expects."""
     client = http or httpx.Client(timeout=2.0)
     deadline = time.monotonic() + timeout
-    copies = [name for name in urls if name != "registry"]
+    copies = [name for name in urls if name not in HAS_NO_REGISTRY_COPY]
     behind: dict[str, int] = {}
     try:
         while time.monotonic() < deadline:
@@ -140,8 +141,18 @@ class Stack:
             env[f"{prefix}ADMIN_TOKEN"] = admin_token
         if name == "registry" and self.config.seed_file:
             env["REGISTRY_SEED_FILE"] = str(self.config.seed_file)
+        if name == "portal":
+            env.update(self._portal_env(secret_key=secret_key, admin_token=admin_token))
         env.update(self.config.extra_env)
         return env
+
+    def _portal_env(self, *, secret_key: str, admin_token: str) -> dict[str, str]:
+        """The portal calls the other services on people's behalf and issues partner keys."""
+        urls = {
+            f"PORTAL_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in self.config.ports.items()
+        }
+        urls.pop("PORTAL_PORTAL_URL", None)
+        return {**urls, "PORTAL_SECRET_KEY": secret_key, "PORTAL_REGISTRY_ADMIN_TOKEN": admin_token}
 
     def start(self) -> StackInfo:
         """Start everything and wait until each service reports healthy."""

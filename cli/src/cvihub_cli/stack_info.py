@@ -9,6 +9,7 @@ SERVICES: dict[str, int] = {
     "intake": 8002,
     "referrals": 8003,
     "notifications": 8004,
+    "portal": 8005,
 }
 SINK_PORT = 8009
 KAFKA_PORT = 9092

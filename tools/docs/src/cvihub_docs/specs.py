@@ -11,6 +11,8 @@ from cvihub_intake.app import create_app as create_intake
 from cvihub_intake.settings import IntakeSettings
 from cvihub_notifications.app import create_app as create_notifications
 from cvihub_notifications.settings import NotificationsSettings
+from cvihub_portal.app import create_app as create_portal
+from cvihub_portal.settings import PortalSettings
 from cvihub_referrals.app import create_app as create_referrals
 from cvihub_referrals.settings import ReferralsSettings
 from cvihub_registry.app import create_app as create_registry
@@ -66,11 +68,23 @@ def _notifications() -> FastAPI:
     )
 
 
+def _portal() -> FastAPI:
+    return create_portal(
+        PortalSettings(
+            _env_prefix=IGNORED_ENV_PREFIX,
+            database_url=DATABASE_URL,
+            secret_key=DUMMY_FERNET_KEY,
+            registry_admin_token=DUMMY_ADMIN_TOKEN,
+        )
+    )
+
+
 SERVICES: dict[str, Callable[[], FastAPI]] = {
     "registry": _registry,
     "intake": _intake,
     "referrals": _referrals,
     "notifications": _notifications,
+    "portal": _portal,
 }
 
 

@@ -1,0 +1,1 @@
+"""The portal: the web app for outreach workers, hospital teams and coordinators."""

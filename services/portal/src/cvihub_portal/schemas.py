@@ -1,0 +1,93 @@
+"""HTTP request bodies of the portal API."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cvihub_contracts.referral.status_changed_v1 import StatusReason
+from cvihub_contracts.referral.submitted_v1 import ContactChannel, InjuryMechanism, Urgency
+
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CodeRequest(_Body):
+    """E-mail me a sign-in code."""
+
+    email: Email
+
+
+class SignInRequest(_Body):
+    """Trade the e-mailed code for a session on this device."""
+
+    email: Email
+    code: str = Field(pattern=r"^[0-9]{6}$")
+    device_name: str = Field(default="Phone", min_length=1, max_length=200)
+
+
+class AlertResponseKind(StrEnum):
+    """What someone in the organisation says about an alert."""
+
+    ACKNOWLEDGED = "acknowledged"
+    ON_MY_WAY = "on_my_way"
+    HANDLED = "handled"
+
+
+class AlertResponse(_Body):
+    """One response to an incident alert."""
+
+    incident_key: str = Field(min_length=1, max_length=200)
+    response: AlertResponseKind
+
+
+class Decline(_Body):
+    """Decline a referral offered to the organisation."""
+
+    reason: StatusReason
+
+
+class Outcome(StrEnum):
+    """How a contact attempt went."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    LEFT_MESSAGE = "left_message"
+    WRONG_NUMBER = "wrong_number"
+
+
+class ContactAttempt(_Body):
+    """One attempt to reach the person referred."""
+
+    channel: ContactChannel
+    outcome: Outcome
+
+
+class ReferralForm(_Body):
+    """The hospital's short referral form; consent says who may receive it and until when."""
+
+    recipient_partner_id: str = Field(min_length=1, max_length=64)
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
+    preferred_language: str = Field(default="en", max_length=35)
+    mechanism: InjuryMechanism
+    urgency: Urgency = Urgency.ROUTINE
+    consented_by: str = Field(min_length=1, max_length=200)
+    consent_expires_at: datetime | None = None
+    consent_confirmed: bool = Field(description="The patient (or guardian) agreed just now.")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class BulletinForm(_Body):
+    """An event or a resource to share on the community board."""
+
+    kind: str = Field(pattern=r"^(event|resource)$")
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=4000)
+    starts_at: datetime | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://", max_length=2000)

@@ -1,0 +1,72 @@
+import { get } from "./api.js";
+import { h, svg, put } from "./dom.js";
+import { act, pending } from "./queue.js";
+import { fmtAgo, fmtDate, t } from "./i18n.js";
+
+const RESPONSES = [["acknowledged", "acknowledge"], ["on_my_way", "on_my_way"], ["handled", "handled"]];
+
+// A plain grid of the organisation's zones, each with its active alerts: no tile server needed.
+function zoneGrid(zones, alerts) {
+  const names = [...new Set([...zones, ...alerts.map((a) => a.zone).filter(Boolean)])];
+  const cols = Math.min(3, Math.max(1, names.length)), size = 100, gap = 6;
+  const rows = Math.ceil(names.length / cols);
+  const width = cols * size + (cols - 1) * gap, height = rows * 60 + (rows - 1) * gap;
+  const cells = names.map((zone, i) => {
+    const n = alerts.filter((a) => a.zone === zone && a.status !== "cancelled").length;
+    const x = (i % cols) * (size + gap), y = Math.floor(i / cols) * (60 + gap);
+    return svg("g", { role: "listitem", "aria-label": t("active_in_zone", { zone, n }) },
+      svg("rect", { x, y, width: size, height: 60, rx: 6, class: n ? "zone hot" : "zone" }),
+      svg("text", { x: x + 8, y: y + 22, class: "zone-name" }, zone),
+      svg("text", { x: x + 8, y: y + 48, class: "zone-count" }, String(n)));
+  });
+  return h("figure", { class: "map" },
+    h("figcaption", {}, t("map_title")),
+    svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "list", width: "100%" }, cells));
+}
+
+function alertCard(alert, rerender) {
+  const cancelled = alert.status === "cancelled";
+  const mine = alert.responses.map((r) => h("li", {}, t("response_by", { name: r.display_name, response: t(`resp.${r.response}`) }), " · ", fmtAgo(r.at)));
+  const queued = alert.queued || [];
+  const buttons = RESPONSES.map(([value, label]) =>
+    h("button", {
+      type: "button", class: "btn", disabled: cancelled,
+      onclick: async () => {
+        await act("/api/alerts/responses", { incident_key: alert.incident_key, response: value }, `${t(label)}: ${t(`i.${alert.incident_type}`)} ${alert.zone || ""}`);
+        rerender(true);
+      },
+    }, t(label)));
+  return h("li", { class: `card${cancelled ? " cancelled" : ""}`, "data-incident": alert.incident_key },
+    h("h3", {}, t(`i.${alert.incident_type}`), alert.zone ? ` · ${alert.zone}` : "", cancelled ? ` · ${t("cancelled")}` : ""),
+    h("p", { class: "meta" }, h("time", { datetime: alert.occurred_at }, fmtDate(alert.occurred_at)),
+      ` · ${t("severity")}: ${t(`sev.${alert.severity || "unknown"}`)}`,
+      alert.revision > 1 ? ` · ${t("revision", { n: alert.revision })}` : ""),
+    alert.block_address ? h("p", {}, alert.block_address) : null,
+    mine.length ? h("ul", { class: "responses" }, mine) : null,
+    queued.length ? h("p", { class: "chip" }, `${t("queued_action")}: ${queued.map((q) => t(`resp.${q}`)).join(", ")}`) : null,
+    h("div", { class: "actions" }, buttons));
+}
+
+export async function alertsScreen(main, me, notice) {
+  let alerts = [];
+  const list = h("ul", { class: "cards", "aria-live": "polite" });
+  const mapHolder = h("div");
+  const render = async (reload) => {
+    if (reload) {
+      try {
+        const { body, savedAt } = await get("/api/alerts");
+        alerts = body;
+        notice(savedAt);
+      } catch (error) {
+        notice(null, error);
+      }
+    }
+    const waiting = (await pending()).filter((p) => p.path === "/api/alerts/responses");
+    for (const a of alerts) a.queued = waiting.filter((p) => p.body.incident_key === a.incident_key).map((p) => p.body.response);
+    put(mapHolder, zoneGrid(me.zones, alerts));
+    put(list, ...(alerts.length ? alerts.map((a) => alertCard(a, render)) : [h("li", { class: "empty" }, t("no_alerts"))]));
+  };
+  put(main, h("h2", { tabindex: "-1" }, t("alerts_title"), h("span", { class: "live", "aria-hidden": "true" }, t("live"))), mapHolder, list);
+  await render(true);
+  return render;
+}
