@@ -4,7 +4,7 @@ import os
 
 from cvihub_runtime.secretbox import KeyRing, new_key_ring_text
 
-SERVICE_ENV_PREFIXES = ("REGISTRY_", "INTAKE_", "REFERRALS_", "NOTIFICATIONS_")
+SERVICE_ENV_PREFIXES = ("REGISTRY_", "INTAKE_", "REFERRALS_", "NOTIFICATIONS_", "PORTAL_")
 # The run's ring, generated once per test process and inherited by the services it starts.
 RUN_RING_ENV = "CVIHUB_TEST_DATA_KEYS"
 

@@ -74,6 +74,7 @@ def _portal() -> FastAPI:
             _env_prefix=IGNORED_ENV_PREFIX,
             database_url=DATABASE_URL,
             secret_key=DUMMY_FERNET_KEY,
+            data_keys=DUMMY_DATA_KEYS,
             registry_admin_token=DUMMY_ADMIN_TOKEN,
         )
     )
