@@ -7,15 +7,16 @@ matches). New codes are added at the end; a code is never renamed or removed.
 
 from enum import StrEnum
 
-CVI_SERVICE_SYSTEM = "https://cvihub.org/codes/cvi-service"
-"""The code system URI of CviService (e.g. a FHIR Coding's system)."""
+CVI_SERVICE_SYSTEM = "https://schemas.cvihub.org/fhir/CodeSystem/cvi-services"
+"""The code system URI of CviService (a FHIR Coding's system; served by intake's FHIR API)."""
 
 
 class CviService(StrEnum):
     """A service a community violence intervention organisation provides."""
 
     HOSPITAL_RESPONSE = "hospital-response"
-    """A violence interrupter or advocate meets the patient at the bedside."""
+    """Hospital-based violence intervention: an interrupter or advocate meets the patient at
+    the bedside."""
     STREET_OUTREACH = "street-outreach"
     CONFLICT_MEDIATION = "conflict-mediation"
     CASE_MANAGEMENT = "case-management"
@@ -30,6 +31,15 @@ class CviService(StrEnum):
     LEGAL_AID = "legal-aid"
     FAMILY_SUPPORT = "family-support"
     OTHER = "other"
+
+
+CVI_SERVICE_DISPLAY: dict[CviService, str] = {
+    service: service.value.replace("-", " ").capitalize() for service in CviService
+} | {
+    CviService.HOSPITAL_RESPONSE: "Hospital-based violence intervention",
+    CviService.VICTIM_ADVOCACY: "Victim services and advocacy",
+}
+"""How each code reads (FHIR CodeSystem display)."""
 
 
 class AgeGroup(StrEnum):

@@ -92,7 +92,7 @@ def service_request() -> dict[str, Any]:
                     "code": "467771000124109",
                     "display": "Assistance with application for food pantry program",
                 },
-                {"system": CVI_SERVICES_SYSTEM, "code": "hospital-based-violence-intervention"},
+                {"system": CVI_SERVICES_SYSTEM, "code": "hospital-response"},
             ]
         },
         "subject": {"reference": "Patient/pat-53234", "display": "COLIN ABBAS"},

@@ -1,15 +1,16 @@
 """Code systems and identifier systems the hub publishes for FHIR exchanges.
 
 The Gravity SDOH Clinical Care categories hold no community-violence services, so the hub names
-its own, published here (and as a CodeSystem resource by `code_system_resource`)."""
+its own (`cvihub_contracts.codes`, one list for every service), published here as a CodeSystem
+resource by `code_system_resource`."""
 
-from enum import StrEnum
 from typing import Any
 
+from cvihub_contracts.codes import CVI_SERVICE_DISPLAY, CVI_SERVICE_SYSTEM, CviService
 from cvihub_contracts.referral.submitted_v1 import InjuryMechanism
 
 FHIR_BASE = "https://schemas.cvihub.org/fhir"
-CVI_SERVICES_SYSTEM = f"{FHIR_BASE}/CodeSystem/cvi-services"
+CVI_SERVICES_SYSTEM = CVI_SERVICE_SYSTEM
 """ServiceRequest.code / Task.output: which CVI service is requested or was delivered."""
 INJURY_MECHANISM_SYSTEM = f"{FHIR_BASE}/CodeSystem/injury-mechanism"
 """ServiceRequest.reasonCode: the mechanism of the violent injury behind the referral."""
@@ -17,25 +18,6 @@ PARTNER_ID_SYSTEM = f"{FHIR_BASE}/NamingSystem/partner-id"
 """Organization.identifier / Reference.identifier: a partner's id in the hub's registry."""
 CONSENT_RECORD_SYSTEM = f"{FHIR_BASE}/NamingSystem/consent-record"
 """Consent.identifier: a consent record registered with the hub (POST /v1/consents)."""
-
-
-class CviService(StrEnum):
-    """The community violence intervention services a referral may request."""
-
-    HOSPITAL_BASED_VIOLENCE_INTERVENTION = "hospital-based-violence-intervention"
-    STREET_OUTREACH = "street-outreach"
-    RELOCATION = "relocation"
-    VICTIM_SERVICES = "victim-services"
-    MENTAL_HEALTH = "mental-health"
-
-
-CVI_SERVICE_DISPLAY = {
-    CviService.HOSPITAL_BASED_VIOLENCE_INTERVENTION: "Hospital-based violence intervention",
-    CviService.STREET_OUTREACH: "Street outreach",
-    CviService.RELOCATION: "Relocation",
-    CviService.VICTIM_SERVICES: "Victim services",
-    CviService.MENTAL_HEALTH: "Mental health",
-}
 
 
 def code_system_resource() -> dict[str, Any]:

@@ -60,7 +60,7 @@ async def test_the_igs_examples_go_in_and_the_task_comes_back(intake: IntakeHarn
     assert (event.data.patient.given_name, event.data.patient.family_name) == ("COLIN", "BAXTER")
     assert event.data.patient.phone == "+15555555555"
     assert event.data.injury.mechanism == "gunshot"
-    assert event.data.requested_services == ["hospital-based-violence-intervention"]
+    assert event.data.requested_services == ["hospital-response"]
 
     retry = await intake.client.post("/fhir", json=referral_bundle(RECIPIENT), headers=headers)
     assert retry.json() == answer.json()

@@ -42,7 +42,7 @@ def _same_referral_as_json() -> dict[str, Any]:
             "name": "Dr Jan Water Family Medicine Physician",
             "phone": "639 442 6719",
         },
-        "requested_services": ["hospital-based-violence-intervention"],
+        "requested_services": ["hospital-response"],
     }
 
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from cvihub_contracts.codes import CviService
 from cvihub_contracts.fhir.codes import (
     CONSENT_RECORD_SYSTEM,
     CVI_SERVICES_SYSTEM,
     INJURY_MECHANISM_SYSTEM,
     PARTNER_ID_SYSTEM,
-    CviService,
 )
 from cvihub_contracts.referral.submitted_v1 import InjuryMechanism, ReferralSubmission
 from cvihub_intake.fhir.outcome import FhirRefusal, Issue, fhirpath_of
