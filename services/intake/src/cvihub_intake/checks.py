@@ -1,6 +1,6 @@
 """Business checks every submission passes before intake accepts it, whatever way it came in."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
@@ -92,62 +92,10 @@ def check_consent_record(
         )
 
 
-def check_times(submission: Submission, *, now: datetime, skew: timedelta) -> None:
-    """Refuse times without a zone, happenings in the future (beyond `skew`), reversed periods."""
-    latest = now + skew
-    if isinstance(submission, ReferralSubmission):
-        consent = submission.consent
-        _aware(consent.consented_at, "#/consent/consented_at")
-        _not_future(consent.consented_at, latest, "#/consent/consented_at")
-        if consent.expires_at is not None:
-            _aware(consent.expires_at, "#/consent/expires_at")
-            _ordered(consent.consented_at, consent.expires_at, "#/consent/expires_at")
-        injured_on = submission.injury.injured_on
-        if injured_on is not None:
-            _not_future_day(injured_on, latest, "#/injury/injured_on")
-    elif isinstance(submission, IncidentAlertSubmission | IncidentAlertSubmissionV2):
-        _aware(submission.occurred_at, "#/occurred_at")
-        _not_future(submission.occurred_at, latest, "#/occurred_at")
-    else:
-        if submission.starts_at is not None:
-            _aware(submission.starts_at, "#/starts_at")
-        if submission.ends_at is not None:
-            _aware(submission.ends_at, "#/ends_at")
-            if submission.starts_at is not None:
-                _ordered(submission.starts_at, submission.ends_at, "#/ends_at")
-
-
-def _aware(moment: datetime, pointer: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise Refusal(
-            "timestamp-without-zone",
-            f"{_field(pointer)} has no time zone: give an offset, e.g. Z or -05:00",
-            pointer=pointer,
-        )
-
-
-def _not_future(moment: datetime, latest: datetime, pointer: str) -> None:
-    if moment > latest:
-        raise Refusal("timestamp-in-future", f"{_field(pointer)} is in the future", pointer=pointer)
-
-
-def _not_future_day(day: date, latest: datetime, pointer: str) -> None:
-    # A date has no zone: the earliest zone on Earth (UTC+14) is the latest it can be today.
-    if day > (latest + timedelta(hours=14)).date():
-        raise Refusal("date-in-future", f"{_field(pointer)} is in the future", pointer=pointer)
-
-
-def _ordered(start: datetime, end: datetime, pointer: str) -> None:
-    if end <= start:
-        raise Refusal(
-            "period-out-of-order", f"{_field(pointer)} is not after the start", pointer=pointer
-        )
-
-
 def _field(pointer: str) -> str:
     return pointer.removeprefix("#/").replace("/", ".")
 
 
 def _as_utc(moment: datetime) -> datetime:
-    # check_times refuses a time without a zone first; this keeps the comparison safe anyway.
+    # The contracts refuse a time without a zone; this keeps the comparison safe anyway.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

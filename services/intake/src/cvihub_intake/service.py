@@ -21,7 +21,6 @@ from cvihub_intake.checks import (
     Submission,
     check_consent_record,
     check_recipient,
-    check_times,
 )
 from cvihub_intake.events import (
     STREAM_OF_KIND,
@@ -237,7 +236,6 @@ async def _check(
         )
     if not granted[stream]:
         raise Refusal("not-granted", f"you may not publish to the {stream} stream", status=403)
-    check_times(submission, now=now, skew=policy.future_skew)
     if isinstance(submission, ReferralSubmission):
         active = await store.is_active_partner(session, submission.recipient_partner_id)
         check_recipient(submission=submission, recipient_is_active=active, now=now)

@@ -26,7 +26,7 @@ from cvihub_contracts import (
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import outbox
-from cvihub_testkit import TestDatabase, eventually, produce
+from cvihub_testkit import TestDatabase, eventually, produce, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -161,7 +161,8 @@ async def test_another_partners_item_as_last_event_id_is_refused_like_an_unknown
             found = []
             for row in rows:
                 headers = {name: value.encode() for name, value in row.headers.items()}
-                data = from_kafka(headers, row.key, row.value).data
+                value = test_key_ring().open(bytes(row.value))
+                data = from_kafka(headers, row.key, value).data
                 if isinstance(data, AccessRefusedV1) and data.partner_id == "cvi-1":
                     found.append(data)
             return found

@@ -15,6 +15,7 @@ def app_without_lifespan() -> httpx.AsyncClient:
         _env_prefix="CVIHUB_TEST_IGNORED_",
         database_url="sqlite+aiosqlite:///:memory:",
         secret_key=new_fernet_key(),
+        data_keys=f"t1:{new_fernet_key()}",
         registry_admin_token="test-admin",
     )
     app = create_app(settings)
