@@ -36,6 +36,10 @@ EXAMPLES = {"intake": 12, "referrals": 10, "notifications": 12, "registry": 4}
 # Checks switched off per service for a known defect another engineer owns, with the reason.
 # None today: every service is on the shared HTTP surface and passes every check.
 KNOWN_DEFECTS: dict[str, tuple[str, ...]] = {}
+# Paths a generated request cannot read to the end: notifications' live stream stays open
+# while the partner listens (its own tests, test_notifications_stream.py, close it with
+# max_events). Every other path is fuzzed.
+ENDLESS: dict[str, frozenset[str]] = {"notifications": frozenset({"/v1/stream"})}
 
 
 @pytest.mark.parametrize("service", list(IDENTITIES))
@@ -45,7 +49,12 @@ async def test_generated_requests_get_documented_answers(
     started = time.monotonic()
     async with serving(service, kafka_bootstrap, make_database) as served:
         ready = time.monotonic()
-        openapi = served.app.openapi()
+        document = served.app.openapi()
+        endless = ENDLESS.get(service, frozenset())
+        openapi = {
+            **document,
+            "paths": {p: item for p, item in document["paths"].items() if p not in endless},
+        }
         report = await fuzz_openapi(
             openapi,
             served.client,

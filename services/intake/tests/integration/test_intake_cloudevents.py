@@ -168,7 +168,12 @@ async def test_what_is_not_a_publishable_cloudevent_is_refused_clearly(
     plain = await intake.client.post(
         "/v1/events", json={}, headers={**police.auth, "Content-Type": "application/json"}
     )
-    assert plain.status_code == 415
+    assert plain.status_code == 400
+    assert plain.json()["type"].endswith("/cloudevent-attributes-missing")
+    text = await intake.client.post(
+        "/v1/events", content=b"{}", headers={**police.auth, "Content-Type": "text/plain"}
+    )
+    assert text.status_code == 415
     stranger = await intake.client.post(
         "/v1/events", content=b"\xff", headers={"Content-Type": STRUCTURED}
     )

@@ -60,7 +60,12 @@ def activities_router(deps: PartnerDeps, *, skew: timedelta) -> APIRouter:
             ) from exc
         except activities.InTheFuture as exc:
             raise Problem(
-                422, "time-in-future", str(exc), errors=[{"pointer": f"#/{exc.field}"}]
+                422,
+                "time-in-future",
+                str(exc),
+                errors=[
+                    {"pointer": f"#/{exc.field}", "detail": str(exc), "code": "time-in-future"}
+                ],
             ) from exc
         return ReferralDetail.of_view(view)
 

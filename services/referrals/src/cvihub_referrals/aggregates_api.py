@@ -70,7 +70,16 @@ def aggregates_router(deps: PartnerDeps, *, levels: dict[str, ServiceLevel]) -> 
         start = since or end - timedelta(days=30)
         if start >= end:
             raise Problem(
-                422, "invalid-period", "since must be before until", errors=[{"pointer": "#/since"}]
+                422,
+                "invalid-period",
+                "since must be before until",
+                errors=[
+                    {
+                        "pointer": "#/since",
+                        "detail": "since must be before until",
+                        "code": "invalid-period",
+                    }
+                ],
             )
         async with deps.sessions() as session:
             kind = await registry_copy.active_partner_kind(session, principal.partner_id)

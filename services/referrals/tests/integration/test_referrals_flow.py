@@ -143,7 +143,13 @@ async def test_a_referral_moves_through_its_life_cycle_and_races_are_refused(
         )
         assert future.status_code == 422, future.text
         assert future.json()["type"].endswith("/time-in-future")
-        assert future.json()["errors"] == [{"pointer": "#/occurred_at"}]
+        assert future.json()["errors"] == [
+            {
+                "pointer": "#/occurred_at",
+                "detail": "occurred_at is in the future",
+                "code": "time-in-future",
+            }
+        ]
         by_referrer = await move(HOSPITAL, "/notes", {"note": "not theirs to write"})
         assert by_referrer.status_code == 403
         assert (

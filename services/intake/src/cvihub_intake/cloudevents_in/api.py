@@ -66,7 +66,14 @@ def events_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any])
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";")[0].strip().lower()
         binary = "ce-specversion" in request.headers
-        if media not in _ACCEPTED or (media == "application/json" and not binary):
+        if media == "application/json" and not binary:
+            raise Problem(
+                400,
+                "cloudevent-attributes-missing",
+                "binary mode (application/json) needs the ce-specversion, ce-id, ce-source and "
+                "ce-type headers; or send the event as application/cloudevents+json",
+            )
+        if media not in _ACCEPTED:
             raise Problem(
                 415,
                 "unsupported-media-type",

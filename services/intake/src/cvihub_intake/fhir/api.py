@@ -38,6 +38,16 @@ def fhir_response(
     return JSONResponse(resource, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
+def _with_fhir_outcomes(problems: dict[int | str, Any]) -> dict[int | str, Any]:
+    """The problem responses, where a refusal may also come as an OperationOutcome."""
+    documented = dict(problems)
+    for code in (400, 403, 422):
+        response = dict(documented.get(code, {"description": "Refused"}))
+        response["content"] = {**response.get("content", {}), FHIR_JSON: {}}
+        documented[code] = response
+    return documented
+
+
 def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -> APIRouter:
     """The FHIR routes."""
     router = api_router(prefix=FHIR_PATH, tags=["fhir"])
@@ -64,7 +74,7 @@ def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -
         "Consent. Answers a transaction-response Bundle, or an OperationOutcome naming each "
         "problem by FHIRPath; nothing is published on error. Idempotency-Key, or the Bundle's "
         "identifier, makes a retry safe.",
-        responses={200: {"content": {FHIR_JSON: {}}}, **problems},
+        responses={200: {"content": {FHIR_JSON: {}}}, **_with_fhir_outcomes(problems)},
         openapi_extra={
             "requestBody": {
                 "required": True,
