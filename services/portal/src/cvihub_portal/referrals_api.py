@@ -71,12 +71,21 @@ def referrals_router(core: PortalCore) -> APIRouter:
         person: Worker, referral_id: UUID, body: Decline, key: IdempotencyKey
     ) -> JSONResponse:
         return await move(
-            person, key, referral_id, "referral.decline", "decline", {"reason": body.reason}
+            person,
+            key,
+            referral_id,
+            "referral.decline",
+            "decline",
+            {"reason": body.reason, "note": "declined in the portal"},
         )
 
     @router.post("/{referral_id}/complete", responses=ACTION_ERRORS, summary="Mark complete")
     async def complete(person: Worker, referral_id: UUID, key: IdempotencyKey) -> JSONResponse:
-        body = {"status": "completed", "reason": "services-delivered"}
+        body = {
+            "status": "completed",
+            "reason": "services-delivered",
+            "note": "completed in the portal",
+        }
         return await move(person, key, referral_id, "referral.complete", "status", body)
 
     @router.post(
@@ -97,7 +106,14 @@ def referrals_router(core: PortalCore) -> APIRouter:
                 raise Problem(403, "not-recipient", "only the receiving organisation logs contact")
             if referral["status"] == "accepted":
                 await core.clients.move_referral(
-                    api_key, str(referral_id), "status", {"status": "in-progress"}
+                    api_key,
+                    str(referral_id),
+                    "status",
+                    {
+                        "status": "in-progress",
+                        "reason": "client-engaged",
+                        "note": "first contact attempt logged in the portal",
+                    },
                 )
             at = datetime.now(UTC)
             await store.add_contact_attempt(
