@@ -143,6 +143,11 @@ window.addEventListener("hashchange", () => me && route());
 window.addEventListener("online", () => { notice(); flush(); });
 window.addEventListener("offline", () => notice());
 onChange(() => { renderHeader(); if (location.hash === "#/queue") queueScreen(); else if (refresh) refresh(true); });
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js");
+  // On the first visit the worker takes over after the first lists were fetched: fetch the
+  // current screen again through it, so what the person sees is also what stays offline.
+  navigator.serviceWorker.addEventListener("controllerchange", () => refresh && refresh(true));
+}
 window.portal = { flush, pending };
 start().then(() => flush());
