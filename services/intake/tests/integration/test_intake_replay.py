@@ -3,6 +3,7 @@ reaches the topic again, and a consumer that dedupes by event id counts each exa
 
 import json
 import subprocess
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -140,7 +141,11 @@ async def test_replay_after_a_broker_restart_delivers_every_event_once(
 
                 delivered = await _delivered(bootstrap, accepted, timeout=60)
                 assert set(delivered) == accepted
-                # Those sent after the restart arrive twice; deduped, each counts once.
-                assert len(delivered) == len(accepted) + len(after)
+                # Those sent after the restart arrive at least twice (published, then replayed;
+                # the relay is at least once, so a retry after a broker error may add another);
+                # deduped by event id, as consumers do, each counts once (the set above).
+                copies = Counter(delivered)
+                assert all(copies[event_id] >= 2 for event_id in after)
+                assert all(copies[event_id] >= 1 for event_id in before)
     finally:
         _stop(broker)
