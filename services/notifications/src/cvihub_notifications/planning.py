@@ -7,6 +7,7 @@ rendered body (encrypted), the channel, and the consent record it rests on.
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,13 +106,15 @@ async def plan_deliveries(
     routing = await route_event(session=session, data=event.data, now=now)
     kinds = await store.partner_kinds(session, {s.partner_id for s in routing.targets})
     routing = without_funders(routing, kinds)
-    for refusal in routing.refusals:
+    if routing.refusals:
+        # One line per event, not one per partner: on a stream with hundreds of subscribers
+        # most are outside an alert's zone, and a line each was a hot spot of the profile
+        # (docs/performance.md). Each refusal is counted by reason in metrics (audit.py).
         log.info(
-            "delivery refused",
+            "deliveries refused",
             event_id=envelope.id,
             event_type=envelope.type,
-            partner_id=refusal.partner_id,
-            reason=refusal.reason,
+            reasons=dict(Counter(refusal.reason for refusal in routing.refusals)),
         )
     # Named partners refused (consent, no subscribe grant) go to the audit log in this
     # transaction; routing facts (out of scope, no subscription) are only counted: see audit.py.
