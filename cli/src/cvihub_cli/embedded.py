@@ -58,6 +58,8 @@ def start_tansu(port: int, *, log_file: Path | None = None) -> subprocess.Popen[
     except TimeoutError:
         process.kill()
         raise
+    if process.poll() is not None:  # something else answered on the port: this one exited
+        raise RuntimeError(f"tansu exited at start (code {process.returncode}); port {port} busy?")
     return process
 
 

@@ -83,6 +83,9 @@ def _stop(process: "subprocess.Popen[bytes]") -> None:
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         process.kill()
+        # Until it is gone it may still hold the port, and the new broker's start would
+        # connect to it and return while the new one failed to bind.
+        process.wait(timeout=10)
 
 
 async def test_replay_after_a_broker_restart_delivers_every_event_once(
