@@ -1,6 +1,6 @@
 """Business checks every submission passes before intake accepts it, whatever way it came in."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
@@ -48,7 +48,7 @@ def check_recipient(
             "the patient's consent does not name the recipient",
             pointer="#/consent/recipient_partner_ids",
         )
-    if consent.expires_at is not None and _as_utc(consent.expires_at) <= now:
+    if consent.expires_at is not None and consent.expires_at <= now:
         raise Refusal(
             "consent-expired", "the patient's consent has expired", pointer="#/consent/expires_at"
         )
@@ -90,12 +90,3 @@ def check_consent_record(
             f"the consent record does not cover the scope {', '.join(beyond)}",
             pointer="#/consent/scope",
         )
-
-
-def _field(pointer: str) -> str:
-    return pointer.removeprefix("#/").replace("/", ".")
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # The contracts refuse a time without a zone; this keeps the comparison safe anyway.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

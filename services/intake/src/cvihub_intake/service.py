@@ -64,7 +64,6 @@ _ATTEMPTS = 3  # a lost race for an idempotency key is retried; the next look-up
 class Policy:
     """The limits intake applies to every submission (from IntakeSettings)."""
 
-    future_skew: timedelta = timedelta(minutes=5)
     idempotency_ttl: timedelta = timedelta(hours=24)
 
 

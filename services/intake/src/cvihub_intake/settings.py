@@ -56,6 +56,5 @@ class IntakeSettings(ServiceSettings):
     def policy(self) -> Policy:
         """The limits every submission is held to."""
         return Policy(
-            future_skew=timedelta(seconds=self.future_skew_seconds),
             idempotency_ttl=timedelta(seconds=self.idempotency_ttl_seconds),
         )
