@@ -1,6 +1,7 @@
 """HTTP routes of a partner's endpoints: their state here, and the way back from dead letters
 (recover every failed delivery since a time, re-enable an endpoint a 410 disabled)."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
@@ -66,18 +67,16 @@ def endpoints_router(deps: PartnerDeps) -> APIRouter:
             raise await not_yours(request, partner_id, subscription_id)
         return EndpointOut.model_validate(asdict(found))
 
-    @router.post(
-        "/{subscription_id}/recover",
-        summary="Recover your endpoint's failed deliveries since a time",
-        description="Every dead letter (failed delivery) of the endpoint planned since `since` "
-        "goes back in the queue, due now, and is checked again before it is sent.",
-        response_model=RecoveredOut,
-    )
-    async def recover(
-        request: Request, subscription_id: str, partner_id: Manager, since: Since = None
+    async def requeue(
+        action: Callable[..., Awaitable[Any]],
+        request: Request,
+        subscription_id: str,
+        partner_id: str,
+        since: datetime | None,
     ) -> RecoveredOut:
+        """Recover or enable in one transaction; another partner's endpoint is a 404."""
         async with transaction(deps.sessions) as session:
-            done = await endpoints.recover(
+            done = await action(
                 session=session,
                 partner_id=partner_id,
                 subscription_id=subscription_id,
@@ -89,6 +88,18 @@ def endpoints_router(deps: PartnerDeps) -> APIRouter:
         return RecoveredOut.model_validate(asdict(done))
 
     @router.post(
+        "/{subscription_id}/recover",
+        summary="Recover your endpoint's failed deliveries since a time",
+        description="Every dead letter (failed delivery) of the endpoint planned since `since` "
+        "goes back in the queue, due now, and is checked again before it is sent.",
+        response_model=RecoveredOut,
+    )
+    async def recover(
+        request: Request, subscription_id: str, partner_id: Manager, since: Since = None
+    ) -> RecoveredOut:
+        return await requeue(endpoints.recover, request, subscription_id, partner_id, since)
+
+    @router.post(
         "/{subscription_id}/enable",
         summary="Re-enable your endpoint and recover what it missed",
         description="Clears a disabling (410 Gone) and recovers the deliveries that failed "
@@ -98,16 +109,6 @@ def endpoints_router(deps: PartnerDeps) -> APIRouter:
     async def enable(
         request: Request, subscription_id: str, partner_id: Manager, since: Since = None
     ) -> RecoveredOut:
-        async with transaction(deps.sessions) as session:
-            done = await endpoints.enable(
-                session=session,
-                partner_id=partner_id,
-                subscription_id=subscription_id,
-                since=aware(since),
-            )
-        if done is None:
-            raise await not_yours(request, partner_id, subscription_id)
-        deps.on_committed()
-        return RecoveredOut.model_validate(asdict(done))
+        return await requeue(endpoints.enable, request, subscription_id, partner_id, since)
 
     return router
