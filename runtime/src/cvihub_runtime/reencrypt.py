@@ -12,8 +12,9 @@ import asyncio
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import MetaData, Table, select, update
+from sqlalchemy import ColumnElement, MetaData, Table, select, update
 
 from cvihub_runtime.db import SessionFactory, create_engine, key_ring_of, session_factory
 from cvihub_runtime.secretbox import KeyRing, key_id_of
@@ -31,33 +32,52 @@ class KeyCensus:
     rewritten: int = 0
 
 
+async def reseal_column(
+    sessions: SessionFactory,
+    table: Table,
+    key: ColumnElement[Any],
+    value: ColumnElement[Any],
+    *,
+    check_only: bool = False,
+    batch_size: int = 500,
+) -> KeyCensus:
+    """Reseal every value of one sealed column (bytes or text) under the ring's current key,
+    walking the table by `key`; with check_only, just count. NULLs are left alone."""
+    census = KeyCensus()
+    last: Any = None
+    while True:
+        async with sessions() as session, session.begin():
+            keys = key_ring_of(session)
+            query = select(key, value).where(value.is_not(None)).order_by(key).limit(batch_size)
+            if last is not None:
+                query = query.where(key > last)
+            rows = (await session.execute(query if check_only else query.with_for_update())).all()
+            if not rows:
+                return census
+            for row_key, stored in rows:
+                text = isinstance(stored, str)
+                sealed = stored.encode() if text else bytes(stored)
+                census.before[key_id_of(sealed) or PLAINTEXT] += 1
+                resealed = None if check_only else keys.reseal(sealed)
+                if resealed is not None:
+                    fresh = resealed.decode() if text else resealed
+                    # Only if it still holds what was read: a writer in between keeps its value.
+                    done = await session.execute(
+                        update(table)
+                        .where(key == row_key, value == stored)
+                        .values({value.key: fresh})
+                    )
+                    census.rewritten += int(getattr(done, "rowcount", 0) == 1)
+            last = rows[-1][0]
+
+
 async def reencrypt_outbox(
     sessions: SessionFactory, outbox: Table, *, check_only: bool = False, batch_size: int = 500
 ) -> KeyCensus:
     """Reseal every outbox payload under the ring's current key; with check_only, just count."""
-    census = KeyCensus()
-    last_id = 0
-    while True:
-        async with sessions() as session, session.begin():
-            keys = key_ring_of(session)
-            query = (
-                select(outbox.c.id, outbox.c.value)
-                .where(outbox.c.id > last_id)
-                .order_by(outbox.c.id)
-                .limit(batch_size)
-            )
-            rows = (await session.execute(query if check_only else query.with_for_update())).all()
-            if not rows:
-                return census
-            for row in rows:
-                census.before[key_id_of(row.value) or PLAINTEXT] += 1
-                resealed = None if check_only else keys.reseal(row.value)
-                if resealed is not None:
-                    await session.execute(
-                        update(outbox).where(outbox.c.id == row.id).values(value=resealed)
-                    )
-                    census.rewritten += 1
-            last_id = rows[-1].id
+    return await reseal_column(
+        sessions, outbox, outbox.c.id, outbox.c.value, check_only=check_only, batch_size=batch_size
+    )
 
 
 async def reencrypt_database(

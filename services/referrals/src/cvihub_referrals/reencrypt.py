@@ -12,13 +12,12 @@ import asyncio
 import sys
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Table, select, update
+from sqlalchemy import Table
 
 from cvihub_referrals.models import activities, referrals, status_history
-from cvihub_referrals.sealing import seal_with, unseal_with
 from cvihub_referrals.settings import ReferralsSettings
-from cvihub_runtime.db import SessionFactory, create_engine, session_factory, transaction
-from cvihub_runtime.secretbox import KeyRing, key_id_of
+from cvihub_runtime.db import SessionFactory, create_engine, session_factory
+from cvihub_runtime.reencrypt import reseal_column
 
 SEALED_COLUMNS: tuple[tuple[Table, str, str], ...] = (
     (referrals, "referral_id", "payload"),
@@ -37,41 +36,15 @@ class Resealed:
     resealed: int
 
 
-def _stale(ring: KeyRing, stored: str) -> bool:
-    return key_id_of(stored.encode()) != ring.current_id
-
-
-async def reencrypt(
-    sessions: SessionFactory, ring: KeyRing, *, batch_size: int = 500
-) -> list[Resealed]:
-    """Seal every stored value of SEALED_COLUMNS under the ring's current key."""
+async def reencrypt(sessions: SessionFactory, *, batch_size: int = 500) -> list[Resealed]:
+    """Seal every stored value of SEALED_COLUMNS under the current key of the sessions' ring."""
     results = []
     for table, key_name, column_name in SEALED_COLUMNS:
-        key: Column[object] = table.c[key_name]
-        column: Column[object] = table.c[column_name]
-        seen = resealed = 0
-        after: object = None
-        while True:
-            query = select(key, column).where(column.is_not(None)).order_by(key).limit(batch_size)
-            if after is not None:
-                query = query.where(key > after)
-            async with transaction(sessions) as session:
-                rows = (await session.execute(query)).all()
-                for row_key, stored in rows:
-                    seen += 1
-                    if not _stale(ring, str(stored)):
-                        continue
-                    fresh = seal_with(ring, unseal_with(ring, str(stored)))
-                    done = await session.execute(
-                        update(table)
-                        .where(key == row_key, column == stored)
-                        .values({column_name: fresh})
-                    )
-                    resealed += int(getattr(done, "rowcount", 0) == 1)
-            if len(rows) < batch_size:
-                break
-            after = rows[-1][0]
-        results.append(Resealed(f"{table.name}.{column_name}", seen, resealed))
+        census = await reseal_column(
+            sessions, table, table.c[key_name], table.c[column_name], batch_size=batch_size
+        )
+        seen = sum(census.before.values())
+        results.append(Resealed(f"{table.name}.{column_name}", seen, census.rewritten))
     return results
 
 
@@ -80,7 +53,7 @@ async def _main() -> int:
     engine = create_engine(settings.database_url, settings.database_schema)
     try:
         ring = settings.key_ring()
-        for result in await reencrypt(session_factory(engine, ring), ring):
+        for result in await reencrypt(session_factory(engine, ring)):
             print(f"{result.column}: {result.resealed} of {result.seen} sealed anew")
     finally:
         await engine.dispose()
