@@ -1,9 +1,10 @@
 """Composition root of the portal: the only place that builds infrastructure."""
 
 import asyncio
+import hashlib
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
@@ -26,6 +27,19 @@ from cvihub_runtime.web import install_ops_routes
 NAME = "portal"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STATIC_DIR = Path(__file__).parent / "static"
+SHELL_CACHE_PLACEHOLDER = '"cvihub-shell-v1"'
+
+
+def service_worker_script() -> str:
+    """sw.js with its shell cache named after the app's files: a phone that installed an earlier
+    release gets a new service worker (its script bytes changed), which fills a fresh cache and
+    drops the old one, instead of serving the old app shell from its cache for ever."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(STATIC_DIR)).encode() + b"\0" + path.read_bytes())
+    script = (STATIC_DIR / "sw.js").read_text()
+    return script.replace(SHELL_CACHE_PLACEHOLDER, f'"cvihub-shell-{digest.hexdigest()[:16]}"')
 
 
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
@@ -81,6 +95,17 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Compressed answers (the app shell, lists); Starlette leaves text/event-stream alone.
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    worker_script = service_worker_script()
+
+    @app.get("/sw.js", include_in_schema=False)
+    async def service_worker() -> Response:
+        # Checked on every visit, so a release reaches phones on their next open.
+        return Response(
+            worker_script,
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+        )
+
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="app")
     app.state.hosting = hosting
     app.state.core = core

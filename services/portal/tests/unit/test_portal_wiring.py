@@ -1,9 +1,11 @@
 """The portal's HTTP wiring: every body-taking route is guarded, a caller with no session learns
 nothing from its body, the app shell is served from the portal itself."""
 
+import re
+
 import httpx
 
-from cvihub_portal.app import create_app
+from cvihub_portal.app import SHELL_CACHE_PLACEHOLDER, STATIC_DIR, create_app
 from cvihub_portal.handlers import TOPICS, event_handlers
 from cvihub_portal.settings import PortalSettings
 from cvihub_runtime.edges import unguarded_routes
@@ -53,7 +55,19 @@ async def test_the_app_shell_and_service_worker_are_served_at_the_root() -> None
     page = await client.get("/", headers={"Accept-Encoding": "gzip"})
     assert page.status_code == 200 and '<main id="main"' in page.text
     assert page.headers.get("content-encoding") == "gzip"
-    assert (await client.get("/sw.js")).status_code == 200
+    worker = await client.get("/sw.js")
+    assert worker.status_code == 200 and worker.headers["cache-control"] == "no-cache"
+    assert worker.headers["content-type"].startswith("text/javascript")
+
+
+async def test_the_service_worker_names_its_shell_cache_after_the_release() -> None:
+    script = (await app_without_lifespan().get("/sw.js")).text
+    named = re.search(r'const SHELL_CACHE = "cvihub-shell-([0-9a-f]{16})";', script)
+    assert named is not None, "the shell cache is not named after the app's files"
+    assert SHELL_CACHE_PLACEHOLDER not in script
+    assert script.replace(named.group(0), "") == (STATIC_DIR / "sw.js").read_text().replace(
+        f"const SHELL_CACHE = {SHELL_CACHE_PLACEHOLDER};", ""
+    )
 
 
 def test_the_read_models_consume_bulletins_referrals_and_alerts() -> None:

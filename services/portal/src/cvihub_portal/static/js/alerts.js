@@ -3,6 +3,13 @@ import { h, svg, put } from "./dom.js";
 import { act, pending } from "./queue.js";
 import { fmtAgo, fmtDate, t } from "./i18n.js";
 
+// The newest list this page has seen, so moving between screens without signal keeps an alert
+// that came on the live feed after the service worker saved its copy.
+let seen = { body: null, at: 0 };
+export function forgetAlerts() {
+  seen = { body: null, at: 0 };
+}
+
 const RESPONSES = [["acknowledged", "acknowledge"], ["on_my_way", "on_my_way"], ["handled", "handled"]];
 
 // A plain grid of the organisation's zones, each with its active alerts: no tile server needed.
@@ -55,10 +62,13 @@ export async function alertsScreen(main, me, notice) {
     if (reload) {
       try {
         const { body, savedAt } = await get("/api/alerts");
-        alerts = body;
-        notice(savedAt);
+        const newer = seen.body && savedAt && seen.at > Date.parse(savedAt);
+        alerts = newer ? seen.body : body;
+        if (!newer) seen = { body, at: savedAt ? Date.parse(savedAt) : Date.now() };
+        notice(newer ? new Date(seen.at).toISOString() : savedAt);
       } catch (error) {
-        notice(null, error);
+        if (seen.body) alerts = seen.body;
+        notice(seen.body ? new Date(seen.at).toISOString() : null, error);
       }
     }
     const waiting = (await pending()).filter((p) => p.path === "/api/alerts/responses");

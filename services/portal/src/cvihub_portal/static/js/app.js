@@ -1,6 +1,6 @@
 import { get, HttpError, post } from "./api.js";
 import { adminScreen } from "./admin.js";
-import { alertsScreen } from "./alerts.js";
+import { alertsScreen, forgetAlerts } from "./alerts.js";
 import { boardScreen, directoryScreen } from "./board.js";
 import { dashboardScreen } from "./dashboard.js";
 import { field, h, select, put } from "./dom.js";
@@ -116,6 +116,7 @@ function signInScreen() {
 async function signOut() {
   try { await post("/api/auth/session", undefined, "DELETE"); } catch { /* signed out here anyway */ }
   if (window.caches) await caches.delete("cvihub-data");
+  forgetAlerts();
   if (live) live.close();
   me = null; live = null;
   start();
