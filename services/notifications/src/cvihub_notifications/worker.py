@@ -73,9 +73,9 @@ class DeliveryWorker:
                 free = self._max_concurrent - len(inflight)
                 if free > 0:
                     self._wake.clear()
-                    for claimed in await self._claim(free):
-                        self._lanes.started(claimed.subscription_id)
-                        task = asyncio.create_task(self._deliver(claimed))
+                    for ready in await self._claim(free):
+                        self._lanes.started(ready.claimed.subscription_id)
+                        task = asyncio.create_task(self._deliver(ready))
                         inflight.add(task)
                         task.add_done_callback(inflight.discard)
                 # Wake on a free slot, when a retry may have come due, or (with room for
@@ -100,7 +100,7 @@ class DeliveryWorker:
             for transport in self._transports.values():
                 await transport.aclose()
 
-    async def _claim(self, limit: int) -> list[Claimed]:
+    async def _claim(self, limit: int) -> list[attempts.Ready]:
         try:
             return await attempts.claim_due(
                 sessions=self._sessions,
@@ -109,15 +109,17 @@ class DeliveryWorker:
                 lease_seconds=self._lease_seconds,
                 skip_channels=self._skip_channels,
                 lanes=self._lanes,
+                rotation_grace=self._rotation_grace,
             )
         except Exception:
             log.exception("claiming deliveries failed; retrying")
             return []
 
-    async def _deliver(self, claimed: Claimed) -> None:
+    async def _deliver(self, ready: attempts.Ready) -> None:
+        claimed = ready.claimed
         healthy: bool | None = None
         try:
-            healthy = await self._attempt(claimed)
+            healthy = await self._attempt(claimed, secrets=ready.secrets)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -126,14 +128,8 @@ class DeliveryWorker:
         finally:
             self._lanes.finished(claimed.subscription_id, healthy=healthy)
 
-    async def _attempt(self, claimed: Claimed) -> bool | None:
+    async def _attempt(self, claimed: Claimed, *, secrets: list[str]) -> bool | None:
         """One attempt; whether it showed the endpoint healthy (None: no request made)."""
-        secrets = await attempts.still_entitled(
-            sessions=self._sessions, claimed=claimed, rotation_grace=self._rotation_grace
-        )
-        if secrets is None:
-            ATTEMPTS.labels(outcome="abandoned").inc()
-            return None
         at = datetime.now(UTC)
         started = time.perf_counter()
         transport = self._transports.get(Channel(claimed.channel))
