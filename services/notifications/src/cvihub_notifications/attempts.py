@@ -21,6 +21,7 @@ from cvihub_notifications.retries import AttemptOutcome, RetryPolicy, after_atte
 from cvihub_notifications.routing import stream_of
 from cvihub_registry_copy.consents import ConsentRecord
 from cvihub_runtime.db import SessionFactory, transaction
+from cvihub_runtime.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
 
@@ -155,7 +156,7 @@ class _Entitlement:
 
 async def complete_attempt(
     *,
-    sessions: SessionFactory,
+    commits: GroupCommit,
     claimed: Claimed,
     at: datetime,
     sent: Sent,
@@ -163,7 +164,8 @@ async def complete_attempt(
     policy: RetryPolicy,
     rand: float,
 ) -> AttemptOutcome:
-    """Record an attempt and decide what follows it."""
+    """Record an attempt and decide what follows it (in a transaction shared with other
+    attempts that end at the same time: see GroupCommit)."""
     attempt_no = claimed.attempts + 1
     outcome = after_attempt(
         attempt_no=attempt_no,
@@ -174,7 +176,8 @@ async def complete_attempt(
         permanent=sent.permanent,
         retry_after=sent.retry_after,
     )
-    async with transaction(sessions) as session:
+
+    async def record(session: AsyncSession) -> None:
         if sent.disable_endpoint:
             await endpoint_store.set_disabled(
                 session,
@@ -195,6 +198,8 @@ async def complete_attempt(
             next_attempt_at=outcome.next_attempt_at,
             delivered_at=at if outcome.status is DeliveryStatus.DELIVERED else None,
         )
+
+    await commits.run(record)
     if sent.disable_endpoint:
         log.warning("endpoint disabled", subscription_id=claimed.subscription_id, reason=sent.error)
     log.info(

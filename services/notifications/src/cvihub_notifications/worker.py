@@ -19,6 +19,7 @@ from cvihub_notifications.models import DeliveryStatus
 from cvihub_notifications.queue_store import Claimed
 from cvihub_notifications.retries import RetryPolicy
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +46,8 @@ class DeliveryWorker:
         rotation_grace: timedelta = timedelta(0),
     ) -> None:
         self._sessions = sessions
+        # Attempts that end together are recorded in one transaction.
+        self._commits = GroupCommit(sessions)
         self._transports = transports
         # A channel that cannot send (e-mail without SMTP) is not claimed: its deliveries
         # wait, pending, until it is set; one that is never sent (the inbox) neither.
@@ -97,6 +100,7 @@ class DeliveryWorker:
                 task.cancel()
             # Cancelled sends keep their claim; they come due again when the lease ends.
             await asyncio.gather(*inflight, return_exceptions=True)
+            await self._commits.aclose()
             for transport in self._transports.values():
                 await transport.aclose()
 
@@ -138,7 +142,7 @@ class DeliveryWorker:
         else:
             sent = await transport.send(claimed, secrets=secrets)
         outcome = await attempts.complete_attempt(
-            sessions=self._sessions,
+            commits=self._commits,
             claimed=claimed,
             at=at,
             sent=sent,
