@@ -74,6 +74,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             jitter=settings.retry_jitter,
             time_scale=settings.retry_time_scale,
             retry_after_max_seconds=settings.retry_after_max_seconds,
+            disable_after_seconds=settings.disable_after_failing_seconds,
         ),
         # A claim outlives the slowest request, so only a dead worker's claims come due again.
         lease_seconds=2 * settings.http_timeout_seconds + 30,

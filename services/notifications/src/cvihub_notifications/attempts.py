@@ -8,7 +8,7 @@ import structlog
 
 from cvihub_contracts import GrantAction
 from cvihub_contracts.registry.changes_v1 import EntityStatus
-from cvihub_notifications import endpoint_store, queue_store, store
+from cvihub_notifications import endpoint_health, endpoint_store, queue_store, store
 from cvihub_notifications.channels.base import Sent
 from cvihub_notifications.consent import QuotedConsent, quoted_refusal
 from cvihub_notifications.lanes import Lanes
@@ -121,14 +121,14 @@ async def complete_attempt(
         retry_after=sent.retry_after,
     )
     async with transaction(sessions) as session:
-        if sent.disable_endpoint:
-            await endpoint_store.set_disabled(
-                session,
-                subscription_id=claimed.subscription_id,
-                partner_id=claimed.partner_id,
-                at=at,
-                reason=sent.error or "gone",
-            )
+        disabled = await endpoint_health.after_attempt(
+            session,
+            claimed=claimed,
+            at=at,
+            sent=sent,
+            succeeded=outcome.status is DeliveryStatus.DELIVERED,
+            disable_after=policy.disable_after,
+        )
         await queue_store.record_attempt(
             session,
             delivery_id=claimed.delivery_id,
@@ -141,8 +141,10 @@ async def complete_attempt(
             next_attempt_at=outcome.next_attempt_at,
             delivered_at=at if outcome.status is DeliveryStatus.DELIVERED else None,
         )
-    if sent.disable_endpoint:
-        log.warning("endpoint disabled", subscription_id=claimed.subscription_id, reason=sent.error)
+    if disabled is not None:
+        log.warning(
+            "endpoint disabled", subscription_id=claimed.subscription_id, reason=disabled.reason
+        )
     log.info(
         "delivery attempted",
         delivery_id=claimed.delivery_id,

@@ -90,8 +90,8 @@ delivery_attempts = Table(
     UniqueConstraint("delivery_id", "attempt_no", name="uq_delivery_attempts_number"),
 )
 
-# Endpoints this service stopped sending to (a 410 Gone answer) until their partner re-enables
-# them; the subscription itself belongs to the registry.
+# Endpoints this service stopped sending to (a 410 Gone answer, or failing for too long) until
+# their partner re-enables them; the subscription itself belongs to the registry.
 endpoint_states = Table(
     "endpoint_states",
     metadata,
@@ -99,6 +99,8 @@ endpoint_states = Table(
     Column("partner_id", String(64), nullable=False),
     Column("disabled_at", UtcDateTime(), nullable=True),
     Column("disabled_reason", String(200), nullable=True),
+    # The first failed attempt after the last success (null: its last attempt succeeded).
+    Column("failing_since", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 

@@ -42,6 +42,12 @@ class NotificationsSettings(ServiceSettings):
         description="Multiplies every scheduled delay (not a receiver's Retry-After): below 1 "
         "only to compress the schedule in tests and demos.",
     )
+    disable_after_failing_seconds: float = Field(
+        default=5 * 86400.0,
+        gt=0,
+        description="An endpoint whose attempts have all failed for this long (as Svix: 5 days) "
+        "is disabled until its partner re-enables it; multiplied by retry_time_scale.",
+    )
     retry_after_max_seconds: float = Field(
         default=36000.0, gt=0, description="The longest Retry-After honoured (longer is cut)."
     )
