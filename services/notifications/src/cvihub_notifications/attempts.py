@@ -8,7 +8,7 @@ import structlog
 
 from cvihub_contracts import GrantAction
 from cvihub_contracts.registry.changes_v1 import EntityStatus
-from cvihub_notifications import endpoint_health, endpoint_store, queue_store, store
+from cvihub_notifications import endpoint_health, endpoint_store, notices, queue_store, store
 from cvihub_notifications.channels.base import Sent
 from cvihub_notifications.consent import QuotedConsent, quoted_refusal
 from cvihub_notifications.lanes import Lanes
@@ -125,9 +125,17 @@ async def complete_attempt(
             session,
             claimed=claimed,
             at=at,
-            sent=sent,
+            gone=(sent.error or "gone") if sent.disable_endpoint else None,
             succeeded=outcome.status is DeliveryStatus.DELIVERED,
             disable_after=policy.disable_after,
+        )
+        await notices.after_attempt(
+            session,
+            claimed=claimed,
+            at=at,
+            failed=outcome.status is DeliveryStatus.FAILED,
+            error=sent.error,
+            disabled=disabled,
         )
         await queue_store.record_attempt(
             session,

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_notifications import endpoint_store
-from cvihub_notifications.channels.base import Sent
 from cvihub_notifications.queue_store import Claimed
 
 
@@ -35,12 +34,12 @@ async def after_attempt(
     *,
     claimed: Claimed,
     at: datetime,
-    sent: Sent,
+    gone: str | None,
     succeeded: bool,
     disable_after: timedelta | None,
 ) -> Disabled | None:
-    """Note the attempt's outcome; disable the endpoint when it said it is gone or has failed
-    for `disable_after`. Returns the disabling when this attempt made one."""
+    """Note the attempt's outcome; disable the endpoint when it said it is gone (`gone`: why)
+    or has failed for `disable_after`. Returns the disabling when this attempt made one."""
     failing_since = await endpoint_store.note_attempt(
         session,
         subscription_id=claimed.subscription_id,
@@ -49,8 +48,8 @@ async def after_attempt(
         succeeded=succeeded,
     )
     reason: str | None = None
-    if sent.disable_endpoint:
-        reason = sent.error or "gone"
+    if gone is not None:
+        reason = gone
     elif (
         failing_since is not None
         and disable_after is not None

@@ -104,3 +104,29 @@ class InboxPageOut(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next (older) page; null = no more."
     )
+
+
+class NoticeOut(BaseModel):
+    """An operational notice: a delivery given up, or an endpoint disabled (ids only)."""
+
+    notice_id: str
+    kind: str = Field(description="attempt-exhausted or endpoint-disabled.")
+    partner_id: str
+    subscription_id: str = Field(description="The endpoint it is about.")
+    delivery_id: str | None = Field(description="The delivery that failed (or disabled it).")
+    event_id: str | None
+    event_type: str | None
+    reason: str = Field(description="A short reason; never a response body or event data.")
+    created_at: datetime
+    partner_mailed_at: datetime | None = Field(
+        description="When it was mailed to the partner's contact address; null = not (yet)."
+    )
+    admin_mailed_at: datetime | None = Field(
+        description="When it was mailed to the hub admin; null = not (yet)."
+    )
+
+
+class NoticeList(BaseModel):
+    """Notices, newest first."""
+
+    items: list[NoticeOut]

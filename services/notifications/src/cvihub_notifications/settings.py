@@ -108,6 +108,23 @@ class NotificationsSettings(ServiceSettings):
         "link to its /v1/inbox. Unset: they name GET /v1/inbox without a link.",
     )
 
+    hub_admin_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="The hub admin's address: every operational notice (an endpoint disabled, "
+        "a delivery given up) is mailed there too, as to the partner's contact address.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of GET /v1/admin/notices (every partner's notices); unset "
+        "refuses all.",
+    )
+
+    @field_validator("hub_admin_email")
+    @classmethod
+    def _hub_admin_email(cls, value: str | None) -> str | None:
+        return check_sender(value) if value and value.strip() else None
+
     @field_validator("secret_key")
     @classmethod
     def _fernet_key(cls, value: str) -> str:
