@@ -156,6 +156,13 @@ class RegistryCopy:
         )
         return str(kind) if kind is not None else None
 
+    async def contact_email(self, session: AsyncSession, partner_id: str) -> str | None:
+        """Where operational notices to the partner go, or None (none given, or unknown)."""
+        found = await session.scalar(
+            select(self.partners.c.contact_email).where(self.partners.c.partner_id == partner_id)
+        )
+        return str(found) if found else None
+
     async def is_granted(
         self, session: AsyncSession, partner_id: str, stream: Stream, action: GrantAction
     ) -> bool:

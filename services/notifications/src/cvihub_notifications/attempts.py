@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import EntityStatus
-from cvihub_notifications import endpoint_store, queue_store, store
+from cvihub_notifications import endpoint_health, endpoint_store, notices, queue_store, store
 from cvihub_notifications.channels.base import Sent
 from cvihub_notifications.consent import QuotedConsent, quoted_refusal
 from cvihub_notifications.lanes import Lanes
@@ -177,15 +177,23 @@ async def complete_attempt(
         retry_after=sent.retry_after,
     )
 
-    async def record(session: AsyncSession) -> None:
-        if sent.disable_endpoint:
-            await endpoint_store.set_disabled(
-                session,
-                subscription_id=claimed.subscription_id,
-                partner_id=claimed.partner_id,
-                at=at,
-                reason=sent.error or "gone",
-            )
+    async def record(session: AsyncSession) -> endpoint_health.Disabled | None:
+        disabled = await endpoint_health.after_attempt(
+            session,
+            claimed=claimed,
+            at=at,
+            gone=(sent.error or "gone") if sent.disable_endpoint else None,
+            succeeded=outcome.status is DeliveryStatus.DELIVERED,
+            disable_after=policy.disable_after,
+        )
+        await notices.after_attempt(
+            session,
+            claimed=claimed,
+            at=at,
+            failed=outcome.status is DeliveryStatus.FAILED,
+            error=sent.error,
+            disabled=disabled,
+        )
         await queue_store.record_attempt(
             session,
             delivery_id=claimed.delivery_id,
@@ -198,10 +206,13 @@ async def complete_attempt(
             next_attempt_at=outcome.next_attempt_at,
             delivered_at=at if outcome.status is DeliveryStatus.DELIVERED else None,
         )
+        return disabled
 
-    await commits.run(record)
-    if sent.disable_endpoint:
-        log.warning("endpoint disabled", subscription_id=claimed.subscription_id, reason=sent.error)
+    disabled = await commits.run(record)
+    if disabled is not None:
+        log.warning(
+            "endpoint disabled", subscription_id=claimed.subscription_id, reason=disabled.reason
+        )
     log.info(
         "delivery attempted",
         delivery_id=claimed.delivery_id,
