@@ -38,8 +38,11 @@ SLOW_3G = {
 """400 kbit/s each way (bytes per second), 400 ms round trip."""
 
 
-def publish_alert(intake: str, source_id: str, occurred_at: str = "2026-01-15T10:00:00Z") -> None:
-    """The police partner publishes a shooting in the north zone."""
+def publish_alert(intake: str, source_id: str, occurred_at: str = "2026-01-15T10:00:00Z") -> str:
+    """The police partner publishes a shooting in the north zone; the alert's id.
+
+    A CVI organisation never sees `source_id` (the CAD number is CJI), nor the subject built
+    from it: its screens know the alert by its id."""
     alert = {
         "source_incident_id": source_id,
         "revision": 1,
@@ -54,6 +57,7 @@ def publish_alert(intake: str, source_id: str, occurred_at: str = "2026-01-15T10
         headers={"Authorization": f"Bearer {POLICE_KEY}"},
     )
     assert answer.status_code == 202, answer.text
+    return str(answer.json()["alert_id"])
 
 
 def notifications_caught_up(urls: dict[str, str]) -> bool:
@@ -116,8 +120,8 @@ def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_ale
         sign_in(worker, portal, urls["registry"], admin, WORKER)
         worker.get_by_role("heading", name="Alerts in my zones").wait_for()
         until(lambda: notifications_caught_up(urls), timeout=15, message="notifications behind")
-        publish_alert(urls["intake"], incident)
-        card = worker.locator(f"[data-incident$='/{incident}']")
+        alert_id = publish_alert(urls["intake"], incident)
+        card = worker.locator(f"[data-alert='{alert_id}']")
         card.wait_for(timeout=15_000)  # arrives on the live feed, no reload
         assert serious_accessibility_violations(worker) == []
         screenshot(worker, "alerts")
@@ -150,7 +154,8 @@ def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_ale
             assert again["status"] == 201 and again["replayed"] == "true", again
 
         alerts = api(worker, "/api/alerts")["body"]
-        mine = next(a for a in alerts if a["incident_key"].endswith(f"/{incident}"))
+        mine = next(a for a in alerts if a["alert_id"] == alert_id)
+        assert incident not in mine["incident_key"]  # the subject keeps the CAD number out
         assert [r["response"] for r in mine["responses"]] == ["handled"]
         referral = api(worker, f"/api/referrals/{referral_id}")["body"]
         assert [(a["channel"], a["outcome"]) for a in referral["contact_attempts"]] == [
@@ -222,8 +227,8 @@ def test_the_first_screen_on_slow_3g_the_shell_budget_accessibility_and_spanish(
         page.get_by_role("heading", name="Alertas en mis zonas").wait_for()
         until(lambda: notifications_caught_up(urls), timeout=15, message="notifications behind")
         incident = uuid.uuid4().hex
-        publish_alert(urls["intake"], incident, occurred_at="2026-01-15T10:00:00Z")
-        card = page.locator(f"[data-incident$='/{incident}']")
+        alert_id = publish_alert(urls["intake"], incident, occurred_at="2026-01-15T10:00:00Z")
+        card = page.locator(f"[data-alert='{alert_id}']")
         card.wait_for(timeout=15_000)
         # Dates through Intl in Spanish: "15 ene 2026", and the buttons in Spanish.
         assert "15 ene 2026" in card.locator("time").inner_text()

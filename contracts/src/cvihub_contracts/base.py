@@ -26,6 +26,9 @@ class EventData(BaseModel):
     topic: ClassVar[str]
     submission: ClassVar[type[BaseModel] | None] = None
     """The body a partner POSTs to intake for this event, where partners publish it."""
+    subject_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields the CloudEvents subject is built from: a recipient not allowed one of them must
+    not see the subject as it is (see redaction.Redacted.subject_withheld)."""
     checks_clock: ClassVar[bool] = False
     """An event is accepted already: its times are not held to the reader's clock (see
     timestamps.ClockChecked, which the submissions are)."""

@@ -15,6 +15,9 @@ class Redacted:
 
     data: dict[str, Any]
     removed: list[str]
+    subject_withheld: bool = False
+    """The event's subject is built from a removed field (an alert's is built from the CAD
+    incident number): whoever renders the event must not show it as it is."""
 
 
 def field_classification(model: type[BaseModel], field_name: str) -> Classification | None:
@@ -29,7 +32,9 @@ def redact(payload: BaseModel, allowed: frozenset[Classification]) -> Redacted:
     """Keep the fields whose classification is allowed, recursing into nested models."""
     removed: list[str] = []
     data = _redact(payload, allowed, "#", removed)
-    return Redacted(data=data, removed=removed)
+    subject_fields = getattr(type(payload), "subject_fields", ())
+    withheld = any(f"#/{name}" in removed for name in subject_fields)
+    return Redacted(data=data, removed=removed, subject_withheld=withheld)
 
 
 def _redact(

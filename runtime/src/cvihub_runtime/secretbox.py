@@ -2,6 +2,8 @@
 ring of named keys that can rotate, data at rest such as outbox payloads."""
 
 import base64
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -17,6 +19,14 @@ class SecretBox:
             self._fernet = Fernet(key.encode())
         except (ValueError, TypeError) as exc:
             raise ValueError("the secret key must be a Fernet key (Fernet.generate_key())") from exc
+        self._key = key.encode()
+
+    def digest(self, text: str, *, purpose: str) -> str:
+        """A keyed digest of `text` (HMAC-SHA256 under a key derived from this one for
+        `purpose`): stable while the key is, and no guess of the text can be checked without
+        the key (unlike a plain hash of a sequential number)."""
+        derived = hmac.new(self._key, b"cvihub-digest:" + purpose.encode(), hashlib.sha256)
+        return hmac.new(derived.digest(), text.encode(), hashlib.sha256).hexdigest()[:32]
 
     def encrypt(self, plaintext: str) -> str:
         """Ciphertext as text."""

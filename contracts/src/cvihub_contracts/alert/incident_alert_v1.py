@@ -101,6 +101,7 @@ class IncidentAlertV1(EventData, IncidentAlertSubmission):
     event_type: ClassVar[str] = EVENT_TYPE
     version: ClassVar[int] = 1
     topic: ClassVar[str] = topics.INCIDENT_ALERTS
+    subject_fields: ClassVar[tuple[str, ...]] = ("source_incident_id",)  # CJI
     submission: ClassVar[type[BaseModel] | None] = IncidentAlertSubmission
 
     alert_id: UUID = classified(C.INTERNAL, "The hub's id of this alert revision.")

@@ -86,6 +86,7 @@ class IncidentAlertV2(EventData, IncidentAlertSubmissionV2):
     event_type: ClassVar[str] = EVENT_TYPE
     version: ClassVar[int] = 2
     topic: ClassVar[str] = topics.INCIDENT_ALERTS
+    subject_fields: ClassVar[tuple[str, ...]] = ("source_incident_id",)  # CJI
     submission: ClassVar[type[BaseModel] | None] = IncidentAlertSubmissionV2
 
     alert_id: UUID = classified(C.INTERNAL, "The hub's id of this alert revision.")

@@ -242,13 +242,6 @@ def _name(view: frozenset[C] | None) -> str:
     return "default" if view is None else "{" + ",".join(sorted(view)) + "}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known leak, not fixed here: the CloudEvent subject of an alert is "
-    "incidents/<publisher>/<source_incident_id> (CJI) and reaches every recipient; the portal "
-    "groups an incident's revisions by it (cvihub_portal.service.incident_key). See "
-    "docs/notes/delivery.md.",
-)
 def test_the_subject_attribute_carries_no_forbidden_field() -> None:
     data = PAYLOADS[IncidentAlertV2]
     kind = PartnerKind.CVI_ORG

@@ -10,6 +10,7 @@ from cvihub_contracts.redaction import redact
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_notifications.channels.webhook import build_body
 from cvihub_notifications.views import field_view
+from cvihub_runtime.secretbox import SecretBox, new_fernet_key
 
 
 def test_cvi_org_alert_has_no_cji() -> None:
@@ -52,14 +53,28 @@ def test_body_is_structured_cloudevent_with_redacted_data() -> None:
     alert = make_alert()
     event = new_event(alert, source=partner_source("police-1"), causation_id="cause-1")
     redacted = redact(alert, field_view(data=alert, recipient_kind=PartnerKind.CVI_ORG.value))
-    body = json.loads(build_body(envelope=event.envelope, redacted=redacted))
+    box = SecretBox(new_fernet_key())
+    body = json.loads(build_body(envelope=event.envelope, redacted=redacted, box=box))
     assert body["id"] == event.envelope.id
     assert body["specversion"] == "1.0"
     assert body["type"] == "org.cvihub.incident-alert.published"
     assert body["source"] == "urn:cvihub:partner:police-1"
     assert body["causationid"] == "cause-1"
     assert body["correlationid"] == event.envelope.id
-    assert body["subject"] == "incidents/police-1/CAD-2030-0001"
+    # The subject is built from the CAD number (CJI), which a CVI org may not see: a keyed
+    # digest stands in for it, the same for every revision, so updates still match.
+    assert body["subject"].startswith("incidents/police-1/")
+    assert "CAD-2030-0001" not in body["subject"]
+    revision = alert.model_copy(update={"revision": 2})
+    again = new_event(revision, source=partner_source("police-1"))
+    cut = redact(revision, field_view(data=revision, recipient_kind=PartnerKind.CVI_ORG.value))
+    assert (
+        json.loads(build_body(envelope=again.envelope, redacted=cut, box=box))["subject"]
+        == (body["subject"])
+    )
+    police = redact(alert, field_view(data=alert, recipient_kind=PartnerKind.POLICE.value))
+    police_body = json.loads(build_body(envelope=event.envelope, redacted=police, box=box))
+    assert police_body["subject"] == "incidents/police-1/CAD-2030-0001"
     assert body["classification"] == "cji"
     assert "partitionkey" not in body
     assert body["data"] == redacted.data

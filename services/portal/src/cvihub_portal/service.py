@@ -212,8 +212,9 @@ async def _release(core: PortalCore, person: Person, key: str) -> None:
 
 
 def incident_key(event: dict[str, Any]) -> str:
-    """What ties an alert's revisions together: the event's subject (publisher and source id,
-    which a grant may hide from the data), else the revision's own id."""
+    """What ties an alert's revisions together: the event's subject (publisher and source id, or
+    a keyed digest of them where the partner may not see the source id), else the revision's
+    own id."""
     return str(event.get("subject") or event.get("data", {}).get("alert_id") or event.get("id"))
 
 
@@ -248,7 +249,14 @@ async def alerts(core: PortalCore, person: Person) -> list[dict[str, Any]]:
 
 def _public_alert(data: dict[str, Any]) -> dict[str, Any]:
     location = data.get("location") or {}
-    fields = ("source_incident_id", "revision", "status", "occurred_at", "incident_type")
+    fields = (
+        "alert_id",
+        "source_incident_id",
+        "revision",
+        "status",
+        "occurred_at",
+        "incident_type",
+    )
     return {
         **{name: data.get(name) for name in fields},
         "severity": data.get("severity"),

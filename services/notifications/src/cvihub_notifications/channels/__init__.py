@@ -36,7 +36,7 @@ def build_transports(
         WebhookTransport(box=box, timeout_seconds=http_timeout_seconds, egress=egress),
         EmailTransport(box=box, mailer=mailer),
         SmsTransport(box=box, gateway=sms, hint=sms_hint),
-        InboxTransport(),
+        InboxTransport(box=box),
     ]
     return {t.channel: t for t in transports}
 

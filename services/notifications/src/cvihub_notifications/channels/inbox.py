@@ -6,6 +6,7 @@ from cvihub_contracts.redaction import Redacted
 from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications.channels.base import Transport
 from cvihub_notifications.channels.webhook import build_body
+from cvihub_runtime.secretbox import SecretBox
 
 INBOX_URI = "cvihub:inbox"
 
@@ -16,6 +17,9 @@ class InboxTransport(Transport):
     channel = Channel.INBOX
     delivered_when_stored = True
 
+    def __init__(self, *, box: SecretBox) -> None:
+        self._box = box
+
     def render(self, *, envelope: Envelope, redacted: Redacted) -> str:
         """The CloudEvent JSON, as a webhook would carry it."""
-        return build_body(envelope=envelope, redacted=redacted).decode()
+        return build_body(envelope=envelope, redacted=redacted, box=self._box).decode()

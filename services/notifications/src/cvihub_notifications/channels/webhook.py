@@ -40,10 +40,18 @@ def redacted_attribute(removed: Sequence[str]) -> str:
     return " ".join(removed)
 
 
-def build_body(*, envelope: Envelope, redacted: Redacted) -> bytes:
+def build_body(*, envelope: Envelope, redacted: Redacted, box: SecretBox) -> bytes:
     """The CloudEvents structured-mode JSON to POST: envelope, redacted data, and the removed
-    pointers in the `redacted` string attribute ("" when nothing was removed)."""
+    pointers in the `redacted` string attribute ("" when nothing was removed).
+
+    A subject built from a field the recipient may not see (an alert's CAD incident number)
+    keeps its prefix and ends in a keyed digest instead: still the same for every revision of
+    the incident, so updates can be matched, and no guess of the number can be checked."""
     attributes = envelope.model_dump(mode="json", exclude_none=True, exclude={"partitionkey"})
+    subject = attributes.get("subject")
+    if redacted.subject_withheld and isinstance(subject, str):
+        prefix = subject.rpartition("/")[0]
+        attributes["subject"] = f"{prefix}/{box.digest(subject, purpose='subject')}"
     document = {
         **attributes,
         "data": redacted.data,
@@ -110,7 +118,7 @@ class WebhookTransport(Transport):
 
     def render(self, *, envelope: Envelope, redacted: Redacted) -> str:
         """The CloudEvent JSON, as POSTed."""
-        return build_body(envelope=envelope, redacted=redacted).decode()
+        return build_body(envelope=envelope, redacted=redacted, box=self._box).decode()
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:

@@ -45,7 +45,7 @@ function alertCard(alert, rerender) {
         rerender(true);
       },
     }, t(label)));
-  return h("li", { class: `card${cancelled ? " cancelled" : ""}`, "data-incident": alert.incident_key },
+  return h("li", { class: `card${cancelled ? " cancelled" : ""}`, "data-incident": alert.incident_key, "data-alert": alert.alert_id },
     h("h3", {}, t(`i.${alert.incident_type}`), alert.zone ? ` · ${alert.zone}` : "", cancelled ? ` · ${t("cancelled")}` : ""),
     h("p", { class: "meta" }, h("time", { datetime: alert.occurred_at }, fmtDate(alert.occurred_at)),
       ` · ${t("severity")}: ${t(`sev.${alert.severity || "unknown"}`)}`,
