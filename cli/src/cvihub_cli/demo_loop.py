@@ -35,6 +35,7 @@ HOSPITAL, OWNER, OTHER, POLICE = (
 KEYS = {HOSPITAL: HOSPITAL_KEY, OWNER: OUTREACH_KEY, OTHER: PEACE_KEY, POLICE: POLICE_KEY}
 PHONE = "+13125550187"
 SERVICE = "hospital-response"
+NOTE = "CASE-NOTE: left a voicemail with the aunt"
 OFFER_FIELDS = {"referral_id", "urgency", "requested_services", "network", "submitted_at"}
 
 
@@ -71,7 +72,7 @@ class Walk:
     def __init__(self, info: StackInfo, client: httpx.Client, report: Callable[[DemoStep], None]):
         self.info, self.client, self.report = info, client, report
         self.result = DemoResult()
-        self.referral_id = ""
+        self.referral_id = self.consent_id = ""
         self.started = datetime.now(UTC) - timedelta(seconds=1)
 
     def step(self, name: str, ok: bool, detail: str) -> bool:
@@ -85,8 +86,20 @@ class Walk:
             method, f"{self.info.urls[service]}{path}", headers=headers, **kw
         )
 
+    def act(self, what: str, body: dict[str, Any], party: str = OWNER) -> httpx.Response:
+        """POST /v1/referrals/{id}/{what} on referrals, as the owner unless told."""
+        return self.call(
+            "POST", "referrals", f"/v1/referrals/{self.referral_id}/{what}", party, json=body
+        )
+
     def referral(self, party: str) -> httpx.Response:
         return self.call("GET", "referrals", f"/v1/referrals/{self.referral_id}", party)
+
+    def deliveries(self, party: str) -> str:
+        """Every webhook delivery of this referral to a party, as one text to search."""
+        items = self.client.get(f"{self.info.sink_url}/received", params={"partner_id": party})
+        data = [i["message"].get("data", {}) for i in items.json()]
+        return json.dumps([d for d in data if d.get("referral_id") == self.referral_id])
 
     def events(self, party: str, match: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
         mine = lambda d: d.get("referral_id") == self.referral_id and match(d)  # noqa: E731
@@ -104,9 +117,12 @@ class Walk:
             if (mine.json()["status"], task.json()["status"], owner) != (status, status, OWNER):
                 return None
             hidden = self.call("GET", "intake", f"/fhir/Task/{self.referral_id}", OTHER)
-            return f"referral and FHIR Task {status}, owner {owner}; {OTHER}: {hidden.status_code}"
+            if hidden.status_code != 404:
+                return None
+            return f"referral and FHIR Task {status}, owner {owner}; {OTHER}'s Task read: 404"
 
-        return wait_for(both, timeout)
+        seen: str | None = wait_for(both, timeout)
+        return seen
 
 
 def run_referral_loop(
@@ -122,21 +138,14 @@ def run_referral_loop(
 
 def _offer_and_accept(w: Walk, timeout: float) -> bool:
     started = w.started
-    consent = w.call(
-        "POST",
-        "registry",
-        "/v1/consents",
-        HOSPITAL,
-        json={
-            "recipient_partner_ids": ["network"],
-            "scope": ["contact", "injury"],
-            "purpose": "hospital-based violence intervention referral",
-            "given_at": started.isoformat(),
-        },
-    )
-    if not w.step("hospital records the consent", consent.status_code == 201, consent.text[:200]):
+    record: dict[str, Any] = {"recipient_partner_ids": ["network"], "scope": ["contact", "injury"]}
+    record |= {"purpose": "violence intervention referral", "given_at": started.isoformat()}
+    consent = w.call("POST", "registry", "/v1/consents", HOSPITAL, json=record)
+    ok = consent.status_code == 201
+    detail = "record for `network`, contact and injury" if ok else consent.text[:200]
+    if not w.step("hospital records the consent", ok, detail):
         return False
-    consent_id = consent.json()["consent_id"]
+    w.consent_id = consent_id = consent.json()["consent_id"]
 
     def post() -> httpx.Response | None:  # intake's copy learns of the record within moments
         body = network_referral(consent_id, started)
@@ -165,13 +174,13 @@ def _offer_and_accept(w: Walk, timeout: float) -> bool:
     )
     reads = [w.referral(p).json() for p in (OWNER, OTHER)]
     minimal = all(set(r.get("payload", {})) <= OFFER_FIELDS for r in reads)
-    leaked = [p for p in (OWNER, OTHER) if PHONE in json.dumps(received_all(w, p))]
+    leaked = [p for p in (OWNER, OTHER) if PHONE in w.deliveries(p)]
     w.step(
         "an offer carries no person",
         minimal and not leaked,
         f"offer reads {sorted(reads[0].get('payload', {}))}; phone in deliveries: {leaked}",
     )
-    accepted = w.call("POST", "referrals", f"/v1/referrals/{w.referral_id}/accept", OWNER, json={})
+    accepted = w.act("accept", {})
     if not w.step(f"{OWNER} accepts", accepted.status_code == 200, f"HTTP {accepted.status_code}"):
         return False
     withdrawn = wait_for(
@@ -179,7 +188,7 @@ def _offer_and_accept(w: Walk, timeout: float) -> bool:
         timeout,
     )
     other_read = w.referral(OTHER).status_code
-    late = w.call("POST", "referrals", f"/v1/referrals/{w.referral_id}/accept", OTHER, json={})
+    late = w.act("accept", {}, party=OTHER)
     w.step(
         f"{OTHER} sees it withdrawn",
         bool(withdrawn) and other_read == 404 and late.status_code == 404,
@@ -195,12 +204,6 @@ def _offer_and_accept(w: Walk, timeout: float) -> bool:
     seen = w.hospital_sees("accepted", timeout)
     w.step("hospital sees it accepted", seen is not None, seen or "not within the timeout")
     return True
-
-
-def received_all(w: Walk, party: str) -> list[dict[str, Any]]:
-    """Every delivery of this referral to a party, of any type."""
-    items = w.client.get(f"{w.info.sink_url}/received", params={"partner_id": party}).json()
-    return [i for i in items if i["message"].get("data", {}).get("referral_id") == w.referral_id]
 
 
 def _follow_up(w: Walk, timeout: float) -> bool:
@@ -220,20 +223,14 @@ def _follow_up(w: Walk, timeout: float) -> bool:
         bool(reminder) and notified == [OWNER] and not reminded(OTHER) and overdue,
         f"reminder to {notified}; {OTHER} told nothing; hospital sees it overdue: {overdue}",
     )
-    path = f"/v1/referrals/{w.referral_id}"
     at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    first = w.call(
-        "POST",
-        "referrals",
-        f"{path}/attempts",
-        OWNER,
-        json={"occurred_at": at, "method": "phone", "outcome": "no-answer", "note": "CASE-NOTE-1"},
-    )
+    attempt = {"occurred_at": at, "method": "phone", "outcome": "no-answer", "note": NOTE}
+    first = w.act("attempts", attempt)
     w.step("contact attempt 1: no answer", first.status_code == 200, f"HTTP {first.status_code}")
-    withdrawn = w.call(
-        "POST", "registry", f"/v1/consents/{_consent_id(w)}/withdraw", HOSPITAL, json={}
-    )
-    w.step("hospital withdraws the consent", withdrawn.status_code == 200, withdrawn.text[:120])
+    path = f"/v1/consents/{w.consent_id}/withdraw"
+    withdrawn = w.call("POST", "registry", path, HOSPITAL, json={})
+    state = withdrawn.json().get("status") if withdrawn.status_code == 200 else withdrawn.text
+    w.step("hospital withdraws the consent", state == "revoked", f"consent record: {state}")
 
     def hidden() -> dict[str, Any] | None:
         read = w.referral(OWNER).json()
@@ -252,44 +249,19 @@ def _follow_up(w: Walk, timeout: float) -> bool:
         if after
         else "the patient is still shown",
     )
-    second = w.call(
-        "POST",
-        "referrals",
-        f"{path}/attempts",
-        OWNER,
-        json={
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "method": "bedside",
-            "outcome": "reached",
-        },
+    now = datetime.now(UTC)
+    second = w.act(
+        "attempts", {"occurred_at": now.isoformat(), "method": "bedside", "outcome": "reached"}
     )
     w.step("contact attempt 2: reached", second.status_code == 200, f"HTTP {second.status_code}")
-    engaged = w.call(
-        "POST",
-        "referrals",
-        f"{path}/status",
-        OWNER,
-        json={"status": "in-progress", "reason": "client-engaged", "note": "met at the bedside"},
-    )
-    service = w.call(
-        "POST",
-        "referrals",
-        f"{path}/services",
-        OWNER,
-        json={"service_type": SERVICE, "service_date": datetime.now(UTC).date().isoformat()},
-    )
+    engaged = w.act("status", {"status": "in-progress", "reason": "client-engaged", "note": "met"})
+    service = w.act("services", {"service_type": SERVICE, "service_date": now.date().isoformat()})
     w.step(
         "a service delivered",
         engaged.status_code == 200 and service.status_code == 200,
         f"in-progress HTTP {engaged.status_code}, service HTTP {service.status_code}",
     )
-    done = w.call(
-        "POST",
-        "referrals",
-        f"{path}/status",
-        OWNER,
-        json={"status": "completed", "reason": "services-delivered", "note": "plan in place"},
-    )
+    done = w.act("status", {"status": "completed", "reason": "services-delivered", "note": "ok"})
     w.step("completed", done.status_code == 200, f"HTTP {done.status_code}")
     seen = w.hospital_sees("completed", timeout)
     mine = w.referral(HOSPITAL).json()
@@ -298,9 +270,7 @@ def _follow_up(w: Walk, timeout: float) -> bool:
     told = wait_for(
         lambda: len(w.events(HOSPITAL, lambda d: bool(d.get("activity")))) >= 3, timeout
     )
-    notes = "CASE-NOTE-1" in json.dumps(mine) or "CASE-NOTE-1" in json.dumps(
-        received_all(w, HOSPITAL)
-    )
+    notes = NOTE in json.dumps(mine) or NOTE in w.deliveries(HOSPITAL)
     w.step(
         "hospital sees each step, not the receiver's case notes",
         seen is not None
@@ -312,15 +282,11 @@ def _follow_up(w: Walk, timeout: float) -> bool:
         and mine.get("first_contact_at") is not None,
         f"{seen}; history {steps}; activities {kinds}; case note shown: {notes}",
     )
-    leaked = [p for p in (OWNER, OTHER) if PHONE in json.dumps(received_all(w, p))]
+    leaked = [p for p in (OWNER, OTHER) if PHONE in w.deliveries(p)]
     w.step(
         "no delivery to an organisation carried the patient", not leaked, f"carried it: {leaked}"
     )
     return _aggregates(w)
-
-
-def _consent_id(w: Walk) -> str:
-    return str(w.referral(HOSPITAL).json()["payload"]["consent"]["consent_id"])
 
 
 def _aggregates(w: Walk) -> bool:
