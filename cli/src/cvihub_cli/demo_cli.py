@@ -12,7 +12,8 @@ from cvihub_cli.main import load_info
 from cvihub_cli.stack_info import DATA_DIR, StackInfo
 
 demo_app = typer.Typer(
-    help="Send a demo referral and alert through the running hub and show them arrive."
+    help="Send a demo referral and alert through the running hub and show them arrive.",
+    add_completion=False,  # loaded under `cvihub` (cvihub_cli.lazy), which offers completion
 )
 
 DataDir = Annotated[Path, typer.Option(help="Where the running hub wrote stack.json.")]
@@ -48,9 +49,11 @@ def demo(ctx: typer.Context, data_dir: DataDir = DATA_DIR) -> None:
 
 @demo_app.command("referral-loop")
 def referral_loop(data_dir: DataDir = DATA_DIR) -> None:
-    """A hospital's referral to the network: offered to two organisations, accepted by one,
-    overdue, two contact attempts, a service, completed; the consent withdrawn midway; the
-    aggregates. Each step says ok or FAILED; the exit code is 1 if any failed."""
+    """A hospital's referral to the network, walked to completion.
+
+    Offered to two organisations, accepted by one, overdue, two contact attempts, a service,
+    completed; the consent withdrawn midway; the aggregates. Each step says ok or FAILED; the
+    exit code is 1 if any failed."""
     from cvihub_cli.demo_loop import run_referral_loop
 
     _run(data_dir, run_referral_loop)
