@@ -26,12 +26,8 @@ from cvihub_cli.demo import (
 )
 from cvihub_cli.stack_info import StackInfo
 
-HOSPITAL, OWNER, OTHER, POLICE = (
-    "mercy-hospital",
-    "safe-streets",
-    "peace-collective",
-    "metro-police",
-)
+HOSPITAL, OWNER = "mercy-hospital", "safe-streets"
+OTHER, POLICE = "peace-collective", "metro-police"
 KEYS = {HOSPITAL: HOSPITAL_KEY, OWNER: OUTREACH_KEY, OTHER: PEACE_KEY, POLICE: POLICE_KEY}
 PHONE = "+13125550187"
 SERVICE = "hospital-response"
@@ -150,11 +146,12 @@ def _offer_and_accept(w: Walk, timeout: float) -> bool:
     def post() -> httpx.Response | None:  # intake's copy learns of the record within moments
         body = network_referral(consent_id, started)
         posted = w.call("POST", "intake", "/v1/referrals", HOSPITAL, json=body)
-        return posted if posted.status_code != 422 else None
+        unknown = posted.status_code == 422 and "consent-record-unknown" in posted.text
+        return None if unknown else posted
 
     posted = wait_for(post, timeout)
     ok = posted is not None and posted.status_code == 202
-    detail = f"HTTP {posted.status_code}" if posted is not None else "consent record never known"
+    detail = "intake never learnt of the consent record" if posted is None else posted.text[:200]
     if not w.step("hospital posts a referral to the network", ok, detail):
         return False
     w.referral_id = posted.json()["referral_id"]
@@ -223,8 +220,12 @@ def _follow_up(w: Walk, timeout: float) -> bool:
         bool(reminder) and notified == [OWNER] and not reminded(OTHER) and overdue,
         f"reminder to {notified}; {OTHER} told nothing; hospital sees it overdue: {overdue}",
     )
-    at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    attempt = {"occurred_at": at, "method": "phone", "outcome": "no-answer", "note": NOTE}
+    attempt = {
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "method": "phone",
+        "outcome": "no-answer",
+        "note": NOTE,
+    }
     first = w.act("attempts", attempt)
     w.step("contact attempt 1: no answer", first.status_code == 200, f"HTTP {first.status_code}")
     path = f"/v1/consents/{w.consent_id}/withdraw"
