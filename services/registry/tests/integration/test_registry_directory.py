@@ -55,6 +55,16 @@ async def test_admin_and_partner_set_the_entry_it_is_shown_and_published(
             ["youth", "young-adult"],
         )
 
+        async def ids(query: str) -> list[str]:
+            found = await client.get(f"/v1/directory?{query}", headers=bearer(key["api_key"]))
+            return [p["partner_id"] for p in found.json()]
+
+        assert "dir-west" in await ids("cvi_service=mentoring&language=es-MX")
+        assert "dir-west" not in await ids("cvi_service=housing")
+        assert "dir-west" not in await ids("language=fr")
+        bad = await client.get("/v1/directory?cvi_service=surgery", headers=bearer(key["api_key"]))
+        assert bad.status_code == 422
+
         suspended = await client.patch(
             "/v1/admin/partners/dir-west", json={"status": "suspended"}, headers=admin()
         )

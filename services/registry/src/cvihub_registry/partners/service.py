@@ -178,9 +178,12 @@ async def list_directory(
     kind: PartnerKind | None = None,
     service: str | None = None,
     point: LonLat | None = None,
+    cvi_service: str | None = None,
+    language: str | None = None,
 ) -> list[Partner]:
-    """Active partners, optionally only those serving a zone, of a kind, offering a service or
-    whose drawn service area holds a point (edge included)."""
+    """Active partners, optionally only those serving a zone, of a kind, offering a service,
+    whose drawn service area holds a point (edge included), providing a CVI service code or
+    working in a language (its primary subtag: `es` matches `es-MX`)."""
     partners = await list_partners(core=core, active_only=True)
     # A few hundred partners at most: filtering here keeps JSON queries portable across DBs.
     wanted_service = service.casefold() if service else None
@@ -194,7 +197,14 @@ async def list_directory(
             point is None
             or (p.service_area is not None and covers(p.service_area, lon=point.lon, lat=point.lat))
         )
+        and (cvi_service is None or cvi_service in p.cvi_services)
+        and (language is None or _primary(language) in {_primary(t) for t in p.languages})
     ]
+
+
+def _primary(tag: str) -> str:
+    """A BCP 47 tag's primary language subtag, lower-cased (as network matching compares)."""
+    return tag.split("-")[0].casefold()
 
 
 SELF_EDITABLE_PARTNER_FIELDS = frozenset(
