@@ -142,7 +142,8 @@ class Stack:
             env[f"{prefix}DATA_KEYS"] = self._data_keys
         if name in {"registry", "notifications"}:
             env[f"{prefix}SECRET_KEY"] = secret_key
-        if name in {"registry", "intake"}:  # intake's admin route: replay
+        # intake's admin route: replay; notifications': every partner's notices
+        if name in {"registry", "intake", "notifications"}:
             env[f"{prefix}ADMIN_TOKEN"] = admin_token
         if name == "registry" and self.config.seed_file:
             env["REGISTRY_SEED_FILE"] = str(self.config.seed_file)

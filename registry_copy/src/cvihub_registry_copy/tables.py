@@ -47,6 +47,8 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("sequence", Integer, nullable=False),
             # The zones it serves (null = not stated): network referrals match on them.
             Column("zones", JSON, nullable=True),
+            # Where operational notices to the partner go (PartnerChangedV1 revision 3).
+            Column("contact_email", String(254), nullable=True),
         ),
         credentials=Table(
             "replica_credentials",

@@ -3,18 +3,20 @@
 Each record is decoded against the contracts. A record that breaks them goes to the dead-letter
 topic with the reason, then is acknowledged; so does an event a handler refuses by raising
 ContractViolation (valid by its schema, against a rule such as a time in the future), its
-transaction rolled back. A valid event is applied in one transaction with a
-row in `processed_events`, so an event seen twice is acted on once. The subscriber commits the
-offset only after that transaction (see kafka.subscribe); any error makes the broker
-deliver the record again.
+transaction rolled back. Valid events are applied in one transaction with their rows in
+`processed_events`, so an event seen twice is acted on once. The subscriber commits the
+offsets only after that transaction (see kafka.subscribe); any error makes the broker
+deliver the records again.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
 from sqlalchemy import Table, select
@@ -32,15 +34,26 @@ log = structlog.get_logger(__name__)
 EventHandler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
 
 
-def raw_headers(message: KafkaMessage) -> dict[str, bytes]:
+def raw_headers(record: ConsumerRecord[Any, Any]) -> dict[str, bytes]:
     """The record's headers as bytes, the way they travelled."""
-    record = message.raw_message
-    assert not isinstance(record, tuple), "batch subscribers are not used"
     return {name: value or b"" for name, value in record.headers}
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    record: ConsumerRecord[Any, Any]
+    headers: dict[str, bytes]
+    event: Event[Any]
+    handler: EventHandler
+
+
 class EventConsumer:
-    """Applies each event at most once and sends records that break the contracts aside."""
+    """Applies each event at most once and sends records that break the contracts aside.
+
+    Records come in batches (what the broker had ready, see kafka.subscribe): a batch is
+    applied in one transaction, so a burst costs one commit instead of one per event. If any
+    event of it fails, that transaction is rolled back and the batch is applied again one event
+    per transaction, so a refused event is dead-lettered alone and the others still land."""
 
     def __init__(
         self,
@@ -62,24 +75,45 @@ class EventConsumer:
         self._retry_pause = retry_pause_seconds
 
     async def __call__(self, message: KafkaMessage) -> None:
-        """Handle one record; raise to have it delivered again."""
-        record = message.raw_message
-        assert not isinstance(record, tuple)
-        headers = raw_headers(message)
-        try:
-            event = from_kafka(headers, record.key, record.value or b"")
-        except ContractViolation as violation:
-            await self._dead_letter(message, headers, violation.reason)
+        """Handle one record or a batch of them; raise to have them delivered again."""
+        raw = message.raw_message
+        await self.handle(raw if isinstance(raw, tuple) else (raw,))
+
+    async def handle(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        """Apply records in order; raise to have them delivered again (applied ones are then
+        skipped as duplicates)."""
+        decoded: list[_Decoded] = []
+        for record in records:
+            headers = raw_headers(record)
+            try:
+                event = from_kafka(headers, record.key, record.value or b"")
+            except ContractViolation as violation:
+                await self._dead_letter(record, headers, violation.reason)
+                continue
+            # Handlers are written for the newest major of each type; older ones are upcast.
+            event = to_latest(event)
+            handler = self._handlers.get(type(event.data))
+            if handler is not None:
+                decoded.append(_Decoded(record, headers, event, handler))
+        if not decoded:
             return
-        # Handlers are written for the newest major of each type; older ones are upcast first.
-        event = to_latest(event)
-        handler = self._handlers.get(type(event.data))
-        if handler is None:
-            return
+        if len(decoded) > 1:
+            try:
+                applied = await self._apply(decoded)
+            except Exception:  # found again, event by event, below
+                log.info("batch rolled back; applying it event by event", consumer=self._name)
+            else:
+                self._committed(applied)
+                return
+        for one in decoded:
+            await self._apply_one(one)
+
+    async def _apply_one(self, one: _Decoded) -> None:
+        event = one.event
         try:
-            applied = await self._apply(event, handler)
+            applied = await self._apply([one])
         except ContractViolation as violation:
-            await self._dead_letter(message, headers, violation.reason)
+            await self._dead_letter(one.record, one.headers, violation.reason)
             return
         except Exception:
             log.exception(
@@ -91,35 +125,46 @@ class EventConsumer:
             # A short pause stops a failing dependency from turning redelivery into a busy loop.
             await asyncio.sleep(self._retry_pause)
             raise
+        self._committed(applied)
+
+    def _committed(self, applied: bool) -> None:
         if applied and self._after_commit is not None:
             self._after_commit()
 
-    async def _apply(self, event: Event[Any], handler: EventHandler) -> bool:
+    async def _apply(self, batch: Sequence[_Decoded]) -> bool:
+        """Apply the events not seen before in one transaction; whether any was applied."""
         inbox = self._inbox
+        ids = [one.event.envelope.id for one in batch]
         async with self._sessions() as session, session.begin():
-            seen = await session.scalar(
-                select(inbox.c.event_id).where(
-                    inbox.c.consumer == self._name, inbox.c.event_id == event.envelope.id
+            seen = set(
+                await session.scalars(
+                    select(inbox.c.event_id).where(
+                        inbox.c.consumer == self._name, inbox.c.event_id.in_(ids)
+                    )
                 )
             )
-            if seen is not None:
-                log.info("duplicate event skipped", consumer=self._name, event_id=event.envelope.id)
-                return False
-            await handler(session, event)
-            # A concurrent replica inserting the same row makes this commit fail: the record is
-            # then redelivered, found in the inbox, and skipped.
-            await session.execute(
-                inbox.insert().values(
-                    consumer=self._name, event_id=event.envelope.id, processed_at=datetime.now(UTC)
+            fresh: list[str] = []
+            for one in batch:
+                event_id = one.event.envelope.id
+                if event_id in seen:
+                    log.info("duplicate event skipped", consumer=self._name, event_id=event_id)
+                    continue
+                await one.handler(session, one.event)
+                seen.add(event_id)
+                fresh.append(event_id)
+            if fresh:
+                # A concurrent replica inserting the same row makes this commit fail: the
+                # records are then redelivered, found in the inbox, and skipped.
+                now = datetime.now(UTC)
+                await session.execute(
+                    inbox.insert(),
+                    [{"consumer": self._name, "event_id": e, "processed_at": now} for e in fresh],
                 )
-            )
-        return True
+        return bool(fresh)
 
     async def _dead_letter(
-        self, message: KafkaMessage, headers: dict[str, bytes], reason: str
+        self, record: ConsumerRecord[Any, Any], headers: dict[str, bytes], reason: str
     ) -> None:
-        record = message.raw_message
-        assert not isinstance(record, tuple)
         dead_headers = {name: value.decode(errors="replace") for name, value in headers.items()}
         dead_headers.update(
             {

@@ -19,6 +19,9 @@ class ConsumerTuning:
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     fetch_max_wait_ms: int = 500
+    batch_wait_ms: int = 10
+    """How long a subscriber waits for records before it looks again: the most an idle
+    consumer adds to a lone record's way (FastStream pauses as long again after an empty wait)."""
 
 
 class ServiceSettings(BaseSettings):

@@ -145,3 +145,73 @@ async def test_consumer_applies_a_duplicate_once_and_dead_letters_garbage(
     reason = dict(dead[0].headers)["x-dead-letter-reason"].decode()
     assert "data is not a JSON object" in reason
     assert dict(dead[0].headers)["x-original-topic"].decode() == topics.INCIDENT_ALERTS
+
+
+def _consumer_record(record: KafkaRecord, offset: int) -> Any:
+    from aiokafka import ConsumerRecord
+
+    return ConsumerRecord(
+        topic=record.topic,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=record.key,
+        value=record.value,
+        checksum=None,
+        serialized_key_size=len(record.key or b""),
+        serialized_value_size=len(record.value),
+        headers=list(record.headers.items()),
+    )
+
+
+async def test_a_batch_lands_in_one_transaction_and_a_refused_event_is_dead_lettered_alone(
+    kafka_bootstrap: str, sessions: Any
+) -> None:
+    from cvihub_contracts import ContractViolation
+
+    seen_sessions: list[int] = []
+    refused = _alert_record("CAD-refused")
+    refused_id = refused.headers["ce_id"].decode()
+
+    async def apply(session: Any, event: Event[Any]) -> None:
+        seen_sessions.append(id(session))
+        if event.envelope.id == refused_id:
+            raise ContractViolation("occurred_at: more than 300 s in the future")
+        await session.execute(applied.insert().values(event_id=event.envelope.id))
+
+    broker = make_broker(kafka_bootstrap, client_id="test")
+    consumer = EventConsumer(
+        name="batch",
+        sessions=sessions,
+        inbox=inbox,
+        broker=broker,
+        handlers={IncidentAlertV2: apply},
+    )
+    first = [_alert_record(f"CAD-{n}") for n in range(3)]
+    await broker.start()
+    try:
+        await consumer.handle([_consumer_record(r, n) for n, r in enumerate([*first, first[0]])])
+        # Three fresh events (the repeat skipped) in one transaction: one session for all.
+        assert len(seen_sessions) == 3 and len(set(seen_sessions)) == 1
+        seen_sessions.clear()
+        second = [_alert_record("CAD-a"), refused, _alert_record("CAD-b")]
+        await consumer.handle([_consumer_record(r, 10 + n) for n, r in enumerate(second)])
+        dead = await consume_until(
+            kafka_bootstrap,
+            topics.DEAD_LETTERS,
+            lambda r: dict(r.headers).get("ce_id") == refused.headers["ce_id"],
+        )
+    finally:
+        await broker.stop()
+    async with sessions() as session:
+        stored = set((await session.scalars(select(applied.c.event_id))).all())
+        processed = await session.scalar(
+            select(func.count()).select_from(inbox).where(inbox.c.consumer == "batch")
+        )
+    expected = {r.headers["ce_id"].decode() for r in [*first, second[0], second[2]]}
+    assert stored == expected  # the refused event's neighbours landed, nothing twice
+    assert processed == 5
+    # Tried whole until the refusal (2 calls, rolled back), then event by event (3 more).
+    assert len(seen_sessions) == 5
+    assert "in the future" in dict(dead[-1].headers)["x-dead-letter-reason"].decode()

@@ -149,7 +149,9 @@ def record(
     return to_kafka(new_event(data, source=source, event_id=event_id, time=time))
 
 
-def partner(partner_id: str, kind: PartnerKind, *, sequence: int = 1) -> KafkaRecord:
+def partner(
+    partner_id: str, kind: PartnerKind, *, sequence: int = 1, contact_email: str | None = None
+) -> KafkaRecord:
     """A registry record: an active partner."""
     return record(
         PartnerChangedV1(
@@ -159,6 +161,7 @@ def partner(partner_id: str, kind: PartnerKind, *, sequence: int = 1) -> KafkaRe
             sequence=sequence,
             changed_at=datetime.now(UTC),
             status=EntityStatus.ACTIVE,
+            contact_email=contact_email,
         )
     )
 

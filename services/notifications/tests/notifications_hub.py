@@ -39,11 +39,12 @@ class Hub:
         *,
         grants: Sequence[tuple[Stream, GrantAction]] = (),
         endpoints: Sequence[Stream] = (),
+        contact_email: str | None = None,
     ) -> None:
         """Register a partner with grants, an API key and webhook endpoints on the receiver."""
         self.secrets[partner_id] = new_webhook_secret()
         record, self.keys[partner_id] = credential(partner_id)
-        records = [partner(partner_id, kind), record]
+        records = [partner(partner_id, kind, contact_email=contact_email), record]
         records += [grant(partner_id, stream, action) for stream, action in grants]
         url = self.receiver.url(f"/hooks/{partner_id}")
         records += [

@@ -1,6 +1,7 @@
 """A tiny ASGI webhook receiver served by uvicorn in-process, for integration tests."""
 
 import asyncio
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ class Received:
     headers: dict[str, str]
     body: bytes
     answered: int
+    at: float = 0.0
+    """time.monotonic() when it was answered."""
 
 
 class WebhookReceiver:
@@ -30,6 +33,7 @@ class WebhookReceiver:
         self._fail_first: dict[str, int] = defaultdict(int)
         self._fail_with: dict[str, tuple[int, list[tuple[bytes, bytes]]]] = {}
         self._held: dict[str, asyncio.Event] = {}
+        self._delay: dict[str, float] = {}
         self.waiting: dict[str, int] = defaultdict(int)
         """Requests of a held path waiting for their answer now."""
         self.most_waiting: dict[str, int] = defaultdict(int)
@@ -48,6 +52,10 @@ class WebhookReceiver:
         self._fail_first[path] = count
         encoded = [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
         self._fail_with[path] = (status, encoded)
+
+    def slow(self, path: str, seconds: float) -> None:
+        """Answer this path's requests only after `seconds` (a slow endpoint)."""
+        self._delay[path] = seconds
 
     def hold(self, path: str) -> None:
         """Leave this path's requests unanswered until release()."""
@@ -78,12 +86,16 @@ class WebhookReceiver:
                 await held.wait()
             finally:
                 self.waiting[path] -= 1
+        if path in self._delay:
+            await asyncio.sleep(self._delay[path])
         status, extra = 200, []
         if self._fail_first[path] > 0:
             self._fail_first[path] -= 1
             status, extra = self._fail_with.get(path, (500, []))
         headers = {name.decode(): value.decode() for name, value in scope["headers"]}
-        self.requests.append(Received(path=path, headers=headers, body=body, answered=status))
+        self.requests.append(
+            Received(path=path, headers=headers, body=body, answered=status, at=time.monotonic())
+        )
         await send({"type": "http.response.start", "status": status, "headers": extra})
         await send({"type": "http.response.body", "body": b"{}"})
 

@@ -7,6 +7,7 @@ from cvihub_cli.admin.audit import audit_app
 from cvihub_cli.admin.consents import consents_app
 from cvihub_cli.admin.grants import grants_app
 from cvihub_cli.admin.keys import keys_app
+from cvihub_cli.admin.notices import notices
 from cvihub_cli.admin.options import DataDir, RegistryUrl, Target, Token
 from cvihub_cli.admin.partners import partners_app
 from cvihub_cli.admin.replay import replay
@@ -26,6 +27,7 @@ admin_app.add_typer(audit_app, name="audit")
 admin_app.add_typer(consents_app, name="consents")
 admin_app.add_typer(administrators_app, name="administrators")
 admin_app.command("replay")(replay)
+admin_app.command("notices")(notices)
 
 
 @admin_app.callback()

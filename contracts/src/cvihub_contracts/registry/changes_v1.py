@@ -50,10 +50,12 @@ class PartnerChangedV1(_RegistryChange):
     Revision 1 adds its service area (zones, beats, community areas). All optional with
     defaults, so revision 0 events read unchanged. Revision 2 adds the area drawn as a GeoJSON
     Polygon or MultiPolygon (optional, default null), so earlier events read unchanged, and
-    the `funder` kind (funders receive aggregates only: no grant on any event stream)."""
+    the `funder` kind (funders receive aggregates only: no grant on any event stream).
+    Revision 3 adds the organisation's contact e-mail (optional, default null), where the hub
+    sends its operational notices (an endpoint disabled, a delivery given up)."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
-    schema_revision: ClassVar[int] = 2
+    schema_revision: ClassVar[int] = 3
 
     partner_id: str = classified(C.PUBLIC, "The partner's id.")
     name: str = classified(C.PUBLIC, "The organisation's name.")
@@ -73,6 +75,13 @@ class PartnerChangedV1(_RegistryChange):
         "positions [longitude, latitude] in WGS 84, valid (no ring crossing itself or another); "
         "null = not drawn.",
         default=None,
+    )
+    contact_email: str | None = classified(
+        C.INTERNAL,
+        "The organisation's contact address (as the partner directory shows it): operational "
+        "notices go there; null = none.",
+        default=None,
+        max_length=254,
     )
 
     def partition_key(self) -> str:

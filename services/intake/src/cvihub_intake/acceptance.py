@@ -17,6 +17,7 @@ from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.group_commit import GroupCommit
 from cvihub_runtime.problems import Problem
 
 CONSENT_REFUSAL_PREFIX = "consent-"
@@ -34,6 +35,8 @@ class Gate:
     recorder: RefusalRecorder
     wake_relay: Callable[[], None]
     policy: service.Policy
+    commits: GroupCommit | None = None
+    """Shares one transaction among submissions accepted at the same moment."""
 
     async def accept(
         self, request: Request, principal: Principal, items: Sequence[service.Item]
@@ -41,7 +44,11 @@ class Gate:
         """Accept all items or none; a refusal is audited where consent decided it, then raised."""
         try:
             accepted = await service.accept(
-                sessions=self.sessions, principal=principal, items=items, policy=self.policy
+                sessions=self.sessions,
+                principal=principal,
+                items=items,
+                policy=self.policy,
+                commits=self.commits,
             )
         except Refusal as refusal:
             await self.audit(request, refusal, items)

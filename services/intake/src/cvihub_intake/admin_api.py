@@ -1,19 +1,16 @@
 """Intake's admin API: replay. Guarded by the operator's admin token (INTAKE_ADMIN_TOKEN)."""
 
-import hmac
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cvihub_intake import replay
+from cvihub_runtime.admin import ADMIN_PREFIX, admin_guard
 from cvihub_runtime.db import SessionFactory
-from cvihub_runtime.edges import api_router, mark_authenticator
-from cvihub_runtime.problems import Problem
-from cvihub_runtime.web import UNAUTHORIZED_HEADERS, bearer_token
+from cvihub_runtime.edges import api_router
 
-ADMIN_PREFIX = "/v1/admin"
 StreamName = Literal["referrals", "incident-alerts", "bulletins", "audit"]
 
 
@@ -50,22 +47,7 @@ def admin_router(
 ) -> APIRouter:
     """The admin routes; without a configured token every call is refused."""
 
-    def check(token: str) -> None:
-        if admin_token is None or not hmac.compare_digest(token.encode(), admin_token.encode()):
-            raise Problem(
-                401,
-                "unauthenticated",
-                "send the admin token as Authorization: Bearer <token>",
-                headers=UNAUTHORIZED_HEADERS,
-            )
-
-    async def require_admin(token: Annotated[str, Depends(bearer_token)]) -> None:
-        check(token)
-
-    async def precheck(request: Request) -> None:
-        check(bearer_token(request.headers.get("authorization")))
-
-    mark_authenticator(require_admin, precheck)
+    require_admin = admin_guard(admin_token)
     router = api_router(prefix=ADMIN_PREFIX, tags=["admin"], dependencies=[Depends(require_admin)])
 
     @router.post(

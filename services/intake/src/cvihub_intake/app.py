@@ -24,6 +24,7 @@ from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_registry_copy.web import copy_progress
+from cvihub_runtime.group_commit import GroupCommit
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
 from cvihub_runtime.kafka import publish_records
@@ -90,6 +91,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         recorder=recorder,
         wake_relay=relay.wake,
         policy=settings.policy(),
+        commits=GroupCommit(hosting.sessions),
     )
 
     async def purge_outbox() -> None:

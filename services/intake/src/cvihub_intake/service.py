@@ -2,6 +2,7 @@
 for authorisation, checks, consent, idempotency and the outbox."""
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from cvihub_intake.events import (
 from cvihub_intake.models import SubmissionKind, registry_copy
 from cvihub_registry_copy import Principal
 from cvihub_runtime.db import SessionFactory, transaction
+from cvihub_runtime.group_commit import GroupCommit
 
 __all__ = [
     "Accepted",
@@ -108,20 +110,32 @@ async def accept(
     principal: Principal,
     items: Sequence[Item],
     policy: Policy,
+    commits: GroupCommit | None = None,
 ) -> list[Accepted]:
-    """Accept every item or none, in one transaction; raise the Refusal of the first at fault."""
+    """Accept every item or none, in one transaction; raise the Refusal of the first at fault.
+
+    `commits`: the transaction is shared with other requests accepted at the same moment (a
+    burst costs a few commits, not one per post); a refusal or conflict stays this request's."""
     for attempt in range(_ATTEMPTS):
         now = datetime.now(UTC)
         replays = await _replays(sessions, principal.partner_id, items, now)
         granted: dict[Stream, bool] = {}  # one grant look-up per stream, not per item
+
+        work = functools.partial(
+            _accept_all,
+            principal=principal,
+            items=items,
+            replays=replays,
+            now=now,
+            policy=policy,
+            granted=granted,
+        )
         try:
-            async with transaction(sessions) as session:
-                results = [
-                    replays[index]
-                    if index in replays
-                    else await _accept_one(session, principal, item, index, now, policy, granted)
-                    for index, item in enumerate(items)
-                ]
+            if commits is not None:
+                results = await commits.run(work)
+            else:
+                async with transaction(sessions) as session:
+                    results = await work(session)
         except IntegrityError:
             # Another attempt with the same key committed first: answer as it was answered.
             if attempt == _ATTEMPTS - 1:
@@ -137,6 +151,24 @@ async def accept(
                 )
         return results
     raise AssertionError("unreachable")
+
+
+async def _accept_all(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    items: Sequence[Item],
+    replays: dict[int, Accepted],
+    now: datetime,
+    policy: Policy,
+    granted: dict[Stream, bool],
+) -> list[Accepted]:
+    return [
+        replays[index]
+        if index in replays
+        else await _accept_one(session, principal, item, index, now, policy, granted)
+        for index, item in enumerate(items)
+    ]
 
 
 async def _replays(

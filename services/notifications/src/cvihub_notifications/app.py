@@ -12,12 +12,14 @@ from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_notifications import handlers, models
 from cvihub_notifications.api import deliveries_router
 from cvihub_notifications.channels import build_transports, channel_progress
-from cvihub_notifications.channels.email import SMTP_ENV
+from cvihub_notifications.channels.email import SMTP_ENV, EmailTransport
 from cvihub_notifications.channels.sms import SMS_ENV, read_hint
 from cvihub_notifications.deps import build_deps
 from cvihub_notifications.endpoints_api import endpoints_router
 from cvihub_notifications.inbox_api import inbox_router
 from cvihub_notifications.lanes import Lanes
+from cvihub_notifications.notices import NoticeMailer
+from cvihub_notifications.notices_api import admin_notices_router, notices_router
 from cvihub_notifications.retries import RetryPolicy
 from cvihub_notifications.settings import NotificationsSettings
 from cvihub_notifications.stream_api import StreamWaker, stream_router
@@ -74,6 +76,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             jitter=settings.retry_jitter,
             time_scale=settings.retry_time_scale,
             retry_after_max_seconds=settings.retry_after_max_seconds,
+            disable_after_seconds=settings.disable_after_failing_seconds,
         ),
         # A claim outlives the slowest request, so only a dead worker's claims come due again.
         lease_seconds=2 * settings.http_timeout_seconds + 30,
@@ -115,6 +118,16 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     )
     hosting.subscribe(consumer, *handlers.TOPICS)
     hosting.add_loop(worker.run)
+    email = transports[Channel.EMAIL]
+    assert isinstance(email, EmailTransport)
+    mailer_of_notices = NoticeMailer(
+        sessions=hosting.sessions,
+        email=email,
+        hub_admin_email=settings.hub_admin_email,
+        poll_seconds=settings.poll_seconds,
+    )
+    if email.ready:  # without SMTP, notices are listed and their mail waits
+        hosting.add_loop(mailer_of_notices.run)
 
     app = FastAPI(
         title="CVI hub notifications",
@@ -135,9 +148,13 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     app.include_router(endpoints_router(deps))
     app.include_router(inbox_router(deps, box=box))
     app.include_router(stream_router(deps, box=box, waker=waker))
+    app.include_router(notices_router(deps))
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    app.include_router(admin_notices_router(deps, token))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Tests reach the running infrastructure through app.state.
     app.state.hosting = hosting
     app.state.relay = relay
     app.state.refusals = recorder
+    app.state.notice_mailer = mailer_of_notices
     return app

@@ -1,15 +1,17 @@
-"""Queries of endpoints as this service sees them: disabled ones (410 Gone), their previous
-signing secrets, and putting their failed deliveries (dead letters) back in the queue."""
+"""Queries of endpoints as this service sees them: disabled ones (410 Gone, or failing for too
+long), since when they fail, their previous signing secrets, and putting their failed
+deliveries (dead letters) back in the queue."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_notifications.models import (
     DeliveryStatus,
     deliveries,
+    delivery_attempts,
     endpoint_states,
     previous_secrets,
     registry_copy,
@@ -17,6 +19,8 @@ from cvihub_notifications.models import (
 
 FAILED = DeliveryStatus.FAILED.value
 PENDING = DeliveryStatus.PENDING.value
+CLOSED_WHILE_DISABLED = "endpoint disabled:%"
+"""last_error of a delivery closed unattempted because its endpoint was off (attempts.py)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class EndpointRecord:
     url: str
     disabled_at: datetime | None
     disabled_reason: str | None
+    failing_since: datetime | None
     pending: int
     failed: int
 
@@ -65,6 +70,7 @@ async def endpoint(
         url=row.url,
         disabled_at=state.disabled_at if state is not None else None,
         disabled_reason=state.disabled_reason if state is not None else None,
+        failing_since=state.failing_since if state is not None else None,
         pending=int(counts.get(PENDING, 0)),
         failed=int(counts.get(FAILED, 0)),
     )
@@ -101,7 +107,10 @@ async def set_disabled(
     at: datetime,
     reason: str | None,
 ) -> datetime | None:
-    """Disable the endpoint (`reason`) or enable it (None); return when it was disabled."""
+    """Disable the endpoint (`reason`) or enable it (None); return when it was disabled.
+
+    Enabling also forgets since when it failed: it gets a whole new time before it can be
+    disabled for failing again."""
     row = (
         await session.execute(
             select(endpoint_states.c.disabled_at).where(
@@ -110,11 +119,13 @@ async def set_disabled(
         )
     ).first()
     was = row.disabled_at if row is not None else None
-    values = {
+    values: dict[str, object] = {
         "disabled_at": at if reason is not None else None,
         "disabled_reason": reason,
         "updated_at": at,
     }
+    if reason is None:
+        values["failing_since"] = None
     if row is None:
         await session.execute(
             endpoint_states.insert().values(
@@ -130,16 +141,72 @@ async def set_disabled(
     return was
 
 
+async def note_attempt(
+    session: AsyncSession, *, subscription_id: str, partner_id: str, at: datetime, succeeded: bool
+) -> datetime | None:
+    """Keep since when the endpoint fails: a success clears it, the first failure after one
+    sets it. Returns it (None after a success)."""
+    if succeeded:
+        await session.execute(
+            update(endpoint_states)
+            .where(
+                endpoint_states.c.subscription_id == subscription_id,
+                endpoint_states.c.failing_since.is_not(None),
+            )
+            .values(failing_since=None, updated_at=at)
+        )
+        return None
+    row = (
+        await session.execute(
+            select(endpoint_states.c.failing_since).where(
+                endpoint_states.c.subscription_id == subscription_id
+            )
+        )
+    ).first()
+    if row is None:
+        await session.execute(
+            endpoint_states.insert().values(
+                subscription_id=subscription_id,
+                partner_id=partner_id,
+                failing_since=at,
+                updated_at=at,
+            )
+        )
+        return at
+    if row.failing_since is None:
+        await session.execute(
+            update(endpoint_states)
+            .where(endpoint_states.c.subscription_id == subscription_id)
+            .values(failing_since=at, updated_at=at)
+        )
+        return at
+    return row.failing_since  # type: ignore[no-any-return]
+
+
 async def requeue_failed(
-    session: AsyncSession, *, subscription_id: str, since: datetime, now: datetime
+    session: AsyncSession,
+    *,
+    subscription_id: str,
+    since: datetime,
+    now: datetime,
+    closed_while_disabled: bool = False,
 ) -> int:
-    """Put the endpoint's failed deliveries planned since `since` back in the queue, due now."""
+    """Put the endpoint's failed deliveries planned or attempted since `since` back in the
+    queue, due now; with `closed_while_disabled` also those closed unattempted while it was
+    off (whenever they were planned: a retry due after the disabling)."""
+    attempted_since = exists().where(
+        delivery_attempts.c.delivery_id == deliveries.c.delivery_id,
+        delivery_attempts.c.at >= since,
+    )
+    which = [deliveries.c.created_at >= since, attempted_since]
+    if closed_while_disabled:
+        which.append(deliveries.c.last_error.like(CLOSED_WHILE_DISABLED))
     result = await session.execute(
         update(deliveries)
         .where(
             deliveries.c.subscription_id == subscription_id,
             deliveries.c.status == FAILED,
-            deliveries.c.created_at >= since,
+            or_(*which),
         )
         .values(status=PENDING, next_attempt_at=now)
     )

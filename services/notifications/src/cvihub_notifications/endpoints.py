@@ -85,11 +85,18 @@ async def recover(
     )
     if found is None:
         return None
-    since = since or found.disabled_at or now - DEFAULT_RECOVERY
+    since = since or _trouble_began(found) or now - DEFAULT_RECOVERY
     count = await endpoint_store.requeue_failed(
         session, subscription_id=subscription_id, since=since, now=now
     )
     return Recovered(subscription_id=subscription_id, since=since, requeued=count)
+
+
+def _trouble_began(found: EndpointRecord) -> datetime | None:
+    """Since when the endpoint missed deliveries: its first failure after its last success
+    (before a 410 or a disabling for failing too long), else when it was disabled."""
+    known = [t for t in (found.failing_since, found.disabled_at) if t is not None]
+    return min(known) if known else None
 
 
 async def enable(
@@ -100,20 +107,25 @@ async def enable(
     since: datetime | None,
     now: datetime | None = None,
 ) -> Recovered | None:
-    """Re-enable the partner's endpoint and recover what failed while it was off (or since
-    `since`); None when it is not theirs."""
+    """Re-enable the partner's endpoint and recover what it missed: every delivery failed
+    since its trouble began (its first failure after its last success; or since `since`) and
+    every one closed unattempted while it was off. None when it is not theirs."""
     now = now or datetime.now(UTC)
     found = await endpoint_store.endpoint(
         session, partner_id=partner_id, subscription_id=subscription_id
     )
     if found is None:
         return None
-    disabled_at = await endpoint_store.set_disabled(
+    await endpoint_store.set_disabled(
         session, subscription_id=subscription_id, partner_id=partner_id, at=now, reason=None
     )
-    since = since or disabled_at or now - DEFAULT_RECOVERY
+    since = since or _trouble_began(found) or now - DEFAULT_RECOVERY
     count = await endpoint_store.requeue_failed(
-        session, subscription_id=subscription_id, since=since, now=now
+        session,
+        subscription_id=subscription_id,
+        since=since,
+        now=now,
+        closed_while_disabled=found.disabled_at is not None,
     )
     return Recovered(subscription_id=subscription_id, since=since, requeued=count)
 

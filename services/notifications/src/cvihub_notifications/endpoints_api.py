@@ -26,8 +26,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 Since = Annotated[
     datetime | None,
     Query(
-        description="Recover deliveries planned since this time (timezone-aware). Default: "
-        "since the endpoint was disabled, else the last 14 days."
+        description="Recover deliveries planned or attempted since this time (timezone-aware). "
+        "Default: since the endpoint began failing or was disabled, else the last 14 days."
     ),
 ]
 
@@ -102,8 +102,9 @@ def endpoints_router(deps: PartnerDeps) -> APIRouter:
     @router.post(
         "/{subscription_id}/enable",
         summary="Re-enable your endpoint and recover what it missed",
-        description="Clears a disabling (410 Gone) and recovers the deliveries that failed "
-        "since it was disabled (or since `since`). Idempotent.",
+        description="Clears a disabling (410 Gone, or failing too long) and recovers what it "
+        "missed: the deliveries that failed since it began failing (or since `since`) and those "
+        "closed while it was off. Idempotent.",
         response_model=RecoveredOut,
     )
     async def enable(

@@ -90,8 +90,8 @@ delivery_attempts = Table(
     UniqueConstraint("delivery_id", "attempt_no", name="uq_delivery_attempts_number"),
 )
 
-# Endpoints this service stopped sending to (a 410 Gone answer) until their partner re-enables
-# them; the subscription itself belongs to the registry.
+# Endpoints this service stopped sending to (a 410 Gone answer, or failing for too long) until
+# their partner re-enables them; the subscription itself belongs to the registry.
 endpoint_states = Table(
     "endpoint_states",
     metadata,
@@ -99,6 +99,8 @@ endpoint_states = Table(
     Column("partner_id", String(64), nullable=False),
     Column("disabled_at", UtcDateTime(), nullable=True),
     Column("disabled_reason", String(200), nullable=True),
+    # The first failed attempt after the last success (null: its last attempt succeeded).
+    Column("failing_since", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -111,4 +113,32 @@ previous_secrets = Table(
     Column("subscription_id", String(64), nullable=False, index=True),
     Column("secret_encrypted", Text, nullable=False),
     Column("retired_at", UtcDateTime(), nullable=False),
+)
+
+# Operational notices (Svix's operational webhooks): a delivery given up (attempt exhausted),
+# an endpoint disabled. Ids and reasons only, never event data or an address; each is mailed
+# to its partner's contact address and the hub admin's (looked up when sent), once.
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    # What makes it this notice and no other (a delivery's id, an endpoint's disabling time):
+    # a retried transaction or a second replica cannot record it twice.
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("partner_id", String(64), nullable=False),
+    Column("subscription_id", String(64), nullable=False),
+    Column("delivery_id", String(36), nullable=True),
+    Column("event_id", String(64), nullable=True),
+    Column("event_type", String(200), nullable=True),
+    Column("reason", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # Mailing: due at next_mail_at (null: nothing left to send), up to a few tries.
+    Column("partner_mailed_at", UtcDateTime(), nullable=True),
+    Column("admin_mailed_at", UtcDateTime(), nullable=True),
+    Column("mail_attempts", Integer, nullable=False, server_default="0"),
+    Column("next_mail_at", UtcDateTime(), nullable=True),
+    Column("mail_error", String(200), nullable=True),
+    Index("ix_notices_partner", "partner_id", "created_at"),
+    Index("ix_notices_mail", "next_mail_at"),
 )

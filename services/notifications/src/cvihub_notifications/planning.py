@@ -24,7 +24,7 @@ from cvihub_notifications.channels.base import Transport
 from cvihub_notifications.consent import quoted_consent
 from cvihub_notifications.models import DeliveryStatus, registry_copy
 from cvihub_notifications.routing import route_event, without_funders
-from cvihub_notifications.views import recipient_view
+from cvihub_notifications.views import View, recipient_view
 from cvihub_registry_copy import Subscriber
 from cvihub_runtime.secretbox import SecretBox
 
@@ -64,7 +64,7 @@ def _status_columns(transport: Transport, *, now: datetime) -> dict[str, Any]:
             "next_attempt_at": None,
             "delivered_at": now,
         }
-    return {"status": DeliveryStatus.PENDING.value, "next_attempt_at": now}
+    return {"status": DeliveryStatus.PENDING.value, "next_attempt_at": now, "delivered_at": None}
 
 
 def _delivery(
@@ -119,7 +119,9 @@ async def plan_deliveries(
     # Named partners refused (consent, no subscribe grant) go to the audit log in this
     # transaction; routing facts (out of scope, no subscription) are only counted: see audit.py.
     await audit.stage_refusals(session, envelope=envelope, refusals=routing.refusals, now=now)
-    added = 0
+    # Recipients with the same view on the same channel get the same body: rendered once.
+    bodies: dict[tuple[Channel, View], str] = {}
+    rows: list[dict[str, Any]] = []
     for target in routing.targets:
         transport = transports[target.channel]
         view = recipient_view(
@@ -130,8 +132,11 @@ async def plan_deliveries(
             channel=target.channel,
             consent=routing.consent,
         )
-        body = transport.render(envelope=envelope, redacted=redact(event.data, view))
-        values = _delivery(event, target, body=box.encrypt(body), transport=transport, now=now)
-        added += await store.add_delivery(session, values)
+        body = bodies.get((target.channel, view))
+        if body is None:
+            body = transport.render(envelope=envelope, redacted=redact(event.data, view))
+            bodies[(target.channel, view)] = body
+        rows.append(_delivery(event, target, body=box.encrypt(body), transport=transport, now=now))
+    added = await store.add_deliveries(session, rows)
     log.info("deliveries planned", event_id=envelope.id, event_type=envelope.type, count=added)
     return added

@@ -21,11 +21,20 @@ class RetryPolicy:
     jitter: float = 0.1
     time_scale: float = 1.0
     retry_after_max_seconds: float = 36000.0
+    disable_after_seconds: float | None = None
+    """An endpoint with no successful attempt for this long is disabled (None: never)."""
 
     @property
     def max_attempts(self) -> int:
         """The first attempt and one per scheduled retry."""
         return len(self.schedule_seconds) + 1
+
+    @property
+    def disable_after(self) -> timedelta | None:
+        """How long an endpoint may fail without a success, scaled like the schedule."""
+        if self.disable_after_seconds is None:
+            return None
+        return timedelta(seconds=self.disable_after_seconds * self.time_scale)
 
 
 @dataclass(frozen=True)

@@ -170,11 +170,8 @@ async def route_event(*, session: AsyncSession, data: EventData, now: datetime) 
     parties = named_parties(data=data)
     subscribers = await registry_copy.subscribers(session, stream, parties)
     candidates = {s.partner_id for s in subscribers} if parties is None else parties
-    terms: dict[str, GrantTerms] = {}
-    for partner_id in sorted(candidates):
-        found = await registry_copy.grant_terms(session, partner_id, stream)
-        if found is not None:  # None = no subscribe grant in force
-            terms[partner_id] = found
+    # Only partners holding a subscribe grant in force appear in the terms.
+    terms = await registry_copy.grant_terms_of(session, candidates, stream)
     consent = None
     if isinstance(data, ReferralSubmittedV1) and data.consent.consent_id is not None:
         consent = await registry_copy.consent(session, data.consent.consent_id)

@@ -58,9 +58,14 @@ class EndpointOut(BaseModel):
     channel: str
     url: str
     disabled_at: datetime | None = Field(
-        description="When deliveries stopped (the endpoint answered 410 Gone); null = enabled."
+        description="When deliveries stopped (the endpoint answered 410 Gone, or no attempt "
+        "succeeded for NOTIFICATIONS_DISABLE_AFTER_FAILING_SECONDS); null = enabled."
     )
     disabled_reason: str | None
+    failing_since: datetime | None = Field(
+        description="Its first failed attempt after its last success; null = its last attempt "
+        "succeeded. Re-enabling recovers what failed since then."
+    )
     pending: int = Field(description="Deliveries waiting to be sent.")
     failed: int = Field(description="Dead letters: deliveries that failed for good.")
 
@@ -69,7 +74,9 @@ class RecoveredOut(BaseModel):
     """Failed deliveries of an endpoint put back in the queue."""
 
     subscription_id: str
-    since: datetime = Field(description="Deliveries planned since this time were recovered.")
+    since: datetime = Field(
+        description="Failed deliveries planned or attempted since this time were recovered."
+    )
     requeued: int = Field(description="How many went back in the queue, due now.")
 
 
@@ -97,3 +104,29 @@ class InboxPageOut(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next (older) page; null = no more."
     )
+
+
+class NoticeOut(BaseModel):
+    """An operational notice: a delivery given up, or an endpoint disabled (ids only)."""
+
+    notice_id: str
+    kind: str = Field(description="attempt-exhausted or endpoint-disabled.")
+    partner_id: str
+    subscription_id: str = Field(description="The endpoint it is about.")
+    delivery_id: str | None = Field(description="The delivery that failed (or disabled it).")
+    event_id: str | None
+    event_type: str | None
+    reason: str = Field(description="A short reason; never a response body or event data.")
+    created_at: datetime
+    partner_mailed_at: datetime | None = Field(
+        description="When it was mailed to the partner's contact address; null = not (yet)."
+    )
+    admin_mailed_at: datetime | None = Field(
+        description="When it was mailed to the hub admin; null = not (yet)."
+    )
+
+
+class NoticeList(BaseModel):
+    """Notices, newest first."""
+
+    items: list[NoticeOut]

@@ -42,6 +42,12 @@ class NotificationsSettings(ServiceSettings):
         description="Multiplies every scheduled delay (not a receiver's Retry-After): below 1 "
         "only to compress the schedule in tests and demos.",
     )
+    disable_after_failing_seconds: float = Field(
+        default=5 * 86400.0,
+        gt=0,
+        description="An endpoint whose attempts have all failed for this long (as Svix: 5 days) "
+        "is disabled until its partner re-enables it; multiplied by retry_time_scale.",
+    )
     retry_after_max_seconds: float = Field(
         default=36000.0, gt=0, description="The longest Retry-After honoured (longer is cut)."
     )
@@ -101,6 +107,23 @@ class NotificationsSettings(ServiceSettings):
         description="This API as partners reach it, e.g. https://hub.example.org: SMS notices "
         "link to its /v1/inbox. Unset: they name GET /v1/inbox without a link.",
     )
+
+    hub_admin_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="The hub admin's address: every operational notice (an endpoint disabled, "
+        "a delivery given up) is mailed there too, as to the partner's contact address.",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of GET /v1/admin/notices (every partner's notices); unset "
+        "refuses all.",
+    )
+
+    @field_validator("hub_admin_email")
+    @classmethod
+    def _hub_admin_email(cls, value: str | None) -> str | None:
+        return check_sender(value) if value and value.strip() else None
 
     @field_validator("secret_key")
     @classmethod

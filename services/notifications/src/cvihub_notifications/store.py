@@ -1,6 +1,6 @@
 """Every query of the notifications service."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -67,16 +67,25 @@ async def partner_kinds(session: AsyncSession, partner_ids: Iterable[str]) -> di
     return {row.partner_id: row.kind for row in rows}
 
 
-async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert a delivery unless one exists for the same event and subscription."""
+INSERT_ROWS_PER_STATEMENT = 500
+"""Deliveries per INSERT: one statement for a whole fan-out, within SQLite's bound-variable
+limit (32,766) at the deliveries table's width."""
+
+
+async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert deliveries, skipping any that exists for the same event and subscription; return
+    how many were added. A few statements for a whole fan-out, not one per recipient."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(
-        insert(deliveries)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
-    )
-    return bool(getattr(result, "rowcount", 0))
+    added = 0
+    for start in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
+        result = await session.execute(
+            insert(deliveries)
+            .values(list(rows[start : start + INSERT_ROWS_PER_STATEMENT]))
+            .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
+        )
+        added += max(0, int(getattr(result, "rowcount", 0) or 0))
+    return added
 
 
 async def subscription_state(

@@ -19,6 +19,7 @@ from cvihub_notifications.models import DeliveryStatus
 from cvihub_notifications.queue_store import Claimed
 from cvihub_notifications.retries import RetryPolicy
 from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +46,8 @@ class DeliveryWorker:
         rotation_grace: timedelta = timedelta(0),
     ) -> None:
         self._sessions = sessions
+        # Attempts that end together are recorded in one transaction.
+        self._commits = GroupCommit(sessions)
         self._transports = transports
         # A channel that cannot send (e-mail without SMTP) is not claimed: its deliveries
         # wait, pending, until it is set; one that is never sent (the inbox) neither.
@@ -73,9 +76,9 @@ class DeliveryWorker:
                 free = self._max_concurrent - len(inflight)
                 if free > 0:
                     self._wake.clear()
-                    for claimed in await self._claim(free):
-                        self._lanes.started(claimed.subscription_id)
-                        task = asyncio.create_task(self._deliver(claimed))
+                    for ready in await self._claim(free):
+                        self._lanes.started(ready.claimed.subscription_id)
+                        task = asyncio.create_task(self._deliver(ready))
                         inflight.add(task)
                         task.add_done_callback(inflight.discard)
                 # Wake on a free slot, when a retry may have come due, or (with room for
@@ -97,10 +100,11 @@ class DeliveryWorker:
                 task.cancel()
             # Cancelled sends keep their claim; they come due again when the lease ends.
             await asyncio.gather(*inflight, return_exceptions=True)
+            await self._commits.aclose()
             for transport in self._transports.values():
                 await transport.aclose()
 
-    async def _claim(self, limit: int) -> list[Claimed]:
+    async def _claim(self, limit: int) -> list[attempts.Ready]:
         try:
             return await attempts.claim_due(
                 sessions=self._sessions,
@@ -109,15 +113,17 @@ class DeliveryWorker:
                 lease_seconds=self._lease_seconds,
                 skip_channels=self._skip_channels,
                 lanes=self._lanes,
+                rotation_grace=self._rotation_grace,
             )
         except Exception:
             log.exception("claiming deliveries failed; retrying")
             return []
 
-    async def _deliver(self, claimed: Claimed) -> None:
+    async def _deliver(self, ready: attempts.Ready) -> None:
+        claimed = ready.claimed
         healthy: bool | None = None
         try:
-            healthy = await self._attempt(claimed)
+            healthy = await self._attempt(claimed, secrets=ready.secrets)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -126,14 +132,8 @@ class DeliveryWorker:
         finally:
             self._lanes.finished(claimed.subscription_id, healthy=healthy)
 
-    async def _attempt(self, claimed: Claimed) -> bool | None:
+    async def _attempt(self, claimed: Claimed, *, secrets: list[str]) -> bool | None:
         """One attempt; whether it showed the endpoint healthy (None: no request made)."""
-        secrets = await attempts.still_entitled(
-            sessions=self._sessions, claimed=claimed, rotation_grace=self._rotation_grace
-        )
-        if secrets is None:
-            ATTEMPTS.labels(outcome="abandoned").inc()
-            return None
         at = datetime.now(UTC)
         started = time.perf_counter()
         transport = self._transports.get(Channel(claimed.channel))
@@ -142,7 +142,7 @@ class DeliveryWorker:
         else:
             sent = await transport.send(claimed, secrets=secrets)
         outcome = await attempts.complete_attempt(
-            sessions=self._sessions,
+            commits=self._commits,
             claimed=claimed,
             at=at,
             sent=sent,

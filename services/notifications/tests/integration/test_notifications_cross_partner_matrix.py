@@ -45,6 +45,7 @@ pytestmark = pytest.mark.integration
 
 ALERTS = Stream.INCIDENT_ALERTS
 POLICE, A, B = "police-1", "cvi-a", "cvi-b"
+ADMIN_TOKEN = "matrix-admin-token-0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,25 @@ async def disabled_endpoint(world: World) -> str:
     return a_webhook()
 
 
+async def notice(world: World) -> str:
+    """A's notice of a delivery given up (the alert's only attempt answered 500)."""
+    await settled(world)
+    world.hub.receiver.fail_first(f"/hooks/{A}", 1)
+    event_id = await world.published_alert()
+    delivery_id = await world.delivery_of(A, event_id, Channel.WEBHOOK, status="failed")
+
+    async def noticed() -> str | None:
+        listed = await world.call("GET", "/v1/notices", A)
+        assert listed.status_code == 200, listed.text
+        for item in listed.json()["items"]:
+            if item["delivery_id"] == delivery_id:
+                return str(item["notice_id"])
+        return None
+
+    found: str = await eventually(noticed, timeout=20)
+    return found
+
+
 async def inbox_item(world: World) -> str:
     """A's inbox item of a new alert, unread."""
     event_id = await world.published_alert()
@@ -203,6 +223,14 @@ TABLE = [
     ),
     Case(
         "GET",
+        "/v1/notices/{notice_id}",
+        "notice_id",
+        notice,
+        state_path="/v1/notices/{id}",
+        changes=False,
+    ),
+    Case(
+        "GET",
         "/v1/inbox/{item_id}",
         "item_id",
         inbox_item,
@@ -235,7 +263,11 @@ async def world(
         ):
             # One attempt only: a failing answer makes a dead letter at once.
             async with running_hub(
-                kafka, databases("notifications"), receiver, retry_schedule_seconds=[]
+                kafka,
+                databases("notifications"),
+                receiver,
+                retry_schedule_seconds=[],
+                admin_token=ADMIN_TOKEN,
             ) as hub:
                 subscribe = (ALERTS, GrantAction.SUBSCRIBE)
                 await hub.onboard(
@@ -275,9 +307,18 @@ async def test_notifications_every_partner_route_with_an_id_is_in_the_table(
     assert table - partner_routes == set(), "TABLE names routes the app no longer has"
 
 
-async def test_notifications_has_no_admin_routes(world: World) -> None:
-    # An admin route here would need its own check that partner keys are refused.
-    assert {route for route in served_routes(world.hub.app) if is_admin(route[1])} == set()
+async def test_notifications_admin_routes_refuse_every_partner_key(world: World) -> None:
+    admin_routes = {route for route in served_routes(world.hub.app) if is_admin(route[1])}
+    assert admin_routes == {("GET", "/v1/admin/notices")}  # a new one must be added here
+    await notice(world)  # there is something to list
+    for partner_id in (A, B):
+        refused = await world.call("GET", "/v1/admin/notices", partner_id)
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    allowed = await world.hub.client.get("/v1/admin/notices", headers=admin)
+    assert allowed.status_code == 200, allowed.text
+    assert {item["partner_id"] for item in allowed.json()["items"]} == {A}
 
 
 @pytest.mark.parametrize("case", TABLE, ids=lambda case: f"{case.method} {case.path}")
@@ -307,7 +348,8 @@ async def test_notifications_another_partners_object_is_a_404_and_stays_as_it_wa
     allowed = await world.call(case.method, path, A)
     assert allowed.status_code == 200, allowed.text
     answered = allowed.json()
-    assert object_id in {answered.get(k) for k in ("delivery_id", "item_id", "subscription_id")}
+    keys = ("delivery_id", "item_id", "subscription_id", "notice_id")
+    assert object_id in {answered.get(k) for k in keys}
     # A's own call does change an object that changing routes change: so the unchanged
     # state above is no artefact of a state that never moves.
     assert (await state() != before) is case.changes

@@ -4,66 +4,26 @@ back (resend, recover, re-enable), per-endpoint lanes, per-incident order, secre
 Against a real broker, database and HTTP receiver; schedules are compressed by settings."""
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
-from notifications_builders import make_alert, subscription
-from notifications_hub import Hub, running_hub
+from notifications_builders import subscription
+from notifications_delivery import (
+    ALERTS,
+    deliveries,
+    endpoint_of,
+    hub_with,
+    post,
+    publish,
+)
 from notifications_receiver import WebhookReceiver
 from standardwebhooks.webhooks import Webhook
 
-from cvihub_contracts import GrantAction, Stream, new_event, partner_source, to_kafka
-from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_runtime.secretbox import new_webhook_secret
-from cvihub_testkit import TestDatabase, eventually, produce
+from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.integration
-
-ALERTS = Stream.INCIDENT_ALERTS
-SUBSCRIBE = (ALERTS, GrantAction.SUBSCRIBE)
-
-
-@asynccontextmanager
-async def hub_with(
-    kafka: str, db: TestDatabase, receiver: WebhookReceiver, *partners: str, **settings: Any
-) -> AsyncIterator[Hub]:
-    """police-1 publishes; each of `partners` (a CVI org) has a webhook on the receiver."""
-    async with running_hub(kafka, db, receiver, **settings) as hub:
-        await hub.onboard("police-1", PartnerKind.POLICE, grants=[(ALERTS, GrantAction.PUBLISH)])
-        for partner_id in partners:
-            await hub.onboard(
-                partner_id, PartnerKind.CVI_ORG, grants=[SUBSCRIBE], endpoints=[ALERTS]
-            )
-        yield hub
-
-
-async def publish(hub: Hub, **alert: Any) -> str:
-    """An alert from police-1 on the broker; its event id."""
-    event = new_event(make_alert(**alert), source=partner_source("police-1"))
-    await produce(hub.kafka, to_kafka(event))
-    return event.envelope.id
-
-
-async def deliveries(hub: Hub, partner_id: str, **params: Any) -> list[dict[str, Any]]:
-    """The partner's deliveries as its API lists them."""
-    answer = await hub.get("/v1/deliveries", partner_id, **params)
-    assert answer.status_code == 200, answer.text
-    return list(answer.json()["items"])
-
-
-async def post(hub: Hub, path: str, partner_id: str, **params: Any) -> httpx.Response:
-    """POST as a partner (no body)."""
-    headers = {"Authorization": f"Bearer {hub.keys[partner_id]}"}
-    return await hub.client.post(path, headers=headers, params=params)
-
-
-def endpoint_of(partner_id: str) -> str:
-    """The partner's webhook subscription id (see Hub.onboard)."""
-    return f"sub-{partner_id}-{ALERTS.value}"
 
 
 async def test_retry_after_is_honoured_and_redirects_are_failures(
@@ -169,20 +129,24 @@ async def test_410_disables_the_endpoint_until_it_is_reenabled_with_recovery(
 
         enabled = await post(h, f"/v1/endpoints/{endpoint_of('cvi-1')}/enable", "cvi-1")
         assert enabled.status_code == 200, enabled.text
-        assert enabled.json()["requeued"] == 2  # what it missed while disabled
+        # What it missed while disabled, and the 410'd one itself: it failed when the
+        # endpoint began failing, though it was planned before.
+        assert enabled.json()["requeued"] == 3
+        detail = (await h.get(f"/v1/deliveries/{gone['delivery_id']}", "cvi-1")).json()
+        since = datetime.fromisoformat(enabled.json()["since"])
+        assert since == datetime.fromisoformat(detail["attempt_log"][0]["at"])
 
         async def recovered(expected: set[str]) -> bool:
             got = {d["event_id"] for d in await deliveries(h, "cvi-1", status="delivered")}
             return got == expected
 
-        await eventually(lambda: recovered(set(missed)))
-        # The 410'd one was before the disabling; recovering since earlier brings it back too.
-        since = gone["created_at"]
-        back = await post(h, f"/v1/endpoints/{endpoint_of('cvi-1')}/recover", "cvi-1", since=since)
-        assert back.json()["requeued"] == 1
         await eventually(lambda: recovered({gone_id, *missed}))
         bodies = [json.loads(r.body)["id"] for r in webhook_receiver.received("/hooks/cvi-1")]
         assert sorted(bodies[1:]) == sorted([gone_id, *missed])  # each once after the 410
+        endpoint = (await h.get(f"/v1/endpoints/{endpoint_of('cvi-1')}", "cvi-1")).json()
+        assert (endpoint["disabled_at"], endpoint["failing_since"]) == (None, None)
+        back = await post(h, f"/v1/endpoints/{endpoint_of('cvi-1')}/recover", "cvi-1")
+        assert back.json()["requeued"] == 0  # nothing left behind
 
 
 async def test_one_hanging_endpoint_never_delays_the_others(

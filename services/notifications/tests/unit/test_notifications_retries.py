@@ -6,6 +6,7 @@ from email.utils import format_datetime
 import pytest
 from notifications_builders import NOW
 
+from cvihub_notifications.endpoint_health import failing_too_long
 from cvihub_notifications.models import DeliveryStatus
 from cvihub_notifications.retries import (
     RetryPolicy,
@@ -109,3 +110,11 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after(None, now=NOW) is None
     assert parse_retry_after("soon", now=NOW) is None
     assert parse_retry_after("-5", now=NOW) is None
+
+
+def test_the_time_of_total_failure_is_compressed_like_the_schedule() -> None:
+    policy = RetryPolicy(schedule_seconds=(5.0,), time_scale=0.001, disable_after_seconds=432000)
+    assert policy.disable_after == timedelta(seconds=432)
+    assert RetryPolicy(schedule_seconds=(5.0,)).disable_after is None
+    assert failing_too_long(timedelta(days=5)) == "no successful attempt for 5 days"
+    assert failing_too_long(timedelta(seconds=1.5)) == "no successful attempt for 1.5 s"

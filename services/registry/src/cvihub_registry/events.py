@@ -32,6 +32,7 @@ def change_of(entity: Entity) -> ChangeEvent:
             beats=entity.beats,
             community_areas=entity.community_areas,
             service_area=entity.service_area,
+            contact_email=entity.contact_email,
         )
     if isinstance(entity, Credential):
         return CredentialChangedV1(

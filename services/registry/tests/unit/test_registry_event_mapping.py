@@ -103,3 +103,11 @@ def test_refusal_reasons_of_a_genuine_key() -> None:
     suspended = make_partner(status=PartnerStatus.SUSPENDED)
     assert refusal_reason(make_credential(), suspended) == "partner-suspended"
     assert refusal_reason(make_credential(), None) == "partner-suspended"
+
+
+def test_a_partners_contact_address_travels_to_the_copies() -> None:
+    # Notifications mails its operational notices there (PartnerChangedV1 revision 3).
+    data = change_of(make_partner(contact_email="admin@mercy.example"))
+    assert isinstance(data, PartnerChangedV1)
+    assert data.contact_email == "admin@mercy.example"
+    assert change_of(make_partner(contact_email=None)).contact_email is None  # type: ignore[union-attr]

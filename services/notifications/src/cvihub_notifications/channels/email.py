@@ -110,15 +110,21 @@ class EmailTransport(Transport):
 
     async def send(self, delivery: Claimed, *, secrets: Sequence[str]) -> Sent:
         """One SMTP attempt; a permanent refusal fails the delivery at once."""
+        try:
+            notice = EmailNotice.loads(self._box.decrypt(delivery.body_encrypted))
+            to = mail_address(delivery.url)
+        except (ValueError, KeyError):
+            return Sent(None, "body or address unusable", permanent=True)
+        return await self.send_notice(to=to, notice=notice)
+
+    async def send_notice(self, *, to: str, notice: EmailNotice) -> Sent:
+        """Mail one notice (a delivery's, or an operational notice of the hub's)."""
         if self._mailer is None:
             return Sent(None, "SMTP is not configured")
         try:
-            notice = EmailNotice.loads(self._box.decrypt(delivery.body_encrypted))
-            await self._mailer.send(
-                to=mail_address(delivery.url), subject=notice.subject, body=notice.text
-            )
+            await self._mailer.send(to=to, subject=notice.subject, body=notice.text)
         except MailDeliveryError as exc:
             return Sent(None, exc.reason, permanent=exc.permanent)  # codes, never the address
-        except (ValueError, KeyError):
-            return Sent(None, "body or address unusable", permanent=True)
+        except ValueError:
+            return Sent(None, "address unusable", permanent=True)
         return Sent(SMTP_OK)

@@ -4,10 +4,12 @@ import { act, pending } from "./queue.js";
 import { fmtAgo, fmtDate, t } from "./i18n.js";
 
 // The newest list this page has seen, so moving between screens without signal keeps an alert
-// that came on the live feed after the service worker saved its copy.
-let seen = { body: null, at: 0 };
+// that came on the live feed. Lists are asked for in order (a ticket each) but may answer out
+// of order on a slow line: an answer to an older request never replaces a newer one.
+let seen = { body: null, at: 0, ticket: 0 };
+let tickets = 0;
 export function forgetAlerts() {
-  seen = { body: null, at: 0 };
+  seen = { body: null, at: 0, ticket: 0 };
 }
 
 const RESPONSES = [["acknowledged", "acknowledge"], ["on_my_way", "on_my_way"], ["handled", "handled"]];
@@ -60,12 +62,19 @@ export async function alertsScreen(main, me, notice) {
   const mapHolder = h("div");
   const render = async (reload) => {
     if (reload) {
+      const ticket = ++tickets;
       try {
         const { body, savedAt } = await get("/api/alerts");
-        const newer = seen.body && savedAt && seen.at > Date.parse(savedAt);
-        alerts = newer ? seen.body : body;
-        if (!newer) seen = { body, at: savedAt ? Date.parse(savedAt) : Date.now() };
-        notice(newer ? new Date(seen.at).toISOString() : savedAt);
+        if (!savedAt) {
+          if (ticket > seen.ticket) seen = { body, at: Date.now(), ticket };
+          alerts = seen.body;
+          notice(null);
+        } else {
+          // The service worker's saved copy (no signal). This page saw each list it saved, and
+          // the worker may have saved a late answer to an older request last: ours wins.
+          alerts = seen.body || body;
+          notice(seen.body ? new Date(seen.at).toISOString() : savedAt);
+        }
       } catch (error) {
         if (seen.body) alerts = seen.body;
         notice(seen.body ? new Date(seen.at).toISOString() : null, error);
