@@ -179,3 +179,23 @@ def test_an_unknown_id_prints_the_problem(registry: Registry) -> None:
 
     assert result.exit_code == 1
     assert "Not Found (404)" in result.output
+
+
+def test_the_directory_entry_is_set_list_by_list(registry: Registry) -> None:
+    ok(admin(registry, "partners", "create", "dir-cli", "--name", "Dir", "--kind", "cvi_org"))
+
+    set_ = ok(
+        admin(
+            registry, "partners", "directory", "dir-cli", "--service", "mentoring",
+            "--service", "hospital-response", "--language", "es",
+        )
+    )  # fmt: skip
+    again = ok(admin(registry, "partners", "directory", "dir-cli", "--age-group", "youth"))
+    refused = admin(registry, "partners", "directory", "dir-cli", "--service", "surgery")
+    nothing = admin(registry, "partners", "directory", "dir-cli")
+
+    assert field(set_, "cvi_services") == "mentoring, hospital-response"
+    assert (field(again, "languages"), field(again, "age_groups")) == ("es", "youth")
+    assert field(again, "cvi_services") == "mentoring, hospital-response"
+    assert refused.exit_code != 0 and "cvi_services" in refused.output
+    assert nothing.exit_code != 0

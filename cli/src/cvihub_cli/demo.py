@@ -91,7 +91,8 @@ def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def _wait_for(check: Callable[[], Any], timeout: float) -> Any:
+def wait_for(check: Callable[[], Any], timeout: float) -> Any:
+    """What `check` first returns that is true, polled until `timeout`; None after it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if found := check():
@@ -100,13 +101,14 @@ def _wait_for(check: Callable[[], Any], timeout: float) -> Any:
     return None
 
 
-def _received(
+def received(
     client: httpx.Client,
     info: StackInfo,
     partner: str,
     event_type: str,
     match: Callable[[dict[str, Any]], bool],
 ) -> list[dict[str, Any]]:
+    """What the demo sink received for a partner, of a type, whose data matches."""
     items = client.get(
         f"{info.sink_url}/received", params={"partner_id": partner, "type": event_type}
     ).json()
@@ -138,8 +140,8 @@ def run_demo(
             return result
         referral_id = posted.json()["referral_id"]
 
-        arrived = _wait_for(
-            lambda: _received(
+        arrived = wait_for(
+            lambda: received(
                 client,
                 info,
                 "safe-streets",
@@ -162,7 +164,7 @@ def run_demo(
             )
             return response if response.status_code != 404 else None
 
-        accepted = _wait_for(accept, timeout)
+        accepted = wait_for(accept, timeout)
         step(
             "CVI org accepts",
             accepted is not None and accepted.status_code == 200,
@@ -177,11 +179,11 @@ def run_demo(
             status = response.json().get("status") if response.status_code == 200 else None
             return status if status == "accepted" else None
 
-        status = _wait_for(hospital_view, timeout)
+        status = wait_for(hospital_view, timeout)
         step("hospital sees the status", status == "accepted", f"status: {status}")
 
-        notified = _wait_for(
-            lambda: _received(
+        notified = wait_for(
+            lambda: received(
                 client,
                 info,
                 "mercy-hospital",
@@ -207,8 +209,8 @@ def run_demo(
         ):
             return result
         alert_id = posted.json()["alert_id"]
-        got = _wait_for(
-            lambda: _received(
+        got = wait_for(
+            lambda: received(
                 client,
                 info,
                 "safe-streets",
@@ -226,7 +228,7 @@ def run_demo(
             else ("delivered WITH criminal-justice fields" if got else f"nothing after {timeout}s"),
         )
         time.sleep(1.0)
-        leaked = _received(
+        leaked = received(
             client,
             info,
             "peace-collective",

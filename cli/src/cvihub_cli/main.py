@@ -28,6 +28,11 @@ class HubCommands(LazyGroup):
             "cvihub_cli.admin.app:admin_app",
             "Administer the registry: partners, API keys, grants, webhooks, the audit log.",
         ),
+        "demo": (
+            "cvihub_cli.demo_cli:demo_app",
+            "Send a demo referral and alert through the running hub; `demo referral-loop` walks "
+            "a network referral from the hospital to completion.",
+        ),
         "reencrypt": (
             "cvihub_cli.reencrypt_cli:reencrypt_app",
             "Reseal outboxes under the new key.",
@@ -66,7 +71,7 @@ def up(
     run_up(data_dir=data_dir, kafka=kafka, seed=seed, fresh=fresh)
 
 
-def _load_info(data_dir: Path) -> "StackInfo":
+def load_info(data_dir: Path) -> "StackInfo":
     from cvihub_cli.stack_info import StackInfo
 
     path = data_dir / "stack.json"
@@ -86,7 +91,7 @@ def status(data_dir: Annotated[Path, typer.Option()] = DATA_DIR) -> None:
 
     from cvihub_cli.admin.render import safe
 
-    info = _load_info(data_dir)
+    info = load_info(data_dir)
     table = Table(title="CVI hub status")
     for column in ("service", "url", "status", "checks"):
         table.add_column(column)
@@ -102,26 +107,6 @@ def status(data_dir: Annotated[Path, typer.Option()] = DATA_DIR) -> None:
         table.add_row(name, url, Text(safe(state)), Text(safe(checks)))
     Console().print(table)
     raise typer.Exit(0 if healthy else 1)
-
-
-@app.command()
-def demo(data_dir: Annotated[Path, typer.Option()] = DATA_DIR) -> None:
-    """Send a demo referral and alert through the running hub and show them arrive."""
-    from rich.console import Console
-    from rich.markup import escape
-
-    from cvihub_cli.admin.render import safe
-    from cvihub_cli.demo import DemoStep, run_demo
-
-    info = _load_info(data_dir)
-    console = Console()
-
-    def report(step: DemoStep) -> None:
-        mark = "[green]✔[/green]" if step.ok else "[red]✘[/red]"
-        console.print(f"{mark} {escape(safe(step.name))}: {escape(safe(step.detail))}")
-
-    result = run_demo(info, report=report)
-    raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command(hidden=True)

@@ -1,5 +1,6 @@
 """Run the whole hub as local processes: the broker, the services, the portal and the demo sink."""
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from cvihub_cli.stack_info import (
     DATA_DIR,
     DEMO_SEED,
     KAFKA_PORT,
+    LOCAL_SERVICE_LEVELS,
     REPO_ROOT,
     SERVICES,
     SINK_PORT,
@@ -126,6 +128,9 @@ class Stack:
             # a real deployment keeps the default: HTTPS to public addresses only.
             "NOTIFICATIONS_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
             "REGISTRY_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
+            # The defaults plus the referral-loop demo's short level, its timers polled each second.
+            "REFERRALS_SERVICE_LEVELS": json.dumps(LOCAL_SERVICE_LEVELS),
+            "REFERRALS_TIMER_POLL_SECONDS": "1",
             **os.environ,
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
             f"{prefix}DATABASE_URL": url,

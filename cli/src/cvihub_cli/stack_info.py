@@ -17,6 +17,19 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DATA_DIR = REPO_ROOT / "var"
 DEMO_SEED = REPO_ROOT / "deploy" / "seed" / "demo.yaml"
 
+DEMO_LEVEL = "emergent:hospital-response"
+"""The service level `./hub demo referral-loop` runs under: first contact due 5 s after
+acceptance, so the owner's reminder comes while one watches."""
+LOCAL_SERVICE_LEVELS: dict[str, dict[str, str]] = {
+    # The referrals service's defaults (a test keeps them equal)...
+    "emergent": {"accept": "30m", "first_contact": "4h", "escalate": "30m"},
+    "urgent": {"accept": "4h", "first_contact": "24h", "escalate": "2h"},
+    "routine": {"accept": "2bd", "first_contact": "24h", "escalate": "1bd"},
+    # ...and the demo's own, for the local stack only (REFERRALS_SERVICE_LEVELS overrides it).
+    DEMO_LEVEL: {"accept": "30m", "first_contact": "5s", "escalate": "1h"},
+}
+"""REFERRALS_SERVICE_LEVELS of a local stack (`./hub up`, the end-to-end tests)."""
+
 
 @dataclass
 class StackInfo:

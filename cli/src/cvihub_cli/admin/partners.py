@@ -9,6 +9,7 @@ from cvihub_cli.admin.client import call
 from cvihub_cli.admin.options import AreaFile, choices
 from cvihub_cli.admin.render import fail, record, table
 from cvihub_cli.service_area_file import AreaFileError, area_summary, read_service_area
+from cvihub_contracts.codes import AgeGroup, CviService
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 
 partners_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
@@ -77,6 +78,28 @@ def update_partner(
         fail("give either --service-area-file PATH or --clear-service-area")
     area = _area_from(service_area_file) if service_area_file is not None else None
     partner = call(ctx, "PATCH", f"/partners/{partner_id}", body={"service_area": area})
+    record(f"Partner {partner_id} updated", _partner(partner))
+
+
+@partners_app.command("directory")
+def set_directory(
+    ctx: typer.Context,
+    partner_id: str,
+    service: Annotated[
+        list[str] | None, typer.Option(help=f"A CVI service code: {choices(CviService)}.")
+    ] = None,
+    language: Annotated[list[str] | None, typer.Option(help="A BCP 47 tag (en, es).")] = None,
+    age_group: Annotated[
+        list[str] | None, typer.Option(help=f"{choices(AgeGroup)}; none = every age.")
+    ] = None,
+) -> None:
+    """Set a partner's directory entry, what network referrals match on: each option given
+    (repeatable) replaces that list, the others stay."""
+    lists = {"cvi_services": service, "languages": language, "age_groups": age_group}
+    body = {name: values for name, values in lists.items() if values is not None}
+    if not body:
+        fail("give --service, --language or --age-group")
+    partner = call(ctx, "PATCH", f"/partners/{partner_id}", body=body)
     record(f"Partner {partner_id} updated", _partner(partner))
 
 

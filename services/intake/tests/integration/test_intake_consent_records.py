@@ -97,3 +97,39 @@ async def test_intake_checks_the_quoted_consent_record(intake: IntakeHarness) ->
     assert accepted.status_code == 202, accepted.text
     assert narrower.status_code == 202, narrower.text
     assert await intake.outbox_count() == before + 2
+
+
+async def test_a_referral_to_the_network_rests_on_a_consent_naming_the_network(
+    intake: IntakeHarness,
+) -> None:
+    hospital = make_partner(HOSPITAL, publishes=(Stream.REFERRALS,))
+    await intake.announce(hospital)
+    await produce(
+        intake.bootstrap,
+        consent_record("c-network", recipient_partner_ids=["network"]),
+        consent_record("c-one-org"),
+    )
+    await eventually(lambda: _in_copy(intake, "c-network", "c-one-org"), timeout=20)
+    network = {"services": ["hospital-response"], "zone": "east", "language": "es"}
+
+    def to_network(consent_id: str, **changes: Any) -> dict[str, Any]:
+        body = quoting(consent_id, recipient_partner_ids=["network"])
+        return {**body, "recipient_partner_id": "network", "network": network, **changes}
+
+    before = await intake.outbox_count()
+    no_criteria = await intake.client.post(
+        "/v1/referrals", json=to_network("c-network", network=None), headers=hospital.auth
+    )
+    other_record = await intake.client.post(
+        "/v1/referrals", json=to_network("c-one-org"), headers=hospital.auth
+    )
+    assert no_criteria.status_code == other_record.status_code == 422
+    assert no_criteria.json()["type"].endswith("/network-criteria-mismatch")
+    assert other_record.json()["type"].endswith("/consent-record-does-not-cover-recipient")
+    assert await intake.outbox_count() == before
+
+    accepted = await intake.client.post(
+        "/v1/referrals", json=to_network("c-network"), headers=hospital.auth
+    )
+    assert accepted.status_code == 202, accepted.text
+    assert await intake.outbox_count() == before + 1

@@ -15,6 +15,7 @@ from intake_builders import RECIPIENT, TestPartner, make_partner
 from intake_harness import IntakeHarness
 
 from cvihub_contracts import Stream, from_kafka, new_event, service_source, to_kafka, topics
+from cvihub_contracts.referral.network_v1 import OfferChange, OfferState
 from cvihub_contracts.referral.status_changed_v1 import (
     ReferralStatus,
     ReferralStatusChangedV1,
@@ -162,3 +163,46 @@ async def test_metadata_and_code_systems_are_valid_r4(intake: IntakeHarness) -> 
     )
     assert {c.code for c in services.concept or []} >= {"street-outreach", "relocation"}
     CodeSystem.model_validate((await intake.client.get("/fhir/CodeSystem/injury-mechanism")).json())
+
+
+async def test_a_network_referrals_task_is_owned_by_whoever_accepted_it(
+    intake: IntakeHarness,
+) -> None:
+    hospital, recipient, stranger = await _world(intake)
+    task_id = str(uuid.uuid4())
+    at = datetime.now(UTC)
+
+    def change(partner: str, status: ReferralStatus, seconds: int, **extra: Any) -> Any:
+        event = ReferralStatusChangedV1(
+            referral_id=uuid.UUID(task_id),
+            status=status,
+            previous_status=ReferralStatus.REQUESTED,
+            reason=StatusReason.ELIGIBLE,
+            changed_by_partner_id=partner,
+            referring_partner_id="fhir-hospital",
+            recipient_partner_id=partner,
+            changed_at=at + timedelta(seconds=seconds),
+            **extra,
+        )
+        return to_kafka(new_event(event, source=service_source("referrals")))
+
+    offer = OfferChange(state=OfferState.OFFERED, round=1, services=["hospital-response"])
+    lost = OfferChange(state=OfferState.WITHDRAWN, round=1, services=["hospital-response"])
+    await produce(intake.bootstrap, change("network", ReferralStatus.REQUESTED, 0))
+    await produce(
+        intake.bootstrap,
+        change(stranger.partner_id, ReferralStatus.REQUESTED, 1, offer=offer),
+        change(RECIPIENT, ReferralStatus.ACCEPTED, 2),
+        change(stranger.partner_id, ReferralStatus.ACCEPTED, 3, offer=lost),
+    )
+
+    async def owned() -> bool:
+        read = await intake.client.get(f"/fhir/Task/{task_id}", headers=recipient.auth)
+        return read.status_code == 200 and read.json()["status"] == "accepted"
+
+    await eventually(owned, timeout=20)
+    read = await intake.client.get(f"/fhir/Task/{task_id}", headers=hospital.auth)
+    assert read.json()["owner"]["identifier"]["value"] == RECIPIENT
+    # The organisation offered it, then withdrawn from, never owned its Task.
+    hidden = await intake.client.get(f"/fhir/Task/{task_id}", headers=stranger.auth)
+    assert hidden.status_code == 404

@@ -2,8 +2,9 @@
 
 Configured per urgency, optionally per urgency and requested service (`urgent:hospital-response`
 beats `urgent`). A duration is a number and a unit: `30m`, `4h`, `1d`, or `2bd` (business days,
-Monday to Friday in UTC). A referral is overdue when it is still requested after `accept`, or
-accepted without a first contact after `first_contact`; then its owner is reminded, and after
+Monday to Friday in UTC); `s` (seconds) is for demonstrations and tests. A referral is overdue
+when it is still requested after `accept`, or accepted without a first contact after
+`first_contact`; then its owner is reminded, and after
 `escalate` more the hub escalates: it re-offers a network referral or alerts the sender.
 """
 
@@ -16,8 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatus
 
-_DURATION = re.compile(r"^(?P<n>\d{1,4})(?P<unit>m|h|d|bd)$")
-_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_DURATION = re.compile(r"^(?P<n>\d{1,4})(?P<unit>s|m|h|d|bd)$")
+_UNITS = {
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+}
 
 
 def due_after(start: datetime, duration: str) -> datetime:

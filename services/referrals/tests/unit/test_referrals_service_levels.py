@@ -20,6 +20,7 @@ FRIDAY = datetime(2024, 5, 3, 10, 0, tzinfo=UTC)
 
 def test_durations_and_business_days() -> None:
     assert due_after(FRIDAY, "30m") == FRIDAY + timedelta(minutes=30)
+    assert due_after(FRIDAY, "5s") == FRIDAY + timedelta(seconds=5)  # a demo's short level
     assert due_after(FRIDAY, "24h") == FRIDAY + timedelta(days=1)
     assert due_after(FRIDAY, "2d") == FRIDAY + timedelta(days=2)
     assert due_after(FRIDAY, "2bd") == datetime(2024, 5, 7, 10, 0, tzinfo=UTC)  # Tuesday

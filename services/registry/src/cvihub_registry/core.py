@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cvihub_registry import store
 from cvihub_registry.audit import store as audit_store
 from cvihub_registry.domain import Credential, Grant, NotFound, Partner
-from cvihub_registry.events import Entity, change_record
+from cvihub_registry.events import Entity, change_records
 from cvihub_registry.partners import store as partners_store
 from cvihub_runtime.db import SessionFactory
 from cvihub_runtime.egress import EgressPolicy
@@ -34,7 +34,8 @@ async def record_change(
     await audit_store.add_audit(
         session, actor=actor, action=action, entity_id=_entity_id(entity), detail=detail
     )
-    await store.enqueue(session, change_record(entity))
+    for record in change_records(entity):
+        await store.enqueue(session, record)
 
 
 def _entity_id(entity: Entity) -> str:

@@ -28,6 +28,11 @@ class RevocableStatus(StrEnum):
     REVOKED = "revoked"
 
 
+DIRECTORY_FIELDS = ("cvi_services", "languages", "age_groups")
+"""A partner's directory entry (org.cvihub.registry.directory.changed): what network referrals
+match on, with its zones."""
+
+
 @dataclass(frozen=True)
 class Partner:
     """A partner organisation."""
@@ -50,6 +55,11 @@ class Partner:
     # The area drawn (GeoJSON, valid, oriented as RFC 7946 asks), the admin's or its own to
     # draw: it only describes, grants decide. None = not drawn.
     service_area: Polygon | MultiPolygon | None = None
+    # Its directory entry, what network referrals match on: CVI service codes
+    # (cvihub_contracts.codes.CviService), BCP 47 languages, age groups (AgeGroup; none = all).
+    cvi_services: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    age_groups: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

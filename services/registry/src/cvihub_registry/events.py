@@ -8,6 +8,7 @@ from cvihub_contracts.registry.changes_v1 import (
     PartnerChangedV1,
     SubscriptionChangedV1,
 )
+from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 from cvihub_registry.domain import Credential, Grant, Partner, Subscription
 
 SOURCE = service_source("registry")
@@ -79,3 +80,27 @@ def change_of(entity: Entity) -> ChangeEvent:
 def change_record(entity: Entity, *, correlation_id: str | None = None) -> KafkaRecord:
     """A Kafka record (fresh event id) announcing an entity's current state."""
     return to_kafka(new_event(change_of(entity), source=SOURCE, correlation_id=correlation_id))
+
+
+def directory_of(partner: Partner) -> DirectoryChangedV1:
+    """A partner's directory entry, at the partner's sequence (a suspended partner's entry is
+    suspended with it)."""
+    return DirectoryChangedV1(
+        sequence=partner.sequence,
+        changed_at=partner.updated_at,
+        status=EntityStatus(partner.status.value),
+        partner_id=partner.partner_id,
+        services=[str(code) for code in partner.cvi_services],
+        languages=list(partner.languages),
+        age_groups=[str(group) for group in partner.age_groups],
+    )
+
+
+def change_records(entity: Entity, *, correlation_id: str | None = None) -> list[KafkaRecord]:
+    """Kafka records (fresh event ids) announcing an entity's current state: a partner's
+    change, then its directory entry; one change for anything else."""
+    records = [change_record(entity, correlation_id=correlation_id)]
+    if isinstance(entity, Partner):
+        directory = new_event(directory_of(entity), source=SOURCE, correlation_id=correlation_id)
+        records.append(to_kafka(directory))
+    return records

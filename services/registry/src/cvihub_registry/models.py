@@ -49,6 +49,10 @@ partners = Table(
     # The area drawn: a GeoJSON Polygon or MultiPolygon (PartnerChangedV1 revision 2); null =
     # not drawn. JSON, not PostGIS: the directory tests points in Python on either database.
     Column("service_area", JSON, nullable=True),
+    # The directory entry (DirectoryChangedV1): CVI service codes, BCP 47 languages, age groups.
+    Column("cvi_services", JSON, nullable=False, server_default=text("'[]'")),
+    Column("languages", JSON, nullable=False, server_default=text("'[]'")),
+    Column("age_groups", JSON, nullable=False, server_default=text("'[]'")),
 )
 
 credentials = Table(

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from cvihub_contracts.codes import AgeGroup, CviService
 from cvihub_contracts.registry.changes_v1 import E164_PATTERN
 
 PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -69,6 +70,13 @@ AreaNames = Annotated[list[AreaName], Field(max_length=100)]
 """Zones, beats or community areas a partner serves (names as the network spells them)."""
 ServiceName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S"), SINGLE_LINE]
 ServiceNames = Annotated[list[ServiceName], Field(max_length=50)]
+CviServices = Annotated[list[CviService], Field(max_length=len(CviService))]
+"""CVI service codes a partner provides (its directory entry; network referrals match on them)."""
+Language = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+Languages = Annotated[list[Language], Field(max_length=50)]
+"""Languages a partner works in, BCP 47 tags (`en`, `es`, `zh-Hant`)."""
+AgeGroups = Annotated[list[AgeGroup], Field(max_length=len(AgeGroup))]
+"""Age groups a partner serves; empty = every age."""
 Website = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s/]+\S*$"), SINGLE_LINE]
 
 

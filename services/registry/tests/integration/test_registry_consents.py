@@ -131,3 +131,19 @@ async def test_consent_lifecycle_access_audit_and_events(
         statuses = sorted(e.status for e in events if isinstance(e, ConsentChangedV1))
         assert statuses == [EntityStatus.ACTIVE, EntityStatus.REVOKED]
         assert all(b"patient asked" not in r.value for r in records)
+
+
+async def test_a_consent_to_a_network_referral_names_the_network(
+    kafka_bootstrap: str, make_database: Any
+) -> None:
+    async with registry(kafka_bootstrap, make_database("registry")) as client:
+        hospital = await _partner(client, "mercy-hospital", "hospital", publishes_referrals=True)
+        body = consent_body(recipient_partner_ids=["network"])
+        made = await client.post("/v1/consents", json=body, headers=bearer(hospital))
+        # No partner is called `network`: the consent covers whoever accepts the referral.
+        assert made.status_code == 201, made.text
+        assert made.json()["recipient_partner_ids"] == ["network"]
+        still = consent_body(recipient_partner_ids=["network", "nobody-here"])
+        refused = await client.post("/v1/consents", json=still, headers=bearer(hospital))
+        assert refused.status_code == 422
+        assert refused.json()["type"].endswith("/unknown-recipient")

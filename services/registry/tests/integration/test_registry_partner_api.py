@@ -77,6 +77,9 @@ async def test_partners_are_isolated(kafka_bootstrap: str, make_database: Any) -
             "beats",
             "community_areas",
             "service_area",
+            "cvi_services",
+            "languages",
+            "age_groups",
         }
 
 

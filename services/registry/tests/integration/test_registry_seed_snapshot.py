@@ -14,6 +14,7 @@ from cvihub_testkit import consume_until
 pytestmark = pytest.mark.integration
 
 ENTITIES_PER_PARTNER = 5  # partner, key, two grants, one subscription
+RECORDS_PER_PARTNER = 6  # and the partner's directory entry, published with it
 
 
 async def test_seed_is_idempotent_and_startup_snapshots_everything(
@@ -48,7 +49,7 @@ async def test_seed_is_idempotent_and_startup_snapshots_everything(
         assert sum(e["action"] == "snapshot.published" for e in audit) == 2
 
         # Read while the registry runs: its outbox relay may still be publishing the snapshot.
-        total = 2 * ENTITIES_PER_PARTNER
+        total = 2 * RECORDS_PER_PARTNER
         records = await consume_until(
             kafka_bootstrap,
             topics.REGISTRY,

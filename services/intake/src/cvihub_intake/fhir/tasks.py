@@ -38,10 +38,16 @@ async def on_submitted(session: AsyncSession, event: Event[Any]) -> None:
 
 
 async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
-    """A referral's new status is its Task's (Gravity's Task statuses are the hub's)."""
+    """A referral's new status is its Task's (Gravity's Task statuses are the hub's).
+
+    An offer of a network referral to one organisation (or its withdrawal) changes neither:
+    the Task's owner is the organisation that accepted it, told by the status events after."""
     data = event.data
     assert isinstance(data, ReferralStatusChangedV1)
+    if data.offer is not None:
+        return
     values = {
+        "recipient_partner_id": data.recipient_partner_id,
         "status": data.status.value,
         "status_reason": data.reason.value if data.reason else None,
         "last_updated": data.changed_at,
@@ -65,7 +71,6 @@ async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
                 fhir_tasks.insert().values(
                     referral_id=str(data.referral_id),
                     referring_partner_id=data.referring_partner_id,
-                    recipient_partner_id=data.recipient_partner_id,
                     authored_on=data.changed_at,
                     **values,
                 )

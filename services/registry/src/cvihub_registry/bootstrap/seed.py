@@ -11,7 +11,16 @@ from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry.keys.tokens import key_from_text
 from cvihub_registry.partners.geometry import ValidServiceArea
 from cvihub_registry.people.domain import PersonRole
-from cvihub_registry.schemas import EMAIL_PATTERN, AreaNames, PartnerId, ServiceNames, Website
+from cvihub_registry.schemas import (
+    EMAIL_PATTERN,
+    AgeGroups,
+    AreaNames,
+    CviServices,
+    Languages,
+    PartnerId,
+    ServiceNames,
+    Website,
+)
 from cvihub_registry.subscriptions.webhooks import check_webhook_secret
 
 
@@ -76,6 +85,9 @@ class SeedPartner(BaseModel):
     services_offered: ServiceNames = Field(default_factory=list)
     website: Website | None = None
     service_area: ValidServiceArea | None = None
+    cvi_services: CviServices = Field(default_factory=list)
+    languages: Languages = Field(default_factory=list)
+    age_groups: AgeGroups = Field(default_factory=list)
     api_keys: list[str] = Field(default_factory=list)
     grants: list[SeedGrant] = Field(default_factory=list)
     subscriptions: list[SeedSubscription] = Field(default_factory=list)

@@ -13,7 +13,7 @@ from cvihub_registry.consents import store as consents_store
 from cvihub_registry.consents.domain import consent_record
 from cvihub_registry.core import RegistryCore
 from cvihub_registry.domain import SEED_ACTOR
-from cvihub_registry.events import Entity, change_record
+from cvihub_registry.events import Entity, change_records
 from cvihub_registry.grants import store as grants_store
 from cvihub_registry.grants.service import new_grant
 from cvihub_registry.keys import store as keys_store
@@ -84,6 +84,9 @@ async def _seed_partner(
             services_offered=seeded.services_offered,
             website=seeded.website,
             service_area=seeded.service_area,
+            cvi_services=list(seeded.cvi_services),
+            languages=seeded.languages,
+            age_groups=list(seeded.age_groups),
         )
         created[0] += 1
     for api_key in seeded.api_keys:
@@ -171,12 +174,13 @@ async def publish_snapshot(*, core: RegistryCore) -> int:
             *await grants_store.list_grants(session),
             *await subscriptions_store.list_subscriptions(session),
         ]
-        for entity in entities:
-            await store.enqueue(session, change_record(entity, correlation_id=correlation_id))
+        records = [r for e in entities for r in change_records(e, correlation_id=correlation_id)]
+        for record in records:
+            await store.enqueue(session, record)
         consents = await consents_store.list_consents(session)
         for consent in consents:
             await store.enqueue(session, consent_record(consent, correlation_id=correlation_id))
-        count = len(entities) + len(consents)
+        count = len(records) + len(consents)
         await audit_store.add_audit(
             session,
             actor="registry",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import GrantAction, Stream
+from cvihub_contracts.referral.network_v1 import NETWORK_RECIPIENT
 from cvihub_contracts.registry.consent_v1 import ConsentScope
 from cvihub_registry import store
 from cvihub_registry.audit import store as audit_store
@@ -44,7 +45,8 @@ async def record_consent(
     async with transaction(core.sessions) as session:
         allowed = await _may_refer(session, custodian_partner_id, now)
         if allowed:
-            for recipient in recipients:
+            # `network`: a referral to the network, the consent covering whoever owns it.
+            for recipient in (r for r in recipients if r != NETWORK_RECIPIENT):
                 if await partners_store.get_partner(session, recipient) is None:
                     raise Invalid("unknown-recipient", f"no partner {recipient!r} in the network")
             consent = await consents_store.insert_consent(

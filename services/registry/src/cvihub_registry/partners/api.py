@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from cvihub_contracts import Scope
+from cvihub_contracts.codes import CviService
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry.core import RegistryCore
 from cvihub_registry.deps import (
@@ -119,9 +120,21 @@ def directory_router(core: RegistryCore) -> APIRouter:
             float | None,
             Query(ge=-180, le=180, allow_inf_nan=False, description="Area holds (lat, lon)"),
         ] = None,
+        cvi_service: Annotated[
+            CviService | None, Query(description="Provides this CVI service code")
+        ] = None,
+        language: Annotated[
+            str | None, Query(max_length=35, description="Works in this language (BCP 47)")
+        ] = None,
     ) -> list[DirectoryEntry]:
         partners = await partners_service.list_directory(
-            core=core, zone=zone, kind=kind, service=offered, point=_point(lat=lat, lon=lon)
+            core=core,
+            zone=zone,
+            kind=kind,
+            service=offered,
+            point=_point(lat=lat, lon=lon),
+            cvi_service=cvi_service,
+            language=language,
         )
         return [DirectoryEntry.model_validate(p) for p in partners]
 

@@ -10,13 +10,16 @@ from pydantic import (
 
 from cvihub_contracts.geo import ServiceArea
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_registry.domain import PartnerStatus
+from cvihub_registry.domain import DIRECTORY_FIELDS, PartnerStatus
 from cvihub_registry.partners.geometry import SERVICE_AREA_DESCRIPTION, ValidServiceArea
 from cvihub_registry.schemas import (
     PARTNER_ID_PATTERN,
+    AgeGroups,
     AreaNames,
+    CviServices,
     Description,
     Email,
+    Languages,
     Name,
     RequestBody,
     ResponseBody,
@@ -45,6 +48,9 @@ class PartnerCreate(RequestBody):
     service_area: ValidServiceArea | None = Field(
         default=None, description=SERVICE_AREA_DESCRIPTION
     )
+    cvi_services: CviServices = Field(default_factory=list, examples=[["street-outreach"]])
+    languages: Languages = Field(default_factory=list, examples=[["en", "es"]])
+    age_groups: AgeGroups = Field(default_factory=list, description="Empty = every age.")
 
 
 class PartnerUpdate(RequestBody):
@@ -63,10 +69,13 @@ class PartnerUpdate(RequestBody):
     service_area: ValidServiceArea | None = Field(
         default=None, description=SERVICE_AREA_DESCRIPTION
     )
+    cvi_services: CviServices | None = None
+    languages: Languages | None = None
+    age_groups: AgeGroups | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        lists = ("zones", "beats", "community_areas", "services_offered")
+        lists = ("zones", "beats", "community_areas", "services_offered", *DIRECTORY_FIELDS)
         for name in ("name", "status", *lists):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -94,6 +103,9 @@ class PartnerOut(ResponseBody):
     service_area: ServiceArea | None = Field(
         description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
     )
+    cvi_services: list[str] = Field(description="CVI service codes it provides.")
+    languages: list[str] = Field(description="Languages it works in, BCP 47.")
+    age_groups: list[str] = Field(description="Age groups it serves; empty = every age.")
     sequence: int
     created_at: datetime
     updated_at: datetime
@@ -115,10 +127,13 @@ class DirectoryEntry(ResponseBody):
     service_area: ServiceArea | None = Field(
         description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
     )
+    cvi_services: list[str] = Field(description="CVI service codes it provides.")
+    languages: list[str] = Field(description="Languages it works in, BCP 47.")
+    age_groups: list[str] = Field(description="Age groups it serves; empty = every age.")
 
 
 class PartnerSelfUpdate(RequestBody):
-    """Your own profile fields to change; omitted fields stay, null clears all but services.
+    """Your own profile fields to change; omitted fields stay, null clears all but the lists.
 
     Name, kind, status, zones, beats and community areas are the hub administrator's to change.
     """
@@ -130,11 +145,15 @@ class PartnerSelfUpdate(RequestBody):
     service_area: ValidServiceArea | None = Field(
         default=None, description=SERVICE_AREA_DESCRIPTION
     )
+    cvi_services: CviServices | None = None
+    languages: Languages | None = None
+    age_groups: AgeGroups | None = None
 
     @model_validator(mode="after")
     def _services_not_null(self) -> Self:
-        if "services_offered" in self.model_fields_set and self.services_offered is None:
-            raise ValueError("services_offered cannot be null (send [] to clear)")
+        for name in ("services_offered", *DIRECTORY_FIELDS):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null (send [] to clear)")
         return self
 
     def changes(self) -> dict[str, Any]:

@@ -9,14 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_registry import store
 from cvihub_registry.core import RegistryCore, partner_or_404, record_change
-from cvihub_registry.domain import Conflict, Invalid, Partner, PartnerStatus
+from cvihub_registry.domain import DIRECTORY_FIELDS, Conflict, Invalid, Partner, PartnerStatus
 from cvihub_registry.partners import store as partners_store
 from cvihub_registry.partners.geometry import Geometry, LonLat, covers
 from cvihub_runtime.db import transaction
 
 AREA_FIELDS = ("zones", "beats", "community_areas", "service_area")
 EDITABLE_PARTNER_FIELDS = frozenset(
-    {"name", "status", "contact_email", "description", "services_offered", "website", *AREA_FIELDS}
+    {
+        "name",
+        "status",
+        "contact_email",
+        "description",
+        "services_offered",
+        "website",
+        *AREA_FIELDS,
+        *DIRECTORY_FIELDS,
+    }
 )
 
 
@@ -35,6 +44,9 @@ async def create_partner(
     services_offered: list[str] | None = None,
     website: str | None = None,
     service_area: Geometry | None = None,
+    cvi_services: list[str] | None = None,
+    languages: list[str] | None = None,
+    age_groups: list[str] | None = None,
 ) -> Partner:
     """Register a new, active partner; Conflict if the id is taken."""
     try:
@@ -53,6 +65,9 @@ async def create_partner(
                 services_offered=services_offered or [],
                 website=website,
                 service_area=service_area,
+                cvi_services=cvi_services,
+                languages=languages,
+                age_groups=age_groups,
             )
     except IntegrityError as exc:
         raise Conflict("partner-exists", "a partner with this id exists") from exc
@@ -75,6 +90,9 @@ async def new_partner(
     services_offered: list[str] | None = None,
     website: str | None = None,
     service_area: Geometry | None = None,
+    cvi_services: list[str] | None = None,
+    languages: list[str] | None = None,
+    age_groups: list[str] | None = None,
 ) -> Partner:
     """Insert a partner in the caller's transaction; Conflict if the id is taken.
 
@@ -101,6 +119,9 @@ async def new_partner(
             services_offered=list(services_offered or []),
             website=website,
             service_area=service_area,
+            cvi_services=list(cvi_services or []),
+            languages=list(languages or []),
+            age_groups=list(age_groups or []),
         ),
     )
     await record_change(
@@ -157,9 +178,12 @@ async def list_directory(
     kind: PartnerKind | None = None,
     service: str | None = None,
     point: LonLat | None = None,
+    cvi_service: str | None = None,
+    language: str | None = None,
 ) -> list[Partner]:
-    """Active partners, optionally only those serving a zone, of a kind, offering a service or
-    whose drawn service area holds a point (edge included)."""
+    """Active partners, optionally only those serving a zone, of a kind, offering a service,
+    whose drawn service area holds a point (edge included), providing a CVI service code or
+    working in a language (its primary subtag: `es` matches `es-MX`)."""
     partners = await list_partners(core=core, active_only=True)
     # A few hundred partners at most: filtering here keeps JSON queries portable across DBs.
     wanted_service = service.casefold() if service else None
@@ -173,22 +197,31 @@ async def list_directory(
             point is None
             or (p.service_area is not None and covers(p.service_area, lon=point.lon, lat=point.lat))
         )
+        and (cvi_service is None or cvi_service in p.cvi_services)
+        and (language is None or _primary(language) in {_primary(t) for t in p.languages})
     ]
+
+
+def _primary(tag: str) -> str:
+    """A BCP 47 tag's primary language subtag, lower-cased (as network matching compares)."""
+    return tag.split("-")[0].casefold()
 
 
 SELF_EDITABLE_PARTNER_FIELDS = frozenset(
     {"description", "contact_email", "services_offered", "website", "service_area"}
+    | set(DIRECTORY_FIELDS)
 )
 """What a partner may change on its own profile; name, kind, status and the zones, beats and
 community areas (names grants and the network scope on) are the admin's. The drawn service area
-is the partner's too: it describes where it works and decides nothing."""
+is the partner's too: it describes where it works and decides nothing. So is its directory entry
+(CVI services, languages, age groups): what it offers, which network referrals it is offered."""
 
 
 async def update_own_profile(
     *, core: RegistryCore, partner_id: str, changes: dict[str, Any]
 ) -> Partner:
-    """Change the caller's own description, contact, services, website or drawn service area
-    (audited)."""
+    """Change the caller's own description, contact, services, website, drawn service area or
+    directory entry (audited)."""
     unknown = set(changes) - SELF_EDITABLE_PARTNER_FIELDS
     if unknown:
         raise Invalid("not-editable", f"these fields are the admin's: {sorted(unknown)}")
