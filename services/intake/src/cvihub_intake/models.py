@@ -3,7 +3,7 @@ registry copy."""
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Column, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, PrimaryKeyConstraint, String, Table
 
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
@@ -98,4 +98,20 @@ fhir_tasks = Table(
     Column("status_reason", String(64), nullable=True),
     Column("authored_on", UtcDateTime(), nullable=False),
     Column("last_updated", UtcDateTime(), nullable=False, index=True),
+)
+
+
+# Task.output: the contact attempts and services delivered that referrals' status events carry
+# (kind, time, method, outcome, service code; never a note), one row per event.
+fhir_task_outputs = Table(
+    "fhir_task_outputs",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("referral_id", String(36), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("method", String(32), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("service_type", String(64), nullable=True),
+    Column("service_date", Date, nullable=True),
 )

@@ -11,6 +11,7 @@ from cvihub_contracts import Event, EventData
 from cvihub_contracts.fhir.codes import PARTNER_ID_SYSTEM
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_intake.fhir import outputs
 from cvihub_intake.models import fhir_tasks
 from cvihub_runtime.inbox import EventHandler
 
@@ -38,9 +39,11 @@ async def on_submitted(session: AsyncSession, event: Event[Any]) -> None:
 
 
 async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
-    """A referral's new status is its Task's (Gravity's Task statuses are the hub's)."""
+    """A referral's new status is its Task's (Gravity's Task statuses are the hub's); an attempt
+    or a service it carries is one more Task.output."""
     data = event.data
     assert isinstance(data, ReferralStatusChangedV1)
+    await outputs.record(session, event)
     values = {
         "status": data.status.value,
         "status_reason": data.reason.value if data.reason else None,
@@ -105,8 +108,8 @@ async def search_tasks(
     return list((await session.execute(query)).mappings().all())
 
 
-def task_resource(row: RowMapping) -> dict[str, Any]:
-    """A Task (R4 JSON) for the read model's row."""
+def task_resource(row: RowMapping, output_rows: list[RowMapping] | None = None) -> dict[str, Any]:
+    """A Task (R4 JSON) for the read model's row and its outputs."""
     task: dict[str, Any] = {
         "resourceType": "Task",
         "id": row["referral_id"],
@@ -122,6 +125,10 @@ def task_resource(row: RowMapping) -> dict[str, Any]:
     }
     if row["status_reason"]:
         task["statusReason"] = {"text": row["status_reason"].replace("-", " ")}
+    if output_rows:
+        contained, task_outputs = outputs.task_outputs(output_rows)
+        task["contained"] = contained
+        task["output"] = task_outputs
     return task
 
 
