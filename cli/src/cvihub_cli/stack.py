@@ -126,6 +126,7 @@ class Stack:
             # a real deployment keeps the default: HTTPS to public addresses only.
             "NOTIFICATIONS_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
             "REGISTRY_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
+            "INTAKE_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
             **os.environ,
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
             f"{prefix}DATABASE_URL": url,

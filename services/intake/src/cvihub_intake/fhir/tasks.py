@@ -12,6 +12,7 @@ from cvihub_contracts.fhir.codes import PARTNER_ID_SYSTEM
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
 from cvihub_intake.fhir import outputs
+from cvihub_intake.fhir.subscriptions import store as subscriptions
 from cvihub_intake.models import fhir_tasks
 from cvihub_runtime.inbox import EventHandler
 
@@ -40,10 +41,19 @@ async def on_submitted(session: AsyncSession, event: Event[Any]) -> None:
 
 async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
     """A referral's new status is its Task's (Gravity's Task statuses are the hub's); an attempt
-    or a service it carries is one more Task.output."""
+    or a service it carries is one more Task.output; either is notified to the Subscriptions of
+    the requester and the owner."""
     data = event.data
     assert isinstance(data, ReferralStatusChangedV1)
     await outputs.record(session, event)
+    if data.status != data.previous_status or data.activity is not None:
+        await subscriptions.plan(
+            session,
+            task_id=str(data.referral_id),
+            requester=data.referring_partner_id,
+            owner=data.recipient_partner_id,
+            at=data.changed_at,
+        )
     values = {
         "status": data.status.value,
         "status_reason": data.reason.value if data.reason else None,
