@@ -5,6 +5,7 @@ from datetime import datetime
 from cvihub_contracts.alert.incident_alert_v1 import IncidentAlertSubmission
 from cvihub_contracts.alert.incident_alert_v2 import IncidentAlertSubmissionV2
 from cvihub_contracts.bulletin.published_v1 import BulletinSubmission
+from cvihub_contracts.referral.network_v1 import NETWORK_RECIPIENT
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmission
 from cvihub_registry_copy import consents as consent_copy
 
@@ -34,8 +35,18 @@ class Refusal(Exception):
 def check_recipient(
     *, submission: ReferralSubmission, recipient_is_active: bool, now: datetime
 ) -> None:
-    """Refuse a referral to an unknown recipient or one the patient's consent does not cover."""
-    if not recipient_is_active:
+    """Refuse a referral to an unknown recipient or one the patient's consent does not cover.
+
+    A referral to the network (recipient `network`) carries its criteria, and only it does;
+    the referrals service offers it to the matching organisations."""
+    to_network = submission.recipient_partner_id == NETWORK_RECIPIENT
+    if to_network != (submission.network is not None):
+        raise Refusal(
+            "network-criteria-mismatch",
+            "network criteria go with recipient_partner_id `network`, and only with it",
+            pointer="#/network",
+        )
+    if not recipient_is_active and not to_network:
         raise Refusal(
             "unknown-recipient",
             "the recipient is not an active partner of the hub",

@@ -72,3 +72,35 @@ def test_intake_unknown_recipient_is_reported_before_consent() -> None:
         check_recipient(submission=submission, recipient_is_active=False, now=NOW)
 
     assert refused.value.kind == "unknown-recipient"
+
+
+NETWORK = {"services": ["mentoring"], "zone": "east", "language": "es"}
+
+
+def test_intake_referral_to_the_network_passes_with_its_criteria() -> None:
+    submission = make_referral(
+        recipient_partner_id="network",
+        consent=_consent(recipient_partner_ids=["network"]),
+        network=NETWORK,
+    )
+
+    # No partner is called `network`: the referrals service offers it to the matching ones.
+    check_recipient(submission=submission, recipient_is_active=False, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("recipient", "network"), [("network", None), (RECIPIENT, NETWORK)], ids=["none", "to-one"]
+)
+def test_intake_network_criteria_go_with_the_network_only(
+    recipient: str, network: dict[str, object] | None
+) -> None:
+    submission = make_referral(
+        recipient_partner_id=recipient,
+        consent=_consent(recipient_partner_ids=[recipient]),
+        network=network,
+    )
+
+    with pytest.raises(Refusal) as refused:
+        check_recipient(submission=submission, recipient_is_active=True, now=NOW)
+
+    assert (refused.value.kind, refused.value.pointer) == ("network-criteria-mismatch", "#/network")

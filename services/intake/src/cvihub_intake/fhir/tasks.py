@@ -45,6 +45,10 @@ async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
     the requester and the owner."""
     data = event.data
     assert isinstance(data, ReferralStatusChangedV1)
+    if data.offer is not None:
+        # An offer of a network referral to one organisation: the Task is not its yet, and
+        # whoever is offered it cannot read it (or be told of it) here.
+        return
     await outputs.record(session, event)
     if data.status != data.previous_status or data.activity is not None:
         await subscriptions.plan(
@@ -59,6 +63,8 @@ async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
         "status_reason": data.reason.value if data.reason else None,
         "last_updated": data.changed_at,
     }
+    # A network referral's Task is owned by the organisation that accepted it from now on.
+    values["recipient_partner_id"] = data.recipient_partner_id
     result = await session.execute(
         update(fhir_tasks)
         .where(
@@ -78,7 +84,6 @@ async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
                 fhir_tasks.insert().values(
                     referral_id=str(data.referral_id),
                     referring_partner_id=data.referring_partner_id,
-                    recipient_partner_id=data.recipient_partner_id,
                     authored_on=data.changed_at,
                     **values,
                 )
