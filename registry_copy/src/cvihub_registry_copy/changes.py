@@ -38,6 +38,7 @@ def _row(tables: CopyTables, data: EventData) -> tuple[Table, str, str, dict[str
             "kind": data.kind.value,
             "status": data.status.value,
             "zones": data.zones,
+            "rate_limit": data.rate_limit.model_dump() if data.rate_limit else None,
         }
         return tables.partners, "partner_id", data.partner_id, values
     if isinstance(data, CredentialChangedV1):

@@ -47,6 +47,8 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("sequence", Integer, nullable=False),
             # The zones it serves (null = not stated): network referrals match on them.
             Column("zones", JSON, nullable=True),
+            # Its own request limit at intake {"per_minute", "burst"}; null = the default.
+            Column("rate_limit", JSON, nullable=True),
         ),
         credentials=Table(
             "replica_credentials",

@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 from typing import ClassVar, Self
 
-from pydantic import model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
@@ -44,16 +44,28 @@ class _RegistryChange(EventData):
     status: EntityStatus = classified(C.INTERNAL, "In force or not.")
 
 
+class PartnerRateLimit(BaseModel):
+    """How many requests a partner may make to the hub's intake: `per_minute` on average,
+    `burst` at once (a token bucket)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_minute: int = classified(C.INTERNAL, "Requests a minute, on average.", ge=1, le=1_000_000)
+    burst: int = classified(C.INTERNAL, "Requests at once.", ge=1, le=1_000_000)
+
+
 class PartnerChangedV1(_RegistryChange):
     """A partner organisation was created or changed.
 
     Revision 1 adds its service area (zones, beats, community areas). All optional with
     defaults, so revision 0 events read unchanged. Revision 2 adds the area drawn as a GeoJSON
     Polygon or MultiPolygon (optional, default null), so earlier events read unchanged, and
-    the `funder` kind (funders receive aggregates only: no grant on any event stream)."""
+    the `funder` kind (funders receive aggregates only: no grant on any event stream).
+    Revision 3 adds `rate_limit`, the partner's own limit at intake (optional, default null =
+    the service's default), so earlier events read unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
-    schema_revision: ClassVar[int] = 2
+    schema_revision: ClassVar[int] = 3
 
     partner_id: str = classified(C.PUBLIC, "The partner's id.")
     name: str = classified(C.PUBLIC, "The organisation's name.")
@@ -72,6 +84,11 @@ class PartnerChangedV1(_RegistryChange):
         "The area the partner serves, drawn: a GeoJSON (RFC 7946) Polygon or MultiPolygon, "
         "positions [longitude, latitude] in WGS 84, valid (no ring crossing itself or another); "
         "null = not drawn.",
+        default=None,
+    )
+    rate_limit: PartnerRateLimit | None = classified(
+        C.INTERNAL,
+        "The partner's request limit at intake; null = the service's default. Revision 3.",
         default=None,
     )
 

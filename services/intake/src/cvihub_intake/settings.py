@@ -50,7 +50,8 @@ class IntakeSettings(ServiceSettings):
     )
     rate_limit_overrides: dict[str, RateLimit] = Field(
         default_factory=dict,
-        description="Partner id -> its own rate limit, as JSON; the others get rate_limit.",
+        description="Partner id -> its rate limit, as JSON, for partners the registry sets no "
+        "limit for (the registry's, on partner.changed, comes first); the others get rate_limit.",
     )
     webhook_allow_insecure_loopback: bool = Field(
         default=False,

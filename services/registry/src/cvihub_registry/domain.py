@@ -7,7 +7,7 @@ from typing import Any
 
 from cvihub_contracts import Classification, GrantAction, Scope, Stream
 from cvihub_contracts.geo import MultiPolygon, Polygon
-from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind, PartnerRateLimit
 from cvihub_contracts.scopes import sorted_scopes
 
 SEED_ACTOR = "seed"
@@ -50,6 +50,8 @@ class Partner:
     # The area drawn (GeoJSON, valid, oriented as RFC 7946 asks), the admin's or its own to
     # draw: it only describes, grants decide. None = not drawn.
     service_area: Polygon | MultiPolygon | None = None
+    # Its own request limit at intake (the admin's to set); None = intake's default.
+    rate_limit: PartnerRateLimit | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def change_of(entity: Entity) -> ChangeEvent:
             beats=entity.beats,
             community_areas=entity.community_areas,
             service_area=entity.service_area,
+            rate_limit=entity.rate_limit,
         )
     if isinstance(entity, Credential):
         return CredentialChangedV1(

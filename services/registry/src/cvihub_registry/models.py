@@ -49,6 +49,9 @@ partners = Table(
     # The area drawn: a GeoJSON Polygon or MultiPolygon (PartnerChangedV1 revision 2); null =
     # not drawn. JSON, not PostGIS: the directory tests points in Python on either database.
     Column("service_area", JSON, nullable=True),
+    # Its own request limit at intake (PartnerChangedV1 revision 3): {"per_minute", "burst"};
+    # null = the service's default.
+    Column("rate_limit", JSON, nullable=True),
 )
 
 credentials = Table(

@@ -178,7 +178,7 @@ async def test_profile_self_edit_directory_and_area_events(
         event = from_kafka(dict(records[0].headers), records[0].key, records[0].value)
         assert isinstance(event.data, PartnerChangedV1)
         assert event.data.zones == ["south", "west"]
-        assert dict(records[0].headers)["ce_dataschema"].endswith(b"/v1.2.json")
+        assert dict(records[0].headers)["ce_dataschema"].endswith(b"/v1.3.json")
 
 
 async def test_streams_catalog_for_partners_and_admin(

@@ -51,7 +51,7 @@ async def _event(kafka: str, partner_id: str, sequence: int) -> PartnerChangedV1
             and f'"sequence":{sequence},'.encode() in r.value.replace(b" ", b"")
         ),
     )
-    assert dict(records[0].headers)["ce_dataschema"].endswith(b"/v1.2.json")
+    assert dict(records[0].headers)["ce_dataschema"].endswith(b"/v1.3.json")
     event = from_kafka(dict(records[0].headers), records[0].key, records[0].value)
     assert isinstance(event.data, PartnerChangedV1)
     return event.data

@@ -37,7 +37,7 @@ def test_partner_change_carries_its_areas_as_revision_1() -> None:
     event = change_of(make_partner(zones=["north"], beats=["0211"], community_areas=["Austin"]))
     assert isinstance(event, PartnerChangedV1)
     assert (event.zones, event.beats, event.community_areas) == (["north"], ["0211"], ["Austin"])
-    assert PartnerChangedV1.dataschema().endswith("/v1.2.json")  # revision 2: service_area
+    assert PartnerChangedV1.dataschema().endswith("/v1.3.json")  # revision 3: rate_limit
     # A revision 0 payload (no areas) still reads, with empty areas.
     old = event.model_dump(mode="json", exclude={"zones", "beats", "community_areas"})
     assert PartnerChangedV1.model_validate(old).zones == []

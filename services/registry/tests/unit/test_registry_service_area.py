@@ -201,7 +201,7 @@ def test_the_partner_change_carries_the_area_as_revision_2() -> None:
 
     assert isinstance(event, PartnerChangedV1)
     assert event.service_area == area
-    assert PartnerChangedV1.dataschema().endswith("/v1.2.json")
+    assert PartnerChangedV1.dataschema().endswith("/v1.3.json")
     wire = event.model_dump(mode="json", exclude_none=True)
     assert PartnerChangedV1.model_validate(wire).service_area == area
     # A revision 1 payload (no drawn area) still reads, without one.

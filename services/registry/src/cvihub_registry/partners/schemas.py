@@ -9,7 +9,7 @@ from pydantic import (
 )
 
 from cvihub_contracts.geo import ServiceArea
-from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts.registry.changes_v1 import PartnerKind, PartnerRateLimit
 from cvihub_registry.domain import PartnerStatus
 from cvihub_registry.partners.geometry import SERVICE_AREA_DESCRIPTION, ValidServiceArea
 from cvihub_registry.schemas import (
@@ -22,6 +22,11 @@ from cvihub_registry.schemas import (
     ResponseBody,
     ServiceNames,
     Website,
+)
+
+RATE_LIMIT_DESCRIPTION = (
+    "The partner's request limit at intake (per_minute on average, burst at once), carried to "
+    "intake on partner.changed; null = intake's default (INTAKE_RATE_LIMIT)."
 )
 
 
@@ -48,8 +53,8 @@ class PartnerCreate(RequestBody):
 
 
 class PartnerUpdate(RequestBody):
-    """Fields to change; omitted fields stay, null clears contact_email, description, website
-    or service_area."""
+    """Fields to change; omitted fields stay, null clears contact_email, description, website,
+    service_area or rate_limit."""
 
     name: Name | None = None
     status: PartnerStatus | None = None
@@ -62,6 +67,11 @@ class PartnerUpdate(RequestBody):
     website: Website | None = None
     service_area: ValidServiceArea | None = Field(
         default=None, description=SERVICE_AREA_DESCRIPTION
+    )
+    rate_limit: PartnerRateLimit | None = Field(
+        default=None,
+        description=RATE_LIMIT_DESCRIPTION,
+        examples=[{"per_minute": 600, "burst": 50}],
     )
 
     @model_validator(mode="after")
@@ -94,6 +104,7 @@ class PartnerOut(ResponseBody):
     service_area: ServiceArea | None = Field(
         description="The area served, drawn (GeoJSON Polygon or MultiPolygon); null = none."
     )
+    rate_limit: PartnerRateLimit | None = Field(description=RATE_LIMIT_DESCRIPTION)
     sequence: int
     created_at: datetime
     updated_at: datetime

@@ -16,7 +16,16 @@ from cvihub_runtime.db import transaction
 
 AREA_FIELDS = ("zones", "beats", "community_areas", "service_area")
 EDITABLE_PARTNER_FIELDS = frozenset(
-    {"name", "status", "contact_email", "description", "services_offered", "website", *AREA_FIELDS}
+    {
+        "name",
+        "status",
+        "contact_email",
+        "description",
+        "services_offered",
+        "website",
+        "rate_limit",
+        *AREA_FIELDS,
+    }
 )
 
 
