@@ -251,6 +251,13 @@ async def test_endpoints_and_channels_the_hub_does_not_serve_are_refused(
         "/fhir/Subscription", json=broken, headers={**hospital.auth, **FHIR}
     )
     assert answer.status_code == 400
+    as_text = await intake.client.post(
+        "/fhir/Subscription",
+        content=b"subscribe me",
+        headers={**hospital.auth, "Content-Type": "text/plain"},
+    )
+    assert as_text.status_code == 415
+    assert as_text.json()["resourceType"] == "OperationOutcome"
     listed = await intake.client.get("/fhir/Subscription", headers=hospital.auth)
     assert listed.json()["total"] == 0
 

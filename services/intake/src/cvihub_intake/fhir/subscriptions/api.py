@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.engine import RowMapping
 from starlette.responses import JSONResponse, Response
 
-from cvihub_intake.fhir.outcome import FHIR_JSON, FhirRefusal, Issue, operation_outcome
+from cvihub_intake.fhir.outcome import (
+    FHIR_JSON,
+    FhirRefusal,
+    Issue,
+    operation_outcome,
+    with_fhir_outcomes,
+)
 from cvihub_intake.fhir.subscriptions import resources, store
 from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
@@ -66,7 +72,7 @@ def subscriptions_router(
         "a public address; payload application/fhir+json, content id-only. Each change of a "
         "Task you sent or received is POSTed as a history Bundle naming the Task's id only.",
         status_code=201,
-        responses={201: {"content": {FHIR_JSON: {}}}, **problems},
+        responses={201: {"content": {FHIR_JSON: {}}}, **with_fhir_outcomes(problems)},
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -75,6 +81,10 @@ def subscriptions_router(
         },
     )
     async def create(request: Request, principal: Partner) -> JSONResponse:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in (FHIR_JSON, "application/json"):
+            issue = Issue("not-supported", f"send {FHIR_JSON}")
+            return _answer(operation_outcome([issue]), 415)
         try:
             body = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError):
