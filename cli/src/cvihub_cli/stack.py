@@ -131,6 +131,7 @@ class Stack:
             # The defaults plus the referral-loop demo's short level, its timers polled each second.
             "REFERRALS_SERVICE_LEVELS": json.dumps(LOCAL_SERVICE_LEVELS),
             "REFERRALS_TIMER_POLL_SECONDS": "1",
+            "INTAKE_WEBHOOK_ALLOW_INSECURE_LOOPBACK": "true",
             **os.environ,
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
             f"{prefix}DATABASE_URL": url,

@@ -39,6 +39,7 @@ def _row(tables: CopyTables, data: EventData) -> tuple[Table, str, str, dict[str
             "status": data.status.value,
             "zones": data.zones,
             "contact_email": data.contact_email,
+            "rate_limit": data.rate_limit.model_dump() if data.rate_limit else None,
         }
         return tables.partners, "partner_id", data.partner_id, values
     if isinstance(data, CredentialChangedV1):

@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts import Classification, Event, GrantAction, Stream
-from cvihub_contracts.registry.changes_v1 import Channel, EntityStatus
+from cvihub_contracts.registry.changes_v1 import Channel, EntityStatus, PartnerRateLimit
 from cvihub_registry_copy.changes import apply_change
 from cvihub_registry_copy.consents import ConsentRecord, record_of
 from cvihub_registry_copy.grants import GrantTerms, Subscriber, in_force
@@ -146,6 +146,13 @@ class RegistryCopy:
             )
             for row in rows
         ]
+
+    async def rate_limit(self, session: AsyncSession, partner_id: str) -> PartnerRateLimit | None:
+        """The partner's own request limit as the registry set it, or None (the default)."""
+        stored = await session.scalar(
+            select(self.partners.c.rate_limit).where(self.partners.c.partner_id == partner_id)
+        )
+        return PartnerRateLimit.model_validate(stored) if stored else None
 
     async def active_partner_kind(self, session: AsyncSession, partner_id: str) -> str | None:
         """The kind of an active partner, or None when it is unknown or suspended."""

@@ -49,6 +49,9 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("zones", JSON, nullable=True),
             # Where operational notices to the partner go (PartnerChangedV1 revision 3).
             Column("contact_email", String(254), nullable=True),
+            # Its own request limit at intake {"per_minute", "burst"}; null = the default
+            # (PartnerChangedV1 revision 4).
+            Column("rate_limit", JSON, nullable=True),
         ),
         credentials=Table(
             "replica_credentials",

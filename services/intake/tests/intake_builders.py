@@ -23,6 +23,7 @@ from cvihub_contracts.registry.changes_v1 import (
     GrantChangedV1,
     PartnerChangedV1,
     PartnerKind,
+    PartnerRateLimit,
 )
 from cvihub_registry_copy import hash_api_key
 
@@ -89,6 +90,7 @@ def partner_record(
     kind: PartnerKind = PartnerKind.HOSPITAL,
     status: EntityStatus = EntityStatus.ACTIVE,
     sequence: int = 1,
+    rate_limit: PartnerRateLimit | None = None,
 ) -> KafkaRecord:
     """A PartnerChangedV1 record."""
     return _registry_record(
@@ -99,6 +101,7 @@ def partner_record(
             status=status,
             sequence=sequence,
             changed_at=datetime.now(UTC),
+            rate_limit=rate_limit,
         )
     )
 

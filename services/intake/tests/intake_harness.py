@@ -1,6 +1,8 @@
 """A running intake app and the questions integration tests ask of it."""
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +94,7 @@ class IntakeHarness:
         finally:
             await consumer.stop()
         return found
+
+
+MakeIntake = Callable[..., AbstractAsyncContextManager[IntakeHarness]]
+"""Starts intake with some settings changed (the `make_intake` fixture)."""

@@ -52,3 +52,11 @@ def injury_code_system_resource() -> dict[str, Any]:
         "caseSensitive": True,
         "concept": [{"code": m.value, "display": m.value.capitalize()} for m in InjuryMechanism],
     }
+
+
+TASK_OUTPUT_SYSTEM = f"{FHIR_BASE}/CodeSystem/task-output"
+"""Task.output.type: contact-attempt or service-delivered, what the recipient recorded."""
+CONTACT_METHOD_SYSTEM = f"{FHIR_BASE}/CodeSystem/contact-method"
+"""Communication.medium (beside v3 ParticipationMode): how contact was attempted."""
+CONTACT_OUTCOME_SYSTEM = f"{FHIR_BASE}/CodeSystem/contact-outcome"
+"""Communication.statusReason: what came of a contact attempt."""

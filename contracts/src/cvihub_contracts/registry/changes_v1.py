@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 from typing import ClassVar, Self
 
-from pydantic import model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
@@ -44,6 +44,16 @@ class _RegistryChange(EventData):
     status: EntityStatus = classified(C.INTERNAL, "In force or not.")
 
 
+class PartnerRateLimit(BaseModel):
+    """How many requests a partner may make to the hub's intake: `per_minute` on average,
+    `burst` at once (a token bucket)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_minute: int = classified(C.INTERNAL, "Requests a minute, on average.", ge=1, le=1_000_000)
+    burst: int = classified(C.INTERNAL, "Requests at once.", ge=1, le=1_000_000)
+
+
 class PartnerChangedV1(_RegistryChange):
     """A partner organisation was created or changed.
 
@@ -52,10 +62,12 @@ class PartnerChangedV1(_RegistryChange):
     Polygon or MultiPolygon (optional, default null), so earlier events read unchanged, and
     the `funder` kind (funders receive aggregates only: no grant on any event stream).
     Revision 3 adds the organisation's contact e-mail (optional, default null), where the hub
-    sends its operational notices (an endpoint disabled, a delivery given up)."""
+    sends its operational notices (an endpoint disabled, a delivery given up). Revision 4 adds
+    `rate_limit`, the partner's own limit at intake (optional, default null = the service's
+    default), so earlier events read unchanged."""
 
     event_type: ClassVar[str] = "org.cvihub.registry.partner.changed"
-    schema_revision: ClassVar[int] = 3
+    schema_revision: ClassVar[int] = 4
 
     partner_id: str = classified(C.PUBLIC, "The partner's id.")
     name: str = classified(C.PUBLIC, "The organisation's name.")
@@ -82,6 +94,11 @@ class PartnerChangedV1(_RegistryChange):
         "notices go there; null = none.",
         default=None,
         max_length=254,
+    )
+    rate_limit: PartnerRateLimit | None = classified(
+        C.INTERNAL,
+        "The partner's request limit at intake; null = the service's default. Revision 4.",
+        default=None,
     )
 
     def partition_key(self) -> str:

@@ -11,6 +11,8 @@ from cvihub_intake import api, handlers, models, replay, service
 from cvihub_intake.acceptance import Gate
 from cvihub_intake.admin_api import admin_router
 from cvihub_intake.deps import build_deps
+from cvihub_intake.fhir.subscriptions.api import SubscriptionRules, subscriptions_router
+from cvihub_intake.fhir.subscriptions.delivery import RestHookSender
 from cvihub_intake.middleware import (
     LargerBodiesUnder,
     count_body_refusal,
@@ -24,6 +26,7 @@ from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
 from cvihub_registry_copy.refusal_audit import install_refusal_audit
 from cvihub_registry_copy.refusals import RefusalRecorder
 from cvihub_registry_copy.web import copy_progress
+from cvihub_runtime.egress import EgressPolicy
 from cvihub_runtime.group_commit import GroupCommit
 from cvihub_runtime.hosting import Hosting
 from cvihub_runtime.inbox import EventConsumer
@@ -63,12 +66,24 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
     hosting.add_loop(purge_expired_keys)
 
+    egress = EgressPolicy(allow_insecure_loopback=settings.webhook_allow_insecure_loopback)
+    rest_hooks = RestHookSender(
+        sessions=hosting.sessions,
+        policy=egress,
+        retry_seconds=settings.subscription_retry_seconds,
+        timeout_seconds=settings.subscription_timeout_seconds,
+        base_url=settings.fhir_base_url,
+    )
+    hosting.add_loop(rest_hooks.run)
+
     consumer = EventConsumer(
         name=SERVICE_NAME,
         sessions=hosting.sessions,
         inbox=models.inbox,
         broker=hosting.broker,
         handlers=handlers.event_handlers(),
+        # A Task change may have planned FHIR notifications.
+        after_commit=rest_hooks.wake,
     )
     hosting.subscribe(consumer, *handlers.TOPICS)
 
@@ -102,6 +117,14 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     uploads = UploadRunner(sessions=hosting.sessions, gate=gate)
     hosting.add_loop(uploads.run)
     app.include_router(api.intake_router(deps, gate, uploads))
+    rules = SubscriptionRules(
+        egress=egress,
+        per_partner=settings.subscriptions_per_partner,
+        base_url=settings.fhir_base_url,
+    )
+    app.include_router(
+        subscriptions_router(deps, rules, api.problems(400, 401, 404, 415, 422, 429))
+    )
     token = settings.admin_token.get_secret_value() if settings.admin_token else None
     app.include_router(admin_router(hosting.sessions, token, api.problems(400, 401, 413, 415, 422)))
     on_refused = count_body_refusal(api.submission_kind_of)
@@ -122,5 +145,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.state.hosting = hosting
     app.state.relay = relay
     app.state.uploads = uploads
+    app.state.rest_hooks = rest_hooks
     app.state.refusals = recorder
     return app

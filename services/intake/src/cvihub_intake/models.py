@@ -3,7 +3,7 @@ registry copy."""
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Column, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, PrimaryKeyConstraint, String, Table
 
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
@@ -98,4 +98,53 @@ fhir_tasks = Table(
     Column("status_reason", String(64), nullable=True),
     Column("authored_on", UtcDateTime(), nullable=False),
     Column("last_updated", UtcDateTime(), nullable=False, index=True),
+)
+
+
+# Task.output: the contact attempts and services delivered that referrals' status events carry
+# (kind, time, method, outcome, service code; never a note), one row per event.
+fhir_task_outputs = Table(
+    "fhir_task_outputs",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("referral_id", String(36), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("method", String(32), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("service_type", String(64), nullable=True),
+    Column("service_date", Date, nullable=True),
+)
+
+
+# FHIR R4 Subscriptions (the Subscriptions Backport, rest-hook, id-only) on the caller's Tasks.
+fhir_subscriptions = Table(
+    "fhir_subscriptions",
+    metadata,
+    Column("subscription_id", String(36), primary_key=True),
+    Column("partner_id", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("owner_filter", String(64), nullable=True),
+    Column("requester_filter", String(64), nullable=True),
+    Column("endpoint", String(2048), nullable=False),
+    Column("end", UtcDateTime(), nullable=True),
+    Column("events_since_start", Integer, nullable=False),
+    Column("error", String(200), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# One notification per subscription and Task change, sent by the rest-hook worker with retries.
+fhir_notifications = Table(
+    "fhir_notifications",
+    metadata,
+    Column("notification_id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(36), nullable=False, index=True),
+    Column("event_number", Integer, nullable=False),
+    Column("task_id", String(36), nullable=False),
+    Column("event_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False, index=True),
+    Column("last_error", String(200), nullable=True),
 )

@@ -2,11 +2,13 @@
 IETF draft RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers), never a 5xx.
 
 The buckets live in this process: with several intake replicas each allows the limit, so set it
-per replica. The limits come from settings today; the registry is the place for them next."""
+per replica. A partner's limit is the one the registry holds for it (PartnerChangedV1
+revision 3, read from the registry copy and kept OWN_LIMIT_TTL_SECONDS), else its entry in
+INTAKE_RATE_LIMIT_OVERRIDES, else INTAKE_RATE_LIMIT."""
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -20,6 +22,8 @@ from cvihub_registry_copy.web import Authenticator
 from cvihub_runtime.problems import Problem
 
 STATE_KEY = "rate_limit_headers"
+OWN_LIMIT_TTL_SECONDS = 5.0
+"""How long a partner's limit read from the registry copy is used before it is read again."""
 
 
 class RateLimit(BaseModel):
@@ -42,15 +46,30 @@ class RateLimiter:
     default: RateLimit
     overrides: dict[str, RateLimit] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
+    own_limit: Callable[[str], Awaitable[RateLimit | None]] | None = None
+    """The partner's limit as the registry set it (None: not set), when the limiter reads one."""
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _own: dict[str, tuple[float, RateLimit | None]] = field(default_factory=dict)
 
-    def limit_of(self, partner_id: str) -> RateLimit:
-        """The partner's own limit, or the default."""
-        return self.overrides.get(partner_id, self.default)
+    def limit_of(self, partner_id: str, own: RateLimit | None = None) -> RateLimit:
+        """The partner's limit: the registry's, else its override in settings, else the default."""
+        return own or self.overrides.get(partner_id, self.default)
 
-    def take(self, partner_id: str) -> tuple[bool, dict[str, str]]:
+    async def own_limit_of(self, partner_id: str) -> RateLimit | None:
+        """The registry's limit for the partner, read again after OWN_LIMIT_TTL_SECONDS."""
+        if self.own_limit is None:
+            return None
+        now = self.clock()
+        cached = self._own.get(partner_id)
+        if cached is not None and now - cached[0] < OWN_LIMIT_TTL_SECONDS:
+            return cached[1]
+        own = await self.own_limit(partner_id)
+        self._own[partner_id] = (now, own)
+        return own
+
+    def take(self, partner_id: str, own: RateLimit | None = None) -> tuple[bool, dict[str, str]]:
         """Spend one request; whether it is allowed, and the headers that say where it stands."""
-        limit = self.limit_of(partner_id)
+        limit = self.limit_of(partner_id, own)
         rate = limit.per_minute / 60.0
         now = self.clock()
         bucket = self._buckets.get(partner_id)
@@ -79,7 +98,8 @@ def limited(authenticator: Authenticator, limiter: RateLimiter) -> Authenticator
     async def rate_limited_partner(
         request: Request, principal: Annotated[Principal, Depends(authenticator)]
     ) -> Principal:
-        allowed, headers = limiter.take(principal.partner_id)
+        own = await limiter.own_limit_of(principal.partner_id)
+        allowed, headers = limiter.take(principal.partner_id, own)
         request.state.rate_limit_headers = headers
         if not allowed:
             raise Problem(

@@ -50,7 +50,33 @@ class IntakeSettings(ServiceSettings):
     )
     rate_limit_overrides: dict[str, RateLimit] = Field(
         default_factory=dict,
-        description="Partner id -> its own rate limit, as JSON; the others get rate_limit.",
+        description="Partner id -> its rate limit, as JSON, for partners the registry sets no "
+        "limit for (the registry's, on partner.changed, comes first); the others get rate_limit.",
+    )
+    webhook_allow_insecure_loopback: bool = Field(
+        default=False,
+        description="Allow FHIR Subscription endpoints over plain http:// and on loopback "
+        "addresses: for local development and tests only. Off, every rest-hook goes over HTTPS "
+        "to a public address, checked when the Subscription is made and at each delivery.",
+    )
+    fhir_base_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The public base of intake's FHIR endpoint (e.g. https://hub.example/fhir), "
+        "for absolute references in notifications; unset, they are relative.",
+    )
+    subscription_retry_seconds: tuple[float, ...] = Field(
+        default=(10, 60, 300, 1800, 7200, 21600),
+        min_length=1,
+        max_length=20,
+        description="Delays before each retry of a failed rest-hook notification; after the "
+        "last one the notification is given up and its Subscription shows status error.",
+    )
+    subscription_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="How long a rest-hook POST may take."
+    )
+    subscriptions_per_partner: int = Field(
+        default=20, ge=1, le=1000, description="Most FHIR Subscriptions one partner may hold."
     )
 
     def policy(self) -> Policy:

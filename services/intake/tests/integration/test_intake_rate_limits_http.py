@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from intake_builders import bulletin_body, make_partner
+from intake_builders import bulletin_body, make_partner, partner_record
 from intake_harness import IntakeHarness
 
 from cvihub_contracts import Stream
+from cvihub_contracts.registry.changes_v1 import PartnerRateLimit
 from cvihub_intake.app import create_app
 from cvihub_intake.ratelimit import RateLimit
 from cvihub_intake.settings import IntakeSettings
@@ -64,3 +65,34 @@ async def test_over_the_limit_is_429_with_retry_after(limited_intake: IntakeHarn
     other = await intake.client.post("/v1/bulletins", json=bulletin_body(), headers=free.auth)
     assert other.status_code == 202
     assert other.headers["RateLimit-Limit"] == "200"
+
+
+async def test_the_registrys_limit_for_a_partner_is_the_one_applied(
+    intake: IntakeHarness,
+) -> None:
+    busy = make_partner("busy-ehr", publishes=(Stream.BULLETINS,))
+    await produce(
+        intake.bootstrap,
+        *busy.records,
+        partner_record("busy-ehr", sequence=5, rate_limit=PartnerRateLimit(per_minute=1, burst=5)),
+    )
+    await eventually(lambda: intake.authenticates(busy), timeout=20)
+
+    async def limit_is(burst: int) -> bool:
+        answer = await intake.client.get("/v1/submissions/none", headers=busy.auth)
+        return answer.headers.get("RateLimit-Limit") == str(burst)
+
+    await eventually(lambda: limit_is(5), timeout=20)
+    answers = [
+        await intake.client.post("/v1/bulletins", json=bulletin_body(), headers=busy.auth)
+        for _ in range(6)
+    ]
+    assert answers[-1].status_code == 429, [a.status_code for a in answers]
+    assert answers[-1].headers["RateLimit-Policy"] == "5;w=300"
+
+    # The administrator raises it: intake applies the new limit within seconds.
+    raised = PartnerRateLimit(per_minute=6000, burst=50)
+    await produce(intake.bootstrap, partner_record("busy-ehr", sequence=6, rate_limit=raised))
+    await eventually(lambda: limit_is(50), timeout=20)
+    accepted = await intake.client.post("/v1/bulletins", json=bulletin_body(), headers=busy.auth)
+    assert accepted.status_code == 202, accepted.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from cvihub_contracts import Classification, GrantAction, Scope, Stream
 from cvihub_contracts.geo import MultiPolygon, Polygon
-from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
+from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind, PartnerRateLimit
 from cvihub_contracts.scopes import sorted_scopes
 
 SEED_ACTOR = "seed"
@@ -60,6 +60,8 @@ class Partner:
     cvi_services: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     age_groups: list[str] = field(default_factory=list)
+    # Its own request limit at intake (the admin's to set); None = intake's default.
+    rate_limit: PartnerRateLimit | None = None
 
 
 @dataclass(frozen=True)

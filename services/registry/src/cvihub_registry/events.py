@@ -33,6 +33,7 @@ def change_of(entity: Entity) -> ChangeEvent:
             community_areas=entity.community_areas,
             service_area=entity.service_area,
             contact_email=entity.contact_email,
+            rate_limit=entity.rate_limit,
         )
     if isinstance(entity, Credential):
         return CredentialChangedV1(

@@ -53,6 +53,9 @@ partners = Table(
     Column("cvi_services", JSON, nullable=False, server_default=text("'[]'")),
     Column("languages", JSON, nullable=False, server_default=text("'[]'")),
     Column("age_groups", JSON, nullable=False, server_default=text("'[]'")),
+    # Its own request limit at intake (PartnerChangedV1 revision 4): {"per_minute", "burst"};
+    # null = the service's default.
+    Column("rate_limit", JSON, nullable=True),
 )
 
 credentials = Table(

@@ -16,10 +16,16 @@ from cvihub_contracts.fhir.codes import (
 from cvihub_intake import service
 from cvihub_intake.acceptance import REPLAYED_HEADER, Gate
 from cvihub_intake.checks import Refusal
-from cvihub_intake.fhir import tasks
+from cvihub_intake.fhir import outputs, tasks
 from cvihub_intake.fhir.capability import capability_statement
 from cvihub_intake.fhir.mapping import fhirpath_for, map_bundle, parse_bundle
-from cvihub_intake.fhir.outcome import FHIR_JSON, FhirRefusal, Issue, operation_outcome
+from cvihub_intake.fhir.outcome import (
+    FHIR_JSON,
+    FhirRefusal,
+    Issue,
+    operation_outcome,
+    with_fhir_outcomes,
+)
 from cvihub_registry_copy import Principal
 from cvihub_registry_copy.refusal_audit import record_request_refusal
 from cvihub_registry_copy.web import PartnerDeps
@@ -36,16 +42,6 @@ def fhir_response(
 ) -> JSONResponse:
     """A FHIR JSON answer."""
     return JSONResponse(resource, status_code=status, media_type=FHIR_JSON, headers=headers)
-
-
-def _with_fhir_outcomes(problems: dict[int | str, Any]) -> dict[int | str, Any]:
-    """The problem responses, where a refusal may also come as an OperationOutcome."""
-    documented = dict(problems)
-    for code in (400, 403, 422):
-        response = dict(documented.get(code, {"description": "Refused"}))
-        response["content"] = {**response.get("content", {}), FHIR_JSON: {}}
-        documented[code] = response
-    return documented
 
 
 def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -> APIRouter:
@@ -74,7 +70,7 @@ def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -
         "Consent. Answers a transaction-response Bundle, or an OperationOutcome naming each "
         "problem by FHIRPath; nothing is published on error. Idempotency-Key, or the Bundle's "
         "identifier, makes a retry safe.",
-        responses={200: {"content": {FHIR_JSON: {}}}, **_with_fhir_outcomes(problems)},
+        responses={200: {"content": {FHIR_JSON: {}}}, **with_fhir_outcomes(problems)},
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -133,6 +129,7 @@ def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -
     ) -> JSONResponse:
         async with sessions() as session:
             row = await tasks.find_task(session, task_id)
+            found = await outputs.outputs_of(session, [task_id] if row is not None else [])
         partner = principal.partner_id
         if row is None or partner not in (row["referring_partner_id"], row["recipient_partner_id"]):
             if row is not None:
@@ -140,7 +137,7 @@ def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -
                     recorder, request, reason="not the requester or owner", status_code=404
                 )
             raise Problem(404, "not-found", "no Task of yours has this id")
-        return fhir_response(tasks.task_resource(row))
+        return fhir_response(tasks.task_resource(row, found[task_id]))
 
     @router.get(
         "/Task",
@@ -163,12 +160,16 @@ def fhir_router(deps: PartnerDeps, gate: Gate, problems: dict[int | str, Any]) -
                 updated_after=after,
                 limit=_SEARCH_LIMIT,
             )
+            found = await outputs.outputs_of(session, [row["referral_id"] for row in rows])
         bundle = {
             "resourceType": "Bundle",
             "type": "searchset",
             "total": len(rows),
             "entry": [
-                {"fullUrl": f"Task/{row['referral_id']}", "resource": tasks.task_resource(row)}
+                {
+                    "fullUrl": f"Task/{row['referral_id']}",
+                    "resource": tasks.task_resource(row, found[row["referral_id"]]),
+                }
                 for row in rows
             ],
         }

@@ -2,6 +2,12 @@
 
 from typing import Any
 
+from cvihub_intake.fhir.subscriptions.resources import (
+    SUBSCRIPTION_PROFILE,
+    TASK_TOPIC,
+    TOPIC_CANONICAL,
+)
+
 FHIR_VERSION = "4.0.1"
 GRAVITY_TASK_PROFILE = (
     "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-TaskForReferralManagement"
@@ -9,6 +15,7 @@ GRAVITY_TASK_PROFILE = (
 GRAVITY_SERVICE_REQUEST_PROFILE = (
     "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-ServiceRequest"
 )
+BACKPORT_SERVER = "http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server-r4"
 
 
 def capability_statement(date: str) -> dict[str, Any]:
@@ -22,6 +29,7 @@ def capability_statement(date: str) -> dict[str, Any]:
         "implementation": {"description": "CVI hub referral intake (Gravity SDOH CC)"},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json"],
+        "instantiates": [BACKPORT_SERVER],
         "rest": [
             {
                 "mode": "server",
@@ -45,6 +53,28 @@ def capability_statement(date: str) -> dict[str, Any]:
                         "type": "ServiceRequest",
                         "supportedProfile": [GRAVITY_SERVICE_REQUEST_PROFILE],
                         "interaction": [],
+                    },
+                    {
+                        "type": "Subscription",
+                        "extension": [{"url": TOPIC_CANONICAL, "valueCanonical": TASK_TOPIC}],
+                        "supportedProfile": [SUBSCRIPTION_PROFILE],
+                        "documentation": "R4 Subscriptions Backport: rest-hook, payload "
+                        "application/fhir+json, content id-only; criteria the topic "
+                        f"{TASK_TOPIC} (a Task you sent or received changed status or got a "
+                        "Task.output), filters owner and requester. No handshake.",
+                        "interaction": [
+                            {"code": "create"},
+                            {"code": "read"},
+                            {"code": "delete"},
+                            {"code": "search-type"},
+                        ],
+                        "operation": [
+                            {
+                                "name": "status",
+                                "definition": "http://hl7.org/fhir/uv/subscriptions-backport/"
+                                "OperationDefinition/backport-subscription-status",
+                            }
+                        ],
                     },
                     {"type": "CodeSystem", "interaction": [{"code": "read"}]},
                 ],

@@ -19,6 +19,7 @@ from cvihub_contracts.fhir.codes import (
     PARTNER_ID_SYSTEM,
 )
 from cvihub_contracts.referral.submitted_v1 import InjuryMechanism, ReferralSubmission
+from cvihub_intake.fhir.network import NETWORK_RECIPIENT, network_criteria
 from cvihub_intake.fhir.outcome import FhirRefusal, Issue, fhirpath_of
 
 if TYPE_CHECKING:  # the FHIR models cost a second to import: loaded on the first request
@@ -124,7 +125,8 @@ def map_bundle(bundle: Bundle) -> MappedReferral:
     sp = f"Bundle.entry[{si}].resource"
     if service_request.status not in _SERVICE_REQUEST_STATUS:
         issues.append(Issue("value", "ServiceRequest.status must be active", f"{sp}.status"))
-    recipient = _partner_id(entries, task.owner)
+    # No owner: the referral is addressed to the network (fhir/network.py).
+    recipient = NETWORK_RECIPIENT if task.owner is None else _partner_id(entries, task.owner)
     paths["#/recipient_partner_id"] = f"{tp}.owner"
     if recipient is None:
         issues.append(
@@ -160,6 +162,16 @@ def map_bundle(bundle: Bundle) -> MappedReferral:
     unknown = [c for c in services if c not in {s.value for s in CviService}]
     if unknown:
         issues.append(Issue("code-invalid", f"unknown CVI service code {unknown[0]}", f"{sp}.code"))
+    network = None
+    if recipient == NETWORK_RECIPIENT:
+        network = network_criteria(
+            services=services,
+            patient=patient,
+            service_request_path=sp,
+            patient_path=pp,
+            issues=issues,
+            paths=paths,
+        )
     consent: dict[str, Any] = {}
     if consent_entry is not None:
         consent = _consent(entries, consent_entry, patient, issues, paths)
@@ -176,6 +188,7 @@ def map_bundle(bundle: Bundle) -> MappedReferral:
         "requested_services": services,
         "urgency": _PRIORITY.get(service_request.priority or task.priority or "routine", "routine"),
         "source_reference": _identifier(task.identifier) or _identifier(service_request.identifier),
+        "network": network,
     }
     paths.setdefault("#/urgency", f"{sp}.priority")
     try:

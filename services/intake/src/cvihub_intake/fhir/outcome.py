@@ -50,3 +50,13 @@ def fhirpath_of(root: str, loc: tuple[Any, ...]) -> str:
             name = str(part).removesuffix("_fhir").removesuffix("__ext")
             path += f".{name}"
     return path
+
+
+def with_fhir_outcomes(problems: dict[int | str, Any]) -> dict[int | str, Any]:
+    """The problem responses, where a refusal may also come as an OperationOutcome."""
+    documented = dict(problems)
+    for code in (400, 403, 415, 422):
+        response = dict(documented.get(code, {"description": "Refused"}))
+        response["content"] = {**response.get("content", {}), FHIR_JSON: {}}
+        documented[code] = response
+    return documented

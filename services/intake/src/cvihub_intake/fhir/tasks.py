@@ -11,6 +11,8 @@ from cvihub_contracts import Event, EventData
 from cvihub_contracts.fhir.codes import PARTNER_ID_SYSTEM
 from cvihub_contracts.referral.status_changed_v1 import ReferralStatusChangedV1
 from cvihub_contracts.referral.submitted_v1 import ReferralSubmittedV1
+from cvihub_intake.fhir import outputs
+from cvihub_intake.fhir.subscriptions import store as subscriptions
 from cvihub_intake.models import fhir_tasks
 from cvihub_runtime.inbox import EventHandler
 
@@ -38,15 +40,26 @@ async def on_submitted(session: AsyncSession, event: Event[Any]) -> None:
 
 
 async def on_status_changed(session: AsyncSession, event: Event[Any]) -> None:
-    """A referral's new status is its Task's (Gravity's Task statuses are the hub's).
-
-    An offer of a network referral to one organisation (or its withdrawal) changes neither:
-    the Task's owner is the organisation that accepted it, told by the status events after."""
+    """A referral's new status is its Task's (Gravity's Task statuses are the hub's); an attempt
+    or a service it carries is one more Task.output; either is notified to the Subscriptions of
+    the requester and the owner."""
     data = event.data
     assert isinstance(data, ReferralStatusChangedV1)
     if data.offer is not None:
+        # An offer of a network referral to one organisation: the Task is not its yet, and
+        # whoever is offered it cannot read it (or be told of it) here.
         return
+    await outputs.record(session, event)
+    if data.status != data.previous_status or data.activity is not None:
+        await subscriptions.plan(
+            session,
+            task_id=str(data.referral_id),
+            requester=data.referring_partner_id,
+            owner=data.recipient_partner_id,
+            at=data.changed_at,
+        )
     values = {
+        # A network referral's Task is owned by the organisation that accepted it from now on.
         "recipient_partner_id": data.recipient_partner_id,
         "status": data.status.value,
         "status_reason": data.reason.value if data.reason else None,
@@ -110,8 +123,8 @@ async def search_tasks(
     return list((await session.execute(query)).mappings().all())
 
 
-def task_resource(row: RowMapping) -> dict[str, Any]:
-    """A Task (R4 JSON) for the read model's row."""
+def task_resource(row: RowMapping, output_rows: list[RowMapping] | None = None) -> dict[str, Any]:
+    """A Task (R4 JSON) for the read model's row and its outputs."""
     task: dict[str, Any] = {
         "resourceType": "Task",
         "id": row["referral_id"],
@@ -127,6 +140,10 @@ def task_resource(row: RowMapping) -> dict[str, Any]:
     }
     if row["status_reason"]:
         task["statusReason"] = {"text": row["status_reason"].replace("-", " ")}
+    if output_rows:
+        contained, task_outputs = outputs.task_outputs(output_rows)
+        task["contained"] = contained
+        task["output"] = task_outputs
     return task
 
 

@@ -9,7 +9,7 @@ from pydantic import (
 )
 
 from cvihub_contracts.geo import ServiceArea
-from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts.registry.changes_v1 import PartnerKind, PartnerRateLimit
 from cvihub_registry.domain import DIRECTORY_FIELDS, PartnerStatus
 from cvihub_registry.partners.geometry import SERVICE_AREA_DESCRIPTION, ValidServiceArea
 from cvihub_registry.schemas import (
@@ -25,6 +25,11 @@ from cvihub_registry.schemas import (
     ResponseBody,
     ServiceNames,
     Website,
+)
+
+RATE_LIMIT_DESCRIPTION = (
+    "The partner's request limit at intake (per_minute on average, burst at once), carried to "
+    "intake on partner.changed; null = intake's default (INTAKE_RATE_LIMIT)."
 )
 
 
@@ -54,8 +59,8 @@ class PartnerCreate(RequestBody):
 
 
 class PartnerUpdate(RequestBody):
-    """Fields to change; omitted fields stay, null clears contact_email, description, website
-    or service_area."""
+    """Fields to change; omitted fields stay, null clears contact_email, description, website,
+    service_area or rate_limit."""
 
     name: Name | None = None
     status: PartnerStatus | None = None
@@ -72,6 +77,11 @@ class PartnerUpdate(RequestBody):
     cvi_services: CviServices | None = None
     languages: Languages | None = None
     age_groups: AgeGroups | None = None
+    rate_limit: PartnerRateLimit | None = Field(
+        default=None,
+        description=RATE_LIMIT_DESCRIPTION,
+        examples=[{"per_minute": 600, "burst": 50}],
+    )
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
@@ -106,6 +116,7 @@ class PartnerOut(ResponseBody):
     cvi_services: list[str] = Field(description="CVI service codes it provides.")
     languages: list[str] = Field(description="Languages it works in, BCP 47.")
     age_groups: list[str] = Field(description="Age groups it serves; empty = every age.")
+    rate_limit: PartnerRateLimit | None = Field(description=RATE_LIMIT_DESCRIPTION)
     sequence: int
     created_at: datetime
     updated_at: datetime

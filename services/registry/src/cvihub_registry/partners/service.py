@@ -23,6 +23,7 @@ EDITABLE_PARTNER_FIELDS = frozenset(
         "description",
         "services_offered",
         "website",
+        "rate_limit",
         *AREA_FIELDS,
         *DIRECTORY_FIELDS,
     }

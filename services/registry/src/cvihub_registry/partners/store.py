@@ -7,7 +7,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_contracts.geo import ServiceArea
-from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_contracts.registry.changes_v1 import PartnerKind, PartnerRateLimit
 from cvihub_registry.domain import Partner, PartnerStatus
 from cvihub_registry.models import partners
 from cvihub_registry.store import row_values
@@ -22,6 +22,8 @@ def _partner(row: Row[Any]) -> Partner:
     values["status"] = PartnerStatus(values["status"])
     if values["service_area"] is not None:
         values["service_area"] = _SERVICE_AREA.validate_python(values["service_area"])
+    if values["rate_limit"] is not None:
+        values["rate_limit"] = PartnerRateLimit.model_validate(values["rate_limit"])
     return Partner(**values)
 
 
