@@ -2,8 +2,7 @@
 
 The portal owns no referral or alert: it asks the registry who is signed in, and asks intake,
 referrals and notifications on the person's behalf with their partner's portal key, so the
-partner's grants decide what comes back. When the referrals API grows (contact attempts,
-services), only this module changes."""
+partner's grants decide what comes back."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ PORTAL_KEY_SCOPES = [
     Scope.DELIVERIES_READ,
     Scope.DIRECTORY_READ,
     Scope.BULLETINS_PUBLISH,
+    Scope.CONSENTS_WRITE,
 ]
 """What a partner's portal key may do; its grants still decide each stream."""
 
@@ -151,6 +151,23 @@ class HubClients:
         )
         return result
 
+    async def revoke_key(self, credential_id: str) -> None:
+        """Revoke a key the portal no longer uses (admin API); one already gone is fine."""
+        try:
+            await self._call(
+                "DELETE", "registry", f"/v1/admin/keys/{credential_id}", token=self._admin
+            )
+        except UpstreamError as exc:
+            if exc.status != 404:
+                raise
+
+    async def record_consent(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Record a patient's consent in the registry; the partner becomes its custodian."""
+        result: dict[str, Any] = await self._call(
+            "POST", "registry", "/v1/consents", token=key, json=body
+        )
+        return result
+
     async def ensure_inbox(self, partner_id: str, stream: str) -> None:
         """Give the partner an inbox on a stream; an existing one (409) or no grant (403) is
         left as it is."""
@@ -219,7 +236,7 @@ class HubClients:
         )
         return result
 
-    # Referrals: today's routes (list, read, accept, decline, status).
+    # Referrals: list, read, moves (accept, decline, status), the recipient's records.
     async def referrals(self, key: str, *, role: str | None = None) -> list[dict[str, Any]]:
         """The partner's referrals, sent and received."""
         params = {"limit": 200, **({"role": role} if role else {})}
@@ -241,5 +258,14 @@ class HubClients:
         """accept, decline or status: one move of a referral's life cycle."""
         result: dict[str, Any] = await self._call(
             "POST", "referrals", f"/v1/referrals/{referral_id}/{move}", token=key, json=body
+        )
+        return result
+
+    async def record_activity(
+        self, key: str, referral_id: str, kind: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """attempts or services: the recipient's record of its work; answers the referral."""
+        result: dict[str, Any] = await self._call(
+            "POST", "referrals", f"/v1/referrals/{referral_id}/{kind}", token=key, json=body
         )
         return result

@@ -11,7 +11,7 @@ from typing import Any
 
 from cvihub_contracts.alert.incident_alert_v1 import EVENT_TYPE as ALERT_TYPE
 from cvihub_portal import store
-from cvihub_portal.clients import INBOX_STREAMS, HubClients, UpstreamError
+from cvihub_portal.clients import INBOX_STREAMS, PORTAL_KEY_SCOPES, HubClients, UpstreamError
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.secretbox import SecretBox
 
@@ -122,15 +122,16 @@ async def sign_out(core: PortalCore, token: str) -> None:
 
 
 async def partner_key(core: PortalCore, partner_id: str) -> str:
-    """The portal's key for a partner, issued (with an alerts inbox) the first time."""
+    """The portal's key for a partner, issued (with an alerts inbox) the first time, and
+    issued anew (the old one revoked) when it lacks a scope the portal now needs."""
     async with core.sessions() as session:
         link = await store.get_link(session, partner_id)
-    if link is not None:
+    if link is not None and _current(link):
         return core.box.decrypt(link.api_key_encrypted)
     async with core._link_lock:
         async with core.sessions() as session:
             link = await store.get_link(session, partner_id)
-        if link is not None:
+        if link is not None and _current(link):
             return core.box.decrypt(link.api_key_encrypted)
         issued = await core.clients.issue_portal_key(partner_id)
         for stream in INBOX_STREAMS:
@@ -143,9 +144,16 @@ async def partner_key(core: PortalCore, partner_id: str) -> str:
                     credential_id=issued["credential_id"],
                     api_key_encrypted=core.box.encrypt(issued["api_key"]),
                     created_at=datetime.now(UTC),
+                    scopes=[scope.value for scope in PORTAL_KEY_SCOPES],
                 ),
             )
+        if link is not None:
+            await core.clients.revoke_key(link.credential_id)
         return str(issued["api_key"])
+
+
+def _current(link: store.Link) -> bool:
+    return {scope.value for scope in PORTAL_KEY_SCOPES} <= set(link.scopes or ())
 
 
 Outcome = tuple[int, Any]

@@ -13,7 +13,6 @@ from cvihub_portal.models import (
     alert_facts,
     alert_responses,
     bulletins,
-    contact_attempts,
     partner_links,
     referral_facts,
 )
@@ -27,6 +26,7 @@ class Link:
     credential_id: str
     api_key_encrypted: str
     created_at: datetime
+    scopes: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,10 @@ async def get_link(session: AsyncSession, partner_id: str) -> Link | None:
 
 
 async def add_link(session: AsyncSession, link: Link) -> None:
-    """Keep a new partner link."""
+    """Keep a new partner link, or replace the partner's old one (a key re-issued)."""
+    await session.execute(
+        delete(partner_links).where(partner_links.c.partner_id == link.partner_id)
+    )
     await session.execute(insert(partner_links).values(**link.__dict__))
 
 
@@ -134,27 +137,6 @@ async def alert_responses_of(session: AsyncSession, partner_id: str) -> list[dic
         .where(alert_responses.c.partner_id == partner_id)
         .order_by(alert_responses.c.id)
     )
-    return [dict(r._mapping) for r in rows]
-
-
-async def add_contact_attempt(session: AsyncSession, **values: Any) -> None:
-    """Record one attempt to reach a referred person."""
-    await session.execute(insert(contact_attempts).values(**values))
-
-
-async def contact_attempts_of(
-    session: AsyncSession, partner_id: str, referral_id: str | None = None
-) -> list[dict[str, Any]]:
-    """A partner's contact attempts (on one referral), oldest first."""
-    query = select(
-        contact_attempts.c.referral_id,
-        contact_attempts.c.channel,
-        contact_attempts.c.outcome,
-        contact_attempts.c.at,
-    ).where(contact_attempts.c.partner_id == partner_id)
-    if referral_id is not None:
-        query = query.where(contact_attempts.c.referral_id == referral_id)
-    rows = await session.execute(query.order_by(contact_attempts.c.id))
     return [dict(r._mapping) for r in rows]
 
 
