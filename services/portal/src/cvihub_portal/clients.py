@@ -192,6 +192,14 @@ class HubClients:
         items: list[dict[str, Any]] = page["items"]
         return items
 
+    async def deliveries(self, key: str, *, limit: int) -> list[dict[str, Any]]:
+        """The partner's newest deliveries (every channel), without their bodies."""
+        page = await self._call(
+            "GET", "notifications", "/v1/deliveries", token=key, params={"limit": limit}
+        )
+        items: list[dict[str, Any]] = page["items"]
+        return items
+
     @asynccontextmanager
     async def stream(self, key: str, last_event_id: str | None) -> AsyncIterator[httpx.Response]:
         """Notifications' live stream (SSE); the response may be a 404 where it is not built."""
@@ -267,5 +275,12 @@ class HubClients:
         """attempts or services: the recipient's record of its work; answers the referral."""
         result: dict[str, Any] = await self._call(
             "POST", "referrals", f"/v1/referrals/{referral_id}/{kind}", token=key, json=body
+        )
+        return result
+
+    async def aggregates(self, key: str, params: dict[str, str]) -> dict[str, Any]:
+        """Referral aggregates: the network's for a funder, the partner's own otherwise."""
+        result: dict[str, Any] = await self._call(
+            "GET", "referrals", "/v1/aggregates", token=key, params=params
         )
         return result

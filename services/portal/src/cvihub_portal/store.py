@@ -179,6 +179,16 @@ async def referral_status_counts(session: AsyncSession) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in rows}
 
 
+async def referral_status_times(
+    session: AsyncSession,
+) -> list[tuple[str, datetime | None, datetime]]:
+    """(status, submitted_at, updated_at) of each referral."""
+    rows = await session.execute(
+        select(referral_facts.c.status, referral_facts.c.submitted_at, referral_facts.c.updated_at)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
 async def acceptance_times(session: AsyncSession) -> list[tuple[datetime, datetime]]:
     """(submitted, accepted) of each accepted referral."""
     rows = await session.execute(
