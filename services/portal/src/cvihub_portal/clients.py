@@ -124,6 +124,44 @@ class HubClients:
         """Revoke this device's registry session."""
         await self._call("DELETE", "registry", "/v1/me/sessions/current", token=session_token)
 
+    async def admin_request_code(self, email: str) -> None:
+        """Ask the registry to e-mail an administrator's sign-in code."""
+        await self._call("POST", "registry", "/v1/admin-auth/code", token="", json={"email": email})
+
+    async def admin_create_session(self, *, email: str, code: str) -> dict[str, Any]:
+        """Trade an administrator's code for their 12-hour admin key (and who they are)."""
+        body = {"email": email, "code": code}
+        result: dict[str, Any] = await self._call(
+            "POST", "registry", "/v1/admin-auth/session", token="", json=body
+        )
+        return result
+
+    async def admin_api(
+        self,
+        key: str,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """The registry's admin API (/v1/admin/...) with an administrator's own key (or the
+        portal's bootstrap token where `key` is None), so the registry audits them by name."""
+        return await self._call(
+            method,
+            "registry",
+            f"/v1/admin{path}",
+            token=key or self._admin,
+            json=body,
+            params=params,
+        )
+
+    async def partner_api(
+        self, key: str, service: str, method: str, path: str, params: dict[str, Any] | None = None
+    ) -> Any:
+        """A partner route of another service (notifications' deliveries) with a partner key."""
+        return await self._call(method, service, path, token=key, params=params)
+
     async def people(
         self, session_token: str, method: str, path: str, body: dict[str, Any] | None = None
     ) -> Any:

@@ -129,6 +129,11 @@ async def delivery_health(core: PortalCore, key: str) -> list[dict[str, Any]] | 
         items = await core.clients.deliveries(key, limit=DELIVERY_SAMPLE)
     except (UpstreamError, Unreachable):
         return None
+    return channel_health(items)
+
+
+def channel_health(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deliveries counted per channel and status, with the median time to deliver."""
     channels: dict[str, dict[str, Any]] = {}
     seconds: dict[str, list[float]] = {}
     for item in items:

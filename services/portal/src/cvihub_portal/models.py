@@ -53,6 +53,33 @@ alert_responses = Table(
     Index("ix_alert_responses_incident", "partner_id", "incident_key"),
 )
 
+# Hub administrators signed in to the console: the registry's 12-hour admin key of each
+# sign-in, Fernet-encrypted; the browser holds only a random token whose hash is the key here.
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("admin_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("credential_id", String(64), nullable=False),
+    Column("api_key_encrypted", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# Short-lived partner keys an administrator's console session had issued (under their name)
+# to read a partner's deliveries and resend its dead letters; revoked at sign-out.
+console_keys = Table(
+    "console_keys",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("partner_id", String(64), primary_key=True),
+    Column("credential_id", String(64), nullable=False),
+    Column("api_key_encrypted", String(500), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
 # Read models fed from Kafka: public bulletin fields only, and referral and alert facts without
 # any personal or clinical field (the dashboard's aggregates).
 bulletins = Table(

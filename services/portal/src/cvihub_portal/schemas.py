@@ -35,6 +35,13 @@ class SignInRequest(_Body):
     device_name: str = Field(default="Phone", min_length=1, max_length=200)
 
 
+class AdminSignInRequest(_Body):
+    """A hub administrator trades the e-mailed code for a console session."""
+
+    email: Email
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
 class AlertResponseKind(StrEnum):
     """What someone in the organisation says about an alert."""
 

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_portal.models import (
     actions,
+    admin_sessions,
     alert_facts,
     alert_responses,
     bulletins,
+    console_keys,
     partner_links,
     referral_facts,
 )
@@ -203,3 +205,57 @@ async def alert_zones_and_times(session: AsyncSession) -> list[tuple[str | None,
     """(zone, occurred_at) of each incident."""
     rows = await session.execute(select(alert_facts.c.zone, alert_facts.c.occurred_at))
     return [(row[0], row[1]) for row in rows]
+
+
+async def add_admin_session(session: AsyncSession, **values: Any) -> None:
+    """Keep a signed-in administrator's session (the key already encrypted)."""
+    await session.execute(insert(admin_sessions).values(**values))
+
+
+async def admin_session(session: AsyncSession, token_sha256: str) -> dict[str, Any] | None:
+    """An administrator's session by its token's hash."""
+    row = (
+        await session.execute(
+            select(admin_sessions).where(admin_sessions.c.token_sha256 == token_sha256)
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def end_admin_session(session: AsyncSession, token_sha256: str) -> list[dict[str, Any]]:
+    """Forget an administrator's session; the console keys it had (to revoke them)."""
+    rows = await session.execute(
+        select(console_keys).where(console_keys.c.token_sha256 == token_sha256)
+    )
+    keys = [dict(r._mapping) for r in rows]
+    await session.execute(delete(console_keys).where(console_keys.c.token_sha256 == token_sha256))
+    await session.execute(
+        delete(admin_sessions).where(admin_sessions.c.token_sha256 == token_sha256)
+    )
+    return keys
+
+
+async def console_key(
+    session: AsyncSession, token_sha256: str, partner_id: str
+) -> dict[str, Any] | None:
+    """The console key a session holds for a partner, if any."""
+    row = (
+        await session.execute(
+            select(console_keys).where(
+                console_keys.c.token_sha256 == token_sha256,
+                console_keys.c.partner_id == partner_id,
+            )
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def put_console_key(session: AsyncSession, **values: Any) -> None:
+    """Keep (or replace) a session's console key for a partner."""
+    await session.execute(
+        delete(console_keys).where(
+            console_keys.c.token_sha256 == values["token_sha256"],
+            console_keys.c.partner_id == values["partner_id"],
+        )
+    )
+    await session.execute(insert(console_keys).values(**values))
