@@ -34,6 +34,37 @@ def suppressed(count: int) -> int | None:
     return count if count == 0 or count >= SMALL_CELL else None
 
 
+def with_total(counts: dict[str, int]) -> tuple[dict[str, int | None], int | None]:
+    """Cells and their total as shown: the total is hidden too when any cell is, since the
+    total minus the shown cells would give the hidden ones away."""
+    cells = {key: suppressed(n) for key, n in counts.items()}
+    hidden = any(n is None for n in cells.values())
+    return cells, None if hidden else suppressed(sum(counts.values()))
+
+
+def second_cell(counts: dict[str, int]) -> dict[str, int | None]:
+    """Cells whose total is shown elsewhere: a lone hidden cell takes the smallest shown
+    one with it, so the total minus the shown cells never names it."""
+    cells = {key: suppressed(n) for key, n in counts.items()}
+    hidden = [key for key, n in cells.items() if n is None]
+    shown = [key for key, n in cells.items() if n]
+    if len(hidden) == 1 and shown:
+        cells[min(shown, key=lambda key: counts[key])] = None
+    return cells
+
+
+def by_column(rows: dict[str, dict[str, int]]) -> dict[str, dict[str, int | None]]:
+    """A table (row -> column -> count) as shown: each column (a status over the weeks or
+    months) as cells whose total is shown elsewhere (the status's count)."""
+    shown: dict[str, dict[str, int | None]] = {row: {} for row in rows}
+    columns = {column for cells in rows.values() for column in cells}
+    for column in sorted(columns):
+        column_cells = second_cell({row: cells.get(column, 0) for row, cells in rows.items()})
+        for row, n in column_cells.items():
+            shown[row][column] = n
+    return shown
+
+
 def _week(at: datetime) -> str:
     year, week, _ = at.isocalendar()
     return f"{year}-W{week:02d}"
@@ -51,11 +82,11 @@ def _months(now: datetime) -> list[str]:
     return months[::-1]
 
 
-def _hours_buckets(hours: list[float]) -> dict[str, int | None]:
+def _hours_buckets(hours: list[float]) -> tuple[dict[str, int | None], int | None]:
     buckets = {"<1h": 0, "1-4h": 0, "4-24h": 0, ">24h": 0}
     for h in hours:
         buckets["<1h" if h < 1 else "1-4h" if h < 4 else "4-24h" if h < 24 else ">24h"] += 1
-    return {b: suppressed(n) for b, n in buckets.items()}
+    return with_total(buckets)
 
 
 async def network_counts(core: PortalCore, now: datetime) -> dict[str, Any]:
@@ -79,23 +110,19 @@ async def network_counts(core: PortalCore, now: datetime) -> dict[str, Any]:
     for zone, occurred in alert_rows:
         cell = (zone or "unknown", _week(occurred))
         per_zone_week[cell] = per_zone_week.get(cell, 0) + 1
+    by_status, total = with_total(dict(sorted(statuses.items())))
+    distribution, accepted = _hours_buckets(hours)
     return {
-        "referrals_by_status": {s: suppressed(n) for s, n in sorted(statuses.items())},
-        "referrals_total": suppressed(sum(statuses.values())),
-        "status_over_time": [
-            {"week": w, "counts": {s: suppressed(n) for s, n in c.items()}}
-            for w, c in over_time.items()
-        ],
-        "outcomes_by_month": [
-            {"month": m, "counts": {s: suppressed(n) for s, n in c.items()}}
-            for m, c in outcomes.items()
-        ],
+        "referrals_by_status": by_status,
+        "referrals_total": total,
+        "status_over_time": [{"week": w, "counts": c} for w, c in by_column(over_time).items()],
+        "outcomes_by_month": [{"month": m, "counts": c} for m, c in by_column(outcomes).items()],
         "time_to_acceptance": {
-            "count": suppressed(len(hours)),
+            "count": accepted,
             "median_hours": round(statistics.median(hours), 1)
             if len(hours) >= SMALL_CELL
             else None,
-            "distribution": _hours_buckets(hours),
+            "distribution": distribution,
         },
         "alerts_per_zone_week": [
             {"zone": zone, "week": week, "count": suppressed(n)}

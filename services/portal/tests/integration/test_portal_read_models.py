@@ -64,8 +64,9 @@ async def test_the_dashboard_hides_counts_from_one_to_ten(
             await handlers.on_alert(session, event(examples.incident_alert_v2()))
         now = submitted.submitted_at + timedelta(days=1)
         numbers = await dashboards.network_counts(core, now)
+    # 3 rejected are hidden, so the total is too (14 - 11 would give them away).
     assert numbers["referrals_by_status"] == {"accepted": 11, "rejected": None}
-    assert numbers["referrals_total"] == 14
+    assert numbers["referrals_total"] is None
     assert numbers["time_to_acceptance"]["count"] == 11
     assert numbers["time_to_acceptance"]["median_hours"] == 0.6
     assert numbers["time_to_acceptance"]["distribution"] == {
@@ -141,3 +142,19 @@ async def test_the_dashboard_still_answers_when_referrals_and_notifications_do_n
         numbers = await dashboards.dashboard(core, WORKER)
     assert numbers["time_to_first_contact"] is None and numbers["delivery_health"] is None
     assert numbers["referrals_total"] == 0
+
+
+def test_a_hidden_cell_hides_the_total_or_takes_a_second_cell_with_it() -> None:
+    assert dashboards.with_total({"a": 20, "b": 3}) == ({"a": 20, "b": None}, None)
+    assert dashboards.with_total({"a": 30, "b": 12, "c": 0}) == ({"a": 30, "b": 12, "c": 0}, 42)
+    assert dashboards.second_cell({"w1": 20, "w2": 12, "w3": 3}) == {
+        "w1": 20,
+        "w2": None,
+        "w3": None,
+    }
+    assert dashboards.second_cell({"w1": 0, "w2": 5}) == {"w1": 0, "w2": None}
+    assert dashboards.second_cell({"w1": 4, "w2": 5, "w3": 30}) == {
+        "w1": None,
+        "w2": None,
+        "w3": 30,
+    }

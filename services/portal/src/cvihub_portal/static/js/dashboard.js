@@ -90,7 +90,7 @@ export async function dashboardScreen(main, me, notice) {
   put(main, h("h2", { tabindex: "-1" }, t("dashboard_title")),
     h("p", { class: "print-only" }, t("report_of", { when: fmtDate(d.generated_at), org: me.partner_name })),
     h("p", {}, t("dash_note", { n: small - 1 })),
-    h("p", {}, t("total", { n: d.referrals_total === null ? t("suppressed", { n: small }) : fmtNum(d.referrals_total) })),
+    h("p", {}, d.referrals_total === null ? t("total_hidden") : t("total", { n: fmtNum(d.referrals_total) })),
     bars("chart-status", t("by_status"), statusSeries.map((s) => [status(s), d.referrals_by_status[s]]), small),
     over("chart-weeks", t("status_over_time"), weeks, statusSeries, status, small, t("weeks_note")),
     over("chart-outcomes", t("outcomes"), months, OUTCOMES, status, small, t("outcomes_note")),
