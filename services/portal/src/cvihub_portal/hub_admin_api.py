@@ -93,12 +93,6 @@ def hub_admin_router(core: PortalCore, *, cookie_secure: bool) -> APIRouter:
     async def me(admin: Admin) -> dict[str, Any]:
         return _me(admin)
 
-    @router.api_route(
-        "/registry/{path:path}",
-        methods=["GET", "POST", "PATCH", "DELETE"],
-        summary="The registry's admin API, as far as the console offers it (partners, keys, "
-        "grants, subscriptions, audit), with your own admin key",
-    )
     async def registry(
         request: Request,
         admin: Admin,
@@ -113,6 +107,16 @@ def hub_admin_router(core: PortalCore, *, cookie_secure: bool) -> APIRouter:
             return Response(status_code=204)
         status = 201 if request.method == "POST" else 200
         return JSONResponse(answer, status_code=status)
+
+    for method in ("GET", "POST", "PATCH", "DELETE"):
+        router.add_api_route(
+            "/registry/{path:path}",
+            registry,
+            methods=[method],
+            operation_id=f"hub_admin_registry_{method.lower()}",
+            summary=f"{method} on the registry's admin API, as far as the console offers it "
+            "(partners, keys, grants, subscriptions, audit), with your own admin key",
+        )
 
     @router.get("/partners/{partner_id}/delivery-health", summary="A partner's deliveries")
     async def delivery_health(admin: Admin, partner_id: str) -> dict[str, Any]:
