@@ -114,6 +114,11 @@ def test_a_named_administrator_runs_the_hub_from_the_console(hub: Stack) -> None
             "POST",
         )
         assert resent["status"] == 200 and resent["body"]["status"] == "pending", resent
+        # Named under another partner, Safe Streets' delivery is not found (the console key
+        # is that partner's own), as for one that does not exist.
+        for partner, delivery in (("peace-collective", delivered), ("safe-streets", "dl-none")):
+            path = f"/api/hub-admin/partners/{partner}/deliveries/{delivery}/resend"
+            assert fetch(page, path, "POST")["status"] == 404
 
         page.evaluate("location.hash = '#/hub-admin/audit'")
         page.get_by_role("button", name="Verify the audit chain").click()
