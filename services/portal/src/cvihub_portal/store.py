@@ -208,7 +208,15 @@ async def alert_zones_and_times(session: AsyncSession) -> list[tuple[str | None,
 
 
 async def add_admin_session(session: AsyncSession, **values: Any) -> None:
-    """Keep a signed-in administrator's session (the key already encrypted)."""
+    """Keep a signed-in administrator's session (the key already encrypted); sessions whose
+    key has run out are dropped on the way (their keys no longer work anyway)."""
+    over = select(admin_sessions.c.token_sha256).where(
+        admin_sessions.c.expires_at <= values["created_at"]
+    )
+    await session.execute(delete(console_keys).where(console_keys.c.token_sha256.in_(over)))
+    await session.execute(
+        delete(admin_sessions).where(admin_sessions.c.expires_at <= values["created_at"])
+    )
     await session.execute(insert(admin_sessions).values(**values))
 
 

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from portal_harness import portal_core
+from sqlalchemy import update
 
 from cvihub_portal import hub_admin, store
+from cvihub_portal.models import admin_sessions
+from cvihub_runtime.db import transaction
 from cvihub_runtime.problems import Problem
 from cvihub_testkit import TestDatabase
 
@@ -84,3 +87,20 @@ async def test_the_admin_key_stays_server_side_and_is_revoked_at_sign_out(
         "DELETE /v1/admin/keys/k1 cva_",
         "DELETE /v1/admin/administrators/ops/keys/c1 cva_",
     ]
+
+
+async def test_a_session_whose_key_ran_out_is_dropped_at_the_next_sign_in(
+    make_database: Callable[[str], TestDatabase],
+) -> None:
+    calls: list[str] = []
+    async with portal_core(make_database("portal"), registry_for_admins(calls)) as core:
+        token, admin = await hub_admin.sign_in(core, email="ops@hub.example.org", code="123456")
+        async with transaction(core.sessions) as session:
+            await session.execute(
+                update(admin_sessions).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+        assert await hub_admin.authenticate(core, token) is None
+        await hub_admin.sign_in(core, email="ops@hub.example.org", code="123456")
+        async with core.sessions() as session:
+            left = await store.admin_session(session, admin.token_sha256)
+    assert left is None
