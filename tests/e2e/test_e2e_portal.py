@@ -29,6 +29,7 @@ from cvihub_cli.stack import Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 POLICE_KEY = "cvh_de0000000002_demo-metro-police-key-not-for-production"
+MERCY_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
 SLOW_3G = {
     "offline": False,
     "latency": 400,
@@ -83,6 +84,15 @@ def api(page: Page, path: str, action: dict[str, Any] | None = None) -> dict[str
     }"""
     result: dict[str, Any] = page.evaluate(script, [path, action])
     return result
+
+
+def nurse_view(referrals: str, referral_id: str) -> list[dict[str, Any]] | None:
+    """The activities Mercy General (the referrer) reads on the referral, once a service is
+    among them."""
+    headers = {"Authorization": f"Bearer {MERCY_KEY}"}
+    detail = httpx.get(f"{referrals}/v1/referrals/{referral_id}", headers=headers).json()
+    activities: list[dict[str, Any]] = detail.get("activities", [])
+    return activities if any(a["kind"] == "service-delivered" for a in activities) else None
 
 
 def badge(page: Page, waiting: int) -> None:
@@ -158,13 +168,40 @@ def test_offline_actions_land_once_after_a_referral_from_the_form_and_a_live_ale
         assert incident not in mine["incident_key"]  # the subject keeps the CAD number out
         assert [r["response"] for r in mine["responses"]] == ["handled"]
         referral = api(worker, f"/api/referrals/{referral_id}")["body"]
-        assert [(a["channel"], a["outcome"]) for a in referral["contact_attempts"]] == [
-            ("phone", "no_answer")
+        # Recorded in the referrals service (the referrer sees it), at the phone's time.
+        assert [(a["kind"], a["method"], a["outcome"]) for a in referral["activities"]] == [
+            ("contact-attempt", "phone", "no-answer")
         ]
+        # The form's consent is a registry consent record the hospital keeps (and may withdraw).
+        consent_id = referral["payload"]["consent"]["consent_id"]
+        record = httpx.get(
+            f"{urls['registry']}/v1/consents/{consent_id}",
+            headers={"Authorization": f"Bearer {MERCY_KEY}"},
+        ).json()
+        assert (record["custodian_partner_id"], record["recipient_partner_ids"]) == (
+            "mercy-hospital",
+            ["safe-streets"],
+        ), record
         assert [h["to_status"] for h in referral["history"]] == [
             "requested",
             "accepted",
             "in-progress",
+        ]
+        # A service delivered, in a few taps; the referral screen lists it.
+        worker.evaluate("location.hash = '#/referrals'")
+        worker.locator(f"[data-referral='{referral_id}'] button").click()
+        worker.get_by_label("Service", exact=True).select_option("mentoring")
+        worker.get_by_role("button", name="Log service", exact=True).click()
+        worker.locator("[data-list=services] li", has_text="Mentoring").wait_for()
+        worker.locator("[data-list=attempts] li", has_text="No answer").wait_for()
+        screenshot(worker, "referral-services")
+        sent = until(
+            lambda: nurse_view(urls["referrals"], referral_id),
+            timeout=10,
+            message="the referrer does not see the service",
+        )
+        assert [(a["kind"], a["service_type"]) for a in sent if a["service_type"]] == [
+            ("service-delivered", "mentoring")
         ]
         # Sharing an event on the community board: intake, Kafka, the portal's read model.
         worker.evaluate("location.hash = '#/board'")

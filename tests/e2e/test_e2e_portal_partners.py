@@ -79,12 +79,13 @@ def test_another_organisation_gets_nothing_of_a_referral_through_the_portal(hub:
             answer = outsider.post(f"/api/referrals/{referral_id}/{move}", json=body, headers=key)
             assert answer.status_code == 404, answer.text
             key = {"Idempotency-Key": f"matrix-{uuid.uuid4().hex}"}
-        attempt = outsider.post(
-            f"/api/referrals/{referral_id}/contact-attempts",
-            json={"channel": "phone", "outcome": "reached"},
-            headers=key,
-        )
-        assert attempt.status_code == 404, attempt.text
+        for path, body in (
+            ("contact-attempts", {"method": "phone", "outcome": "reached"}),
+            ("services", {"service_type": "mentoring", "service_date": "2026-12-01"}),
+        ):
+            recorded = outsider.post(f"/api/referrals/{referral_id}/{path}", json=body, headers=key)
+            assert recorded.status_code == 404, recorded.text
+            key = {"Idempotency-Key": f"matrix-{uuid.uuid4().hex}"}
         # A case manager manages no one's people (the registry says: only a partner_admin).
         assert outsider.get("/api/admin/people").status_code == 403
     finally:

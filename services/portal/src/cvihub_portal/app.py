@@ -13,6 +13,7 @@ from cvihub_portal.admin_api import admin_router
 from cvihub_portal.api import alerts_router, auth_router, install_portal_errors
 from cvihub_portal.board_api import board_router
 from cvihub_portal.clients import HubClients
+from cvihub_portal.hub_admin_api import hub_admin_router
 from cvihub_portal.models import inbox
 from cvihub_portal.referrals_api import referrals_router
 from cvihub_portal.service import PortalCore
@@ -92,6 +93,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(referrals_router(core))
     app.include_router(board_router(core))
     app.include_router(admin_router(core))
+    app.include_router(hub_admin_router(core, cookie_secure=settings.cookie_secure))
     install_http_surface(app, max_body_bytes=settings.max_body_bytes)
     # Compressed answers (the app shell, lists); Starlette leaves text/event-stream alone.
     app.add_middleware(GZipMiddleware, minimum_size=500)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from cvihub_portal import dashboard as dashboards
 from cvihub_portal import service, store
 from cvihub_portal.api import ACTION_ERRORS, ERRORS, action_response
 from cvihub_portal.deps import IdempotencyKey, person_guard
@@ -63,9 +64,10 @@ def board_router(core: PortalCore) -> APIRouter:
     @router.get(
         "/dashboard",
         tags=["dashboard"],
-        summary="Network aggregates only; counts under 11 are null (suppressed)",
+        summary="Aggregates only: the network's referrals and alerts, time to first contact, "
+        "my organisation's delivery health; counts under 11 are null (suppressed)",
     )
     async def dashboard(person: Signed) -> dict[str, Any]:
-        return await service.dashboard(core)
+        return await dashboards.dashboard(core, person)
 
     return router

@@ -2,8 +2,7 @@
 
 The portal owns no referral or alert: it asks the registry who is signed in, and asks intake,
 referrals and notifications on the person's behalf with their partner's portal key, so the
-partner's grants decide what comes back. When the referrals API grows (contact attempts,
-services), only this module changes."""
+partner's grants decide what comes back."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ PORTAL_KEY_SCOPES = [
     Scope.DELIVERIES_READ,
     Scope.DIRECTORY_READ,
     Scope.BULLETINS_PUBLISH,
+    Scope.CONSENTS_WRITE,
 ]
 """What a partner's portal key may do; its grants still decide each stream."""
 
@@ -124,6 +124,44 @@ class HubClients:
         """Revoke this device's registry session."""
         await self._call("DELETE", "registry", "/v1/me/sessions/current", token=session_token)
 
+    async def admin_request_code(self, email: str) -> None:
+        """Ask the registry to e-mail an administrator's sign-in code."""
+        await self._call("POST", "registry", "/v1/admin-auth/code", token="", json={"email": email})
+
+    async def admin_create_session(self, *, email: str, code: str) -> dict[str, Any]:
+        """Trade an administrator's code for their 12-hour admin key (and who they are)."""
+        body = {"email": email, "code": code}
+        result: dict[str, Any] = await self._call(
+            "POST", "registry", "/v1/admin-auth/session", token="", json=body
+        )
+        return result
+
+    async def admin_api(
+        self,
+        key: str,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """The registry's admin API (/v1/admin/...) with an administrator's own key (or the
+        portal's bootstrap token where `key` is None), so the registry audits them by name."""
+        return await self._call(
+            method,
+            "registry",
+            f"/v1/admin{path}",
+            token=key or self._admin,
+            json=body,
+            params=params,
+        )
+
+    async def partner_api(
+        self, key: str, service: str, method: str, path: str, params: dict[str, Any] | None = None
+    ) -> Any:
+        """A partner route of another service (notifications' deliveries) with a partner key."""
+        return await self._call(method, service, path, token=key, params=params)
+
     async def people(
         self, session_token: str, method: str, path: str, body: dict[str, Any] | None = None
     ) -> Any:
@@ -151,6 +189,23 @@ class HubClients:
         )
         return result
 
+    async def revoke_key(self, credential_id: str) -> None:
+        """Revoke a key the portal no longer uses (admin API); one already gone is fine."""
+        try:
+            await self._call(
+                "DELETE", "registry", f"/v1/admin/keys/{credential_id}", token=self._admin
+            )
+        except UpstreamError as exc:
+            if exc.status != 404:
+                raise
+
+    async def record_consent(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Record a patient's consent in the registry; the partner becomes its custodian."""
+        result: dict[str, Any] = await self._call(
+            "POST", "registry", "/v1/consents", token=key, json=body
+        )
+        return result
+
     async def ensure_inbox(self, partner_id: str, stream: str) -> None:
         """Give the partner an inbox on a stream; an existing one (409) or no grant (403) is
         left as it is."""
@@ -171,6 +226,14 @@ class HubClients:
         """The partner's newest inbox items."""
         page = await self._call(
             "GET", "notifications", "/v1/inbox", token=key, params={"limit": limit}
+        )
+        items: list[dict[str, Any]] = page["items"]
+        return items
+
+    async def deliveries(self, key: str, *, limit: int) -> list[dict[str, Any]]:
+        """The partner's newest deliveries (every channel), without their bodies."""
+        page = await self._call(
+            "GET", "notifications", "/v1/deliveries", token=key, params={"limit": limit}
         )
         items: list[dict[str, Any]] = page["items"]
         return items
@@ -219,7 +282,7 @@ class HubClients:
         )
         return result
 
-    # Referrals: today's routes (list, read, accept, decline, status).
+    # Referrals: list, read, moves (accept, decline, status), the recipient's records.
     async def referrals(self, key: str, *, role: str | None = None) -> list[dict[str, Any]]:
         """The partner's referrals, sent and received."""
         params = {"limit": 200, **({"role": role} if role else {})}
@@ -241,5 +304,21 @@ class HubClients:
         """accept, decline or status: one move of a referral's life cycle."""
         result: dict[str, Any] = await self._call(
             "POST", "referrals", f"/v1/referrals/{referral_id}/{move}", token=key, json=body
+        )
+        return result
+
+    async def record_activity(
+        self, key: str, referral_id: str, kind: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """attempts or services: the recipient's record of its work; answers the referral."""
+        result: dict[str, Any] = await self._call(
+            "POST", "referrals", f"/v1/referrals/{referral_id}/{kind}", token=key, json=body
+        )
+        return result
+
+    async def aggregates(self, key: str, params: dict[str, str]) -> dict[str, Any]:
+        """Referral aggregates: the network's for a funder, the partner's own otherwise."""
+        result: dict[str, Any] = await self._call(
+            "GET", "referrals", "/v1/aggregates", token=key, params=params
         )
         return result

@@ -1,4 +1,7 @@
-"""The portal's tables: partner links, idempotent actions, what people did, the read models."""
+"""The portal's tables: partner links, idempotent actions, alert responses, the read models.
+
+Contact attempts and services delivered are the referrals service's (its /attempts and
+/services routes); the portal keeps no copy."""
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, UniqueConstraint
 
@@ -13,6 +16,9 @@ partner_links = Table(
     Column("credential_id", String(64), nullable=False),
     # The partner's portal API key, Fernet-encrypted (secretbox): never stored in the clear.
     Column("api_key_encrypted", String(500), nullable=False),
+    # The scopes the key was issued with; a key that lacks one the portal now needs (None: one
+    # issued before scopes were kept) is replaced at the next use.
+    Column("scopes", JSON, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
@@ -47,18 +53,31 @@ alert_responses = Table(
     Index("ix_alert_responses_incident", "partner_id", "incident_key"),
 )
 
-contact_attempts = Table(
-    "contact_attempts",
+# Hub administrators signed in to the console: the registry's 12-hour admin key of each
+# sign-in, Fernet-encrypted; the browser holds only a random token whose hash is the key here.
+admin_sessions = Table(
+    "admin_sessions",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("partner_id", String(64), nullable=False),
-    Column("referral_id", String(36), nullable=False),
-    Column("person_id", String(64), nullable=False),
-    Column("channel", String(20), nullable=False),
-    Column("outcome", String(20), nullable=False),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("idempotency_key", String(100), nullable=False),
-    Index("ix_contact_attempts_referral", "partner_id", "referral_id"),
+    Column("token_sha256", String(64), primary_key=True),
+    Column("admin_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("credential_id", String(64), nullable=False),
+    Column("api_key_encrypted", String(500), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+# Short-lived partner keys an administrator's console session had issued (under their name)
+# to read a partner's deliveries and resend its dead letters; revoked at sign-out.
+console_keys = Table(
+    "console_keys",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("partner_id", String(64), primary_key=True),
+    Column("credential_id", String(64), nullable=False),
+    Column("api_key_encrypted", String(500), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 # Read models fed from Kafka: public bulletin fields only, and referral and alert facts without

@@ -1,13 +1,18 @@
 """HTTP request bodies of the portal API."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cvihub_contracts.referral.status_changed_v1 import StatusReason
-from cvihub_contracts.referral.submitted_v1 import ContactChannel, InjuryMechanism, Urgency
+from cvihub_contracts.codes import CviService
+from cvihub_contracts.referral.status_changed_v1 import (
+    ContactMethod,
+    ContactOutcome,
+    StatusReason,
+)
+from cvihub_contracts.referral.submitted_v1 import InjuryMechanism, Urgency
 
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -28,6 +33,13 @@ class SignInRequest(_Body):
     email: Email
     code: str = Field(pattern=r"^[0-9]{6}$")
     device_name: str = Field(default="Phone", min_length=1, max_length=200)
+
+
+class AdminSignInRequest(_Body):
+    """A hub administrator trades the e-mailed code for a console session."""
+
+    email: Email
+    code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 class AlertResponseKind(StrEnum):
@@ -51,20 +63,20 @@ class Decline(_Body):
     reason: StatusReason
 
 
-class Outcome(StrEnum):
-    """How a contact attempt went."""
-
-    REACHED = "reached"
-    NO_ANSWER = "no_answer"
-    LEFT_MESSAGE = "left_message"
-    WRONG_NUMBER = "wrong_number"
-
-
 class ContactAttempt(_Body):
-    """One attempt to reach the person referred."""
+    """One attempt to reach the person referred; the time is the phone's, so an attempt queued
+    offline keeps when it was made."""
 
-    channel: ContactChannel
-    outcome: Outcome
+    method: ContactMethod
+    outcome: ContactOutcome
+    occurred_at: AwareDatetime | None = Field(default=None, description="Now if not given.")
+
+
+class ServiceDelivered(_Body):
+    """A service delivered to the person referred: a CVI service code and the day."""
+
+    service_type: CviService
+    service_date: date
 
 
 class ReferralForm(_Body):

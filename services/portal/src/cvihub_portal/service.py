@@ -1,8 +1,7 @@
-"""The portal's use cases: sign-in, partner links, idempotent actions, alerts, the dashboard."""
+"""The portal's use cases: sign-in, partner links, idempotent actions, alerts."""
 
 import asyncio
 import hashlib
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -11,12 +10,9 @@ from typing import Any
 
 from cvihub_contracts.alert.incident_alert_v1 import EVENT_TYPE as ALERT_TYPE
 from cvihub_portal import store
-from cvihub_portal.clients import INBOX_STREAMS, HubClients, UpstreamError
+from cvihub_portal.clients import INBOX_STREAMS, PORTAL_KEY_SCOPES, HubClients, UpstreamError
 from cvihub_runtime.db import SessionFactory, transaction
 from cvihub_runtime.secretbox import SecretBox
-
-SMALL_CELL = 11
-"""Aggregates under this many are shown as suppressed, never as a number."""
 
 ROLE_ABILITIES: dict[str, frozenset[str]] = {
     "outreach_worker": frozenset({"alerts", "referrals.work"}),
@@ -122,15 +118,16 @@ async def sign_out(core: PortalCore, token: str) -> None:
 
 
 async def partner_key(core: PortalCore, partner_id: str) -> str:
-    """The portal's key for a partner, issued (with an alerts inbox) the first time."""
+    """The portal's key for a partner, issued (with an alerts inbox) the first time, and
+    issued anew (the old one revoked) when it lacks a scope the portal now needs."""
     async with core.sessions() as session:
         link = await store.get_link(session, partner_id)
-    if link is not None:
+    if link is not None and _current(link):
         return core.box.decrypt(link.api_key_encrypted)
     async with core._link_lock:
         async with core.sessions() as session:
             link = await store.get_link(session, partner_id)
-        if link is not None:
+        if link is not None and _current(link):
             return core.box.decrypt(link.api_key_encrypted)
         issued = await core.clients.issue_portal_key(partner_id)
         for stream in INBOX_STREAMS:
@@ -143,9 +140,16 @@ async def partner_key(core: PortalCore, partner_id: str) -> str:
                     credential_id=issued["credential_id"],
                     api_key_encrypted=core.box.encrypt(issued["api_key"]),
                     created_at=datetime.now(UTC),
+                    scopes=[scope.value for scope in PORTAL_KEY_SCOPES],
                 ),
             )
+        if link is not None:
+            await core.clients.revoke_key(link.credential_id)
         return str(issued["api_key"])
+
+
+def _current(link: store.Link) -> bool:
+    return {scope.value for scope in PORTAL_KEY_SCOPES} <= set(link.scopes or ())
 
 
 Outcome = tuple[int, Any]
@@ -264,42 +268,4 @@ def _public_alert(data: dict[str, Any]) -> dict[str, Any]:
         "beat": location.get("beat"),
         "community_area": location.get("community_area"),
         "block_address": location.get("block_address"),
-    }
-
-
-def _suppressed(count: int) -> int | None:
-    """A count as shown: 1 to 10 hidden (None), since so few can point to a person."""
-    return count if count == 0 or count >= SMALL_CELL else None
-
-
-async def dashboard(core: PortalCore) -> dict[str, Any]:
-    """Network aggregates only: counts from 1 to 10 come back as null (suppressed)."""
-    async with core.sessions() as session:
-        statuses = await store.referral_status_counts(session)
-        times = await store.acceptance_times(session)
-        alert_rows = await store.alert_zones_and_times(session)
-    hours = [(accepted - submitted).total_seconds() / 3600 for submitted, accepted in times]
-    buckets = {"<1h": 0, "1-4h": 0, "4-24h": 0, ">24h": 0}
-    for h in hours:
-        buckets["<1h" if h < 1 else "1-4h" if h < 4 else "4-24h" if h < 24 else ">24h"] += 1
-    per_zone_week: dict[tuple[str, str], int] = {}
-    for zone, occurred in alert_rows:
-        year, week, _ = occurred.isocalendar()
-        cell = (zone or "unknown", f"{year}-W{week:02d}")
-        per_zone_week[cell] = per_zone_week.get(cell, 0) + 1
-    return {
-        "small_cell": SMALL_CELL,
-        "referrals_by_status": {s: _suppressed(n) for s, n in sorted(statuses.items())},
-        "referrals_total": _suppressed(sum(statuses.values())),
-        "time_to_acceptance": {
-            "count": _suppressed(len(hours)),
-            "median_hours": round(statistics.median(hours), 1)
-            if len(hours) >= SMALL_CELL
-            else None,
-            "distribution": {b: _suppressed(n) for b, n in buckets.items()},
-        },
-        "alerts_per_zone_week": [
-            {"zone": zone, "week": week, "count": _suppressed(n)}
-            for (zone, week), n in sorted(per_zone_week.items())
-        ],
     }

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_portal.models import (
     actions,
+    admin_sessions,
     alert_facts,
     alert_responses,
     bulletins,
-    contact_attempts,
+    console_keys,
     partner_links,
     referral_facts,
 )
@@ -27,6 +28,7 @@ class Link:
     credential_id: str
     api_key_encrypted: str
     created_at: datetime
+    scopes: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ async def get_link(session: AsyncSession, partner_id: str) -> Link | None:
 
 
 async def add_link(session: AsyncSession, link: Link) -> None:
-    """Keep a new partner link."""
+    """Keep a new partner link, or replace the partner's old one (a key re-issued)."""
+    await session.execute(
+        delete(partner_links).where(partner_links.c.partner_id == link.partner_id)
+    )
     await session.execute(insert(partner_links).values(**link.__dict__))
 
 
@@ -137,27 +142,6 @@ async def alert_responses_of(session: AsyncSession, partner_id: str) -> list[dic
     return [dict(r._mapping) for r in rows]
 
 
-async def add_contact_attempt(session: AsyncSession, **values: Any) -> None:
-    """Record one attempt to reach a referred person."""
-    await session.execute(insert(contact_attempts).values(**values))
-
-
-async def contact_attempts_of(
-    session: AsyncSession, partner_id: str, referral_id: str | None = None
-) -> list[dict[str, Any]]:
-    """A partner's contact attempts (on one referral), oldest first."""
-    query = select(
-        contact_attempts.c.referral_id,
-        contact_attempts.c.channel,
-        contact_attempts.c.outcome,
-        contact_attempts.c.at,
-    ).where(contact_attempts.c.partner_id == partner_id)
-    if referral_id is not None:
-        query = query.where(contact_attempts.c.referral_id == referral_id)
-    rows = await session.execute(query.order_by(contact_attempts.c.id))
-    return [dict(r._mapping) for r in rows]
-
-
 async def upsert(session: AsyncSession, table: Any, key: str, values: dict[str, Any]) -> None:
     """Insert a read-model row or overwrite the one with the same key."""
     column = table.c[key]
@@ -197,6 +181,16 @@ async def referral_status_counts(session: AsyncSession) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in rows}
 
 
+async def referral_status_times(
+    session: AsyncSession,
+) -> list[tuple[str, datetime | None, datetime]]:
+    """(status, submitted_at, updated_at) of each referral."""
+    rows = await session.execute(
+        select(referral_facts.c.status, referral_facts.c.submitted_at, referral_facts.c.updated_at)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
 async def acceptance_times(session: AsyncSession) -> list[tuple[datetime, datetime]]:
     """(submitted, accepted) of each accepted referral."""
     rows = await session.execute(
@@ -211,3 +205,65 @@ async def alert_zones_and_times(session: AsyncSession) -> list[tuple[str | None,
     """(zone, occurred_at) of each incident."""
     rows = await session.execute(select(alert_facts.c.zone, alert_facts.c.occurred_at))
     return [(row[0], row[1]) for row in rows]
+
+
+async def add_admin_session(session: AsyncSession, **values: Any) -> None:
+    """Keep a signed-in administrator's session (the key already encrypted); sessions whose
+    key has run out are dropped on the way (their keys no longer work anyway)."""
+    over = select(admin_sessions.c.token_sha256).where(
+        admin_sessions.c.expires_at <= values["created_at"]
+    )
+    await session.execute(delete(console_keys).where(console_keys.c.token_sha256.in_(over)))
+    await session.execute(
+        delete(admin_sessions).where(admin_sessions.c.expires_at <= values["created_at"])
+    )
+    await session.execute(insert(admin_sessions).values(**values))
+
+
+async def admin_session(session: AsyncSession, token_sha256: str) -> dict[str, Any] | None:
+    """An administrator's session by its token's hash."""
+    row = (
+        await session.execute(
+            select(admin_sessions).where(admin_sessions.c.token_sha256 == token_sha256)
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def end_admin_session(session: AsyncSession, token_sha256: str) -> list[dict[str, Any]]:
+    """Forget an administrator's session; the console keys it had (to revoke them)."""
+    rows = await session.execute(
+        select(console_keys).where(console_keys.c.token_sha256 == token_sha256)
+    )
+    keys = [dict(r._mapping) for r in rows]
+    await session.execute(delete(console_keys).where(console_keys.c.token_sha256 == token_sha256))
+    await session.execute(
+        delete(admin_sessions).where(admin_sessions.c.token_sha256 == token_sha256)
+    )
+    return keys
+
+
+async def console_key(
+    session: AsyncSession, token_sha256: str, partner_id: str
+) -> dict[str, Any] | None:
+    """The console key a session holds for a partner, if any."""
+    row = (
+        await session.execute(
+            select(console_keys).where(
+                console_keys.c.token_sha256 == token_sha256,
+                console_keys.c.partner_id == partner_id,
+            )
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def put_console_key(session: AsyncSession, **values: Any) -> None:
+    """Keep (or replace) a session's console key for a partner."""
+    await session.execute(
+        delete(console_keys).where(
+            console_keys.c.token_sha256 == values["token_sha256"],
+            console_keys.c.partner_id == values["partner_id"],
+        )
+    )
+    await session.execute(insert(console_keys).values(**values))

@@ -149,6 +149,7 @@ def _routers(
         consents_api.consents_router(core),
         consents_api.admin_consents_router(core, admin_token),
         administrators_api.administrators_router(core, admin_token, key_ttl=admin_key_ttl),
+        administrators_api.admin_signin_router(core, signin),
     ]
 
 

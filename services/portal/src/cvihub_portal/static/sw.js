@@ -4,7 +4,8 @@ const DATA_CACHE = "cvihub-data";
 const SHELL = [
   "/", "/index.html", "/app.css", "/manifest.webmanifest", "/icon.svg",
   "/js/app.js", "/js/api.js", "/js/queue.js", "/js/i18n.js", "/js/dom.js",
-  "/js/alerts.js", "/js/referrals.js", "/js/board.js", "/js/dashboard.js", "/js/admin.js",
+  "/js/alerts.js", "/js/referrals.js", "/js/board.js", "/js/dashboard.js", "/js/charts.js",
+  "/js/admin.js", "/js/hubadmin.js",
 ];
 // Lists only: a referral's detail (names, phone) is never kept on the device.
 const DATA = /^\/api\/(me|alerts|referrals|board|directory|dashboard)$/;

@@ -1,13 +1,15 @@
 """Routes for the hub's named administrators and their keys (admin role to change)."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
 from cvihub_registry.administrators import service as administrators_service
+from cvihub_registry.administrators import signin as administrators_signin
 from cvihub_registry.administrators.domain import AdminCaller
 from cvihub_registry.administrators.schemas import (
+    AdminCodeRequest,
     AdministratorCreate,
     AdministratorCreated,
     AdministratorDetail,
@@ -16,12 +18,20 @@ from cvihub_registry.administrators.schemas import (
     AdminKeyCreate,
     AdminKeyIssued,
     AdminKeyOut,
+    AdminSessionRequest,
+    AdminSignedIn,
     AdminWhoAmI,
 )
 from cvihub_registry.administrators.service import IssuedAdminKey
 from cvihub_registry.core import RegistryCore
 from cvihub_registry.deps import ADMIN_ERRORS, AdminActor, admin_guard
+from cvihub_registry.people.signin import SignIn
 from cvihub_runtime.edges import api_router
+
+_SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong, expired or used-up code (problem+json)"},
+    429: {"description": "Too many codes requested for this e-mail (problem+json)"},
+}
 
 
 def administrators_router(core: RegistryCore, admin_token: str, *, key_ttl: timedelta) -> APIRouter:
@@ -119,6 +129,39 @@ def administrators_router(core: RegistryCore, admin_token: str, *, key_ttl: time
     async def revoke_admin_key(actor: AdminActor, admin_id: str, credential_id: str) -> None:
         await administrators_service.revoke_admin_key(
             core=core, actor=actor, admin_id=admin_id, credential_id=credential_id
+        )
+
+    return router
+
+
+def admin_signin_router(core: RegistryCore, signin: SignIn) -> APIRouter:
+    """/v1/admin-auth: a named administrator signs in by e-mailed code (no key needed)."""
+    router = api_router(prefix="/v1/admin-auth", tags=["admin"])
+
+    @router.post(
+        "/code",
+        status_code=202,
+        response_class=Response,
+        responses={429: _SIGN_IN_ERRORS[429]},
+        summary="E-mail an administrator a sign-in code",
+        description="Always 202, whether or not the e-mail is an active administrator's. The "
+        "code is 6 digits, works once, for 10 minutes, and allows 5 attempts.",
+    )
+    async def request_code(body: AdminCodeRequest) -> None:
+        await administrators_signin.request_admin_code(core=core, signin=signin, email=body.email)
+
+    @router.post(
+        "/session",
+        status_code=201,
+        responses=_SIGN_IN_ERRORS,
+        summary="Trade a code for a 12-hour admin key (audited under the administrator)",
+    )
+    async def create_session(body: AdminSessionRequest) -> AdminSignedIn:
+        admin, issued = await administrators_signin.create_admin_session(
+            core=core, signin=signin, email=body.email, code=body.code
+        )
+        return AdminSignedIn(
+            administrator=AdministratorOut.model_validate(admin), key=_issued(issued)
         )
 
     return router

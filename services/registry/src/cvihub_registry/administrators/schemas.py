@@ -96,3 +96,23 @@ class AdminWhoAmI(BaseModel):
     role: AdminRole
     admin_id: str | None
     credential_id: str | None
+
+
+class AdminCodeRequest(RequestBody):
+    """Ask for an administrator's sign-in code by e-mail."""
+
+    email: Email
+
+
+class AdminSessionRequest(RequestBody):
+    """Trade the e-mailed code for a short-lived admin key."""
+
+    email: Email
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code from the e-mail.")
+
+
+class AdminSignedIn(BaseModel):
+    """A signed-in administrator and their 12-hour key (shown once; keep it server-side)."""
+
+    administrator: AdministratorOut
+    key: AdminKeyIssued

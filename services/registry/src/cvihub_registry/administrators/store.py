@@ -4,7 +4,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_registry.administrators.domain import (
@@ -113,3 +113,13 @@ async def touch_admin_credential(
         .where(admin_credentials.c.credential_id == credential_id)
         .values(last_used_at=at)
     )
+
+
+async def administrator_with_email(session: AsyncSession, email: str) -> Administrator | None:
+    """The administrator whose e-mail this is (compared lower-cased), if any."""
+    row = (
+        await session.execute(
+            select(administrators).where(func.lower(administrators.c.email) == email.lower())
+        )
+    ).first()
+    return _administrator(row) if row else None

@@ -5,6 +5,7 @@ import { boardScreen, directoryScreen } from "./board.js";
 import { dashboardScreen } from "./dashboard.js";
 import { field, h, select, put } from "./dom.js";
 import { fmtAgo, fmtDate, getLang, setLang, STRINGS, t } from "./i18n.js";
+import { hubAdminApp } from "./hubadmin.js";
 import { flush, onChange, pending } from "./queue.js";
 import { referralsScreen } from "./referrals.js";
 
@@ -32,14 +33,20 @@ function notice(savedAt, error) {
   statusBar.hidden = parts.length === 0;
 }
 
-async function renderHeader() {
+function languageField() {
   const language = select("lang", Object.keys(STRINGS).map((l) => [l, l === "en" ? "English" : "Español"]), getLang());
   language.addEventListener("change", () => { setLang(language.value); start(); });
+  return field(t("language"), language);
+}
+
+const inConsole = () => location.hash.startsWith("#/hub-admin");
+
+async function renderHeader() {
   const waiting = await pending();
   put(header, 
     h("h1", {}, t("app_name"), me ? h("span", { class: "who" }, ` · ${me.partner_name}`) : null),
     h("div", { class: "tools" },
-      field(t("language"), language),
+      languageField(),
       me ? h("a", { href: "#/queue", class: `badge${waiting.length ? " on" : ""}`, id: "queue-badge" }, t("queued", { n: waiting.length })) : null,
       me ? h("button", { type: "button", class: "link", onclick: signOut }, t("sign_out")) : null));
 }
@@ -110,7 +117,8 @@ function signInScreen() {
     }
   });
   put(nav, );
-  put(main, h("h2", { tabindex: "-1" }, t("signin_title")), form);
+  put(main, h("h2", { tabindex: "-1" }, t("signin_title")), form,
+    h("p", {}, h("a", { href: "#/hub-admin" }, t("ha_link"))));
 }
 
 async function signOut() {
@@ -126,6 +134,7 @@ async function start() {
   setLang(getLang());
   document.title = t("app_name");
   document.querySelector(".skip").textContent = t("skip");
+  if (inConsole()) return hubAdminApp(main, nav, header, languageField);
   if (!me) {
     try {
       me = (await get("/api/me")).body;
@@ -140,7 +149,7 @@ async function start() {
   await route();
 }
 
-window.addEventListener("hashchange", () => me && route());
+window.addEventListener("hashchange", () => (inConsole() ? hubAdminApp(main, nav, header, languageField) : me ? route() : start()));
 window.addEventListener("online", () => { notice(); flush(); });
 window.addEventListener("offline", () => notice());
 onChange(() => { renderHeader(); if (location.hash === "#/queue") queueScreen(); else if (refresh) refresh(true); });

@@ -1,10 +1,16 @@
 import { get } from "./api.js";
 import { field, formData, h, select, put } from "./dom.js";
 import { act, pending } from "./queue.js";
-import { fmtDate, t } from "./i18n.js";
+import { fmtDate, fmtDay, t } from "./i18n.js";
 
-const CHANNELS = ["phone", "sms", "in_person", "email"];
-const OUTCOMES = ["reached", "no_answer", "left_message", "wrong_number"];
+// The referrals contract's contact methods and outcomes, and the CVI service codes (codes.py).
+const METHODS = ["phone", "sms", "in-person", "home-visit", "bedside", "email", "other"];
+const OUTCOMES = ["reached", "no-answer", "left-message", "wrong-number", "declined"];
+const SERVICES = ["hospital-response", "street-outreach", "conflict-mediation", "case-management", "mentoring",
+  "victim-advocacy", "mental-health", "substance-use", "relocation", "housing", "employment", "education",
+  "legal-aid", "family-support", "other"];
+const CHANNEL_METHOD = { phone: "phone", sms: "sms", email: "email", in_person: "in-person" };
+const today = () => { const d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 10); };
 const REASONS = ["no-capacity", "not-eligible", "could-not-contact", "declined-by-client", "other"];
 
 function row(r, open) {
@@ -12,8 +18,7 @@ function row(r, open) {
     h("button", { type: "button", class: "row", onclick: () => open(r.referral_id) },
       h("strong", {}, t(`s.${r.status}`)), ` · ${t(`u.${r.urgency}`)}`,
       h("span", { class: "meta" }, ` ${fmtDate(r.submitted_at)} · `,
-        r.recipient ? t("from_partner", { p: r.referring_partner_id }) : t("to_partner", { p: r.recipient_partner_id }),
-        r.contact_attempts ? ` · ${t("attempts", { n: r.contact_attempts })}` : "")));
+        r.recipient ? t("from_partner", { p: r.referring_partner_id }) : t("to_partner", { p: r.recipient_partner_id }))));
 }
 
 async function detail(main, me, id, back, notice) {
@@ -28,7 +33,7 @@ async function detail(main, me, id, back, notice) {
   const mine = r.recipient_partner_id === me.partner_id && me.abilities.includes("referrals.work");
   const again = () => detail(main, me, id, back, notice);
   const send = async (path, body, label) => { await act(path, body, label); await again(); };
-  const p = r.payload.patient;
+  const p = r.payload.patient; // absent where the consent does not cover us
   const moves = [];
   if (mine && r.status === "requested") {
     const reason = select("reason", REASONS.map((v) => [v, t(`r.${v}`)]));
@@ -37,26 +42,43 @@ async function detail(main, me, id, back, notice) {
         field(t("decline_reason"), reason), h("button", { class: "btn" }, t("decline"))));
   }
   let contact = null;
+  let delivered = null;
   if (mine && ["accepted", "in-progress", "on-hold"].includes(r.status)) {
-    const channel = select("channel", CHANNELS.map((v) => [v, t(`c.${v}`)]), p.preferred_channel);
-    contact = h("fieldset", { class: "contact" }, h("legend", {}, t("contact_title")), field(t("channel"), channel),
+    const method = select("method", METHODS.map((v) => [v, t(`c.${v}`)]), CHANNEL_METHOD[p?.preferred_channel] || "phone");
+    // The phone's clock: an attempt queued offline keeps the time it was made.
+    const attempt = (o) => send(`/api/referrals/${id}/contact-attempts`, { method: method.value, outcome: o, occurred_at: new Date().toISOString() }, `${t("log_attempt")}: ${t(`o.${o}`)}`);
+    contact = h("fieldset", { class: "contact" }, h("legend", {}, t("contact_title")), field(t("channel"), method),
       h("p", { id: "outcome-label" }, t("outcome")),
       h("div", { class: "actions", role: "group", "aria-labelledby": "outcome-label" }, OUTCOMES.map((o) =>
-        h("button", { type: "button", class: "btn", onclick: () => send(`/api/referrals/${id}/contact-attempts`, { channel: channel.value, outcome: o }, `${t("log_attempt")}: ${t(`o.${o}`)}`) }, t(`o.${o}`)))));
+        h("button", { type: "button", class: "btn", onclick: () => attempt(o) }, t(`o.${o}`)))));
     moves.push(h("button", { type: "button", class: "btn", onclick: () => send(`/api/referrals/${id}/complete`, {}, t("complete")) }, t("complete")));
   }
-  put(main, 
+  if (mine && ["accepted", "in-progress"].includes(r.status)) {
+    const kind = select("service_type", SERVICES.map((v) => [v, t(`sv.${v}`)]));
+    const day = h("input", { name: "service_date", type: "date", required: true, value: today(), max: today() });
+    delivered = h("form", { class: "contact", onsubmit: (e) => { e.preventDefault(); send(`/api/referrals/${id}/services`, { service_type: kind.value, service_date: day.value }, `${t("log_service")}: ${t(`sv.${kind.value}`)}`); } },
+      h("fieldset", {}, h("legend", {}, t("service_title")), field(t("service_type"), kind), field(t("service_date"), day),
+        h("button", { class: "btn" }, t("log_service"))));
+  }
+  const activities = r.activities || [];
+  const attempts = activities.filter((a) => a.kind === "contact-attempt");
+  const services = activities.filter((a) => a.kind === "service-delivered");
+  const by = (a) => (a.by_partner_id !== me.partner_id ? ` · ${t("recorded_by_other", { p: a.by_partner_id })}` : "");
+  put(main,
     h("button", { type: "button", class: "link", onclick: back }, `← ${t("back")}`),
     h("h2", { tabindex: "-1" }, `${t(`s.${r.status}`)} · ${t(`u.${r.urgency}`)}`),
     waiting.length ? h("p", { class: "chip" }, `${t("queued_action")}: ${waiting.map((w) => w.label).join(", ")}`) : null,
     h("dl", {},
-      h("dt", {}, t("patient")), h("dd", {}, `${p.given_name} ${p.family_name}`),
-      p.phone ? [h("dt", {}, t("phone")), h("dd", {}, h("a", { href: `tel:${p.phone}` }, p.phone))] : null,
-      h("dt", {}, t("mechanism")), h("dd", {}, t(`m.${r.payload.injury.mechanism}`)),
+      p ? [h("dt", {}, t("patient")), h("dd", {}, `${p.given_name} ${p.family_name}`)] : null,
+      p?.phone ? [h("dt", {}, t("phone")), h("dd", {}, h("a", { href: `tel:${p.phone}` }, p.phone))] : null,
+      r.payload.injury?.mechanism ? [h("dt", {}, t("mechanism")), h("dd", {}, t(`m.${r.payload.injury.mechanism}`))] : null,
       h("dt", {}, t("submitted")), h("dd", {}, fmtDate(r.submitted_at)),
-      h("dt", {}, t("attempts", { n: r.contact_attempts.length })),
-      h("dd", {}, h("ul", {}, r.contact_attempts.map((a) => h("li", {}, `${fmtDate(a.at)} · ${t(`c.${a.channel}`)} · ${t(`o.${a.outcome}`)}`))))),
-    h("div", { class: "actions" }, moves), contact,
+      r.payload.consent?.consent_id ? [h("dt", {}, t("consent_record")), h("dd", {}, h("code", {}, r.payload.consent.consent_id))] : null,
+      h("dt", {}, t("attempts", { n: attempts.length })),
+      h("dd", {}, h("ul", { "data-list": "attempts" }, attempts.map((a) => h("li", {}, `${fmtDate(a.occurred_at)} · ${t(`c.${a.method}`)} · ${t(`o.${a.outcome}`)}${by(a)}`)))),
+      h("dt", {}, t("services_n", { n: services.length })),
+      h("dd", {}, h("ul", { "data-list": "services" }, services.map((a) => h("li", {}, `${fmtDay(`${a.service_date}T12:00:00`)} · ${t(`sv.${a.service_type}`)}${by(a)}`))))),
+    h("div", { class: "actions" }, moves), contact, delivered,
     h("h3", {}, t("history")),
     h("ol", { class: "history" }, r.history.map((e) => h("li", {}, `${fmtDate(e.at)} · ${t(`s.${e.to_status}`)}`))));
   main.querySelector("h2").focus();
