@@ -65,16 +65,25 @@ async function queueScreen() {
     h("button", { type: "button", class: "btn primary", onclick: async () => { await flush(); queueScreen(); } }, t("send_now")));
 }
 
+let visits = 0; // which visit owns the screen: the latest route() call
+
 async function route() {
+  const visit = ++visits;
   const name = (location.hash.replace(/^#\//, "") || "").split("/")[0];
   if (name === "queue") { renderNav(name); refresh = null; return queueScreen(); }
   const fallback = me.abilities.includes("alerts") ? "alerts" : "referrals";
   const chosen = ROUTES[name] && (!ROUTES[name].needs || me.abilities.includes(ROUTES[name].needs)) ? name : fallback;
   renderNav(chosen);
-  put(main, h("p", {}, t("loading")));
-  const result = await ROUTES[chosen].screen(main, me, notice);
+  // Each visit renders into a view of its own: a screen still busy when the person has moved
+  // on (an action's re-render waiting on one bar of signal) fills a detached view, never the
+  // screen they are on now.
+  const view = h("div", { class: "view" });
+  put(main, view);
+  put(view, h("p", {}, t("loading")));
+  const result = await ROUTES[chosen].screen(view, me, notice);
+  if (visit !== visits) return;
   refresh = chosen === "alerts" ? result : null;
-  main.querySelector("h2")?.focus();
+  view.querySelector("h2")?.focus();
 }
 
 function connectLive() {
