@@ -1,6 +1,7 @@
 """`cvihub reencrypt`: reseal the local hub's sealed data under the current key of
-var/data.keys: every outbox, and the registry's and the portal's sealed columns (names, emails,
-stored answers) through their own `python -m cvihub_<service>.reencrypt`, run as a process."""
+var/data.keys: every outbox, and the sealed columns of the registry, referrals and the portal
+(names, emails, payloads, notes, stored answers) through their own
+`python -m cvihub_<service>.reencrypt`, run as a process."""
 
 import asyncio
 import os
@@ -16,7 +17,11 @@ from cvihub_runtime.secretbox import KeyRing
 
 reencrypt_app = typer.Typer()
 # Services whose tables hold sealed columns beyond the outbox: their module reseals them all.
-OWN_COMMAND = {"registry": "cvihub_registry.reencrypt", "portal": "cvihub_portal.reencrypt"}
+OWN_COMMAND = {
+    "registry": "cvihub_registry.reencrypt",
+    "referrals": "cvihub_referrals.reencrypt",
+    "portal": "cvihub_portal.reencrypt",
+}
 
 
 @reencrypt_app.command()
@@ -32,7 +37,7 @@ def reencrypt(
 
     Rotate: put a new id:key first in data.keys (comma-separated), restart, run this, then
     drop the old key. For a deployment: python -m cvihub_runtime.reencrypt <service>, or for
-    the registry and the portal python -m cvihub_<service>.reencrypt."""
+    the registry, referrals and the portal python -m cvihub_<service>.reencrypt."""
     # Imported here: the database stack would slow every other command's start (the sink's too).
     from cvihub_runtime.reencrypt import describe, reencrypt_database, stale_rows
 
