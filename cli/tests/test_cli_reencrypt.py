@@ -4,11 +4,12 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, select, text
 from typer.testing import CliRunner
 
 from cvihub_cli.main import app
 from cvihub_runtime.db import create_engine
+from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.secretbox import KeyRing, key_id_of, new_fernet_key
 from cvihub_runtime.tables import define_outbox
 
@@ -66,3 +67,36 @@ def test_reencrypt_rewrites_old_and_plaintext_rows_then_check_passes(tmp_path: P
     values = asyncio.run(_values(tmp_path / "intake.db"))
     assert {key_id_of(v) for v in values} == {"new"}
     assert [KeyRing.parse(NEW).open(v) for v in values] == [PAYLOAD, PAYLOAD]
+
+
+REGISTRY_MIGRATIONS = Path(__file__).parents[2] / "services/registry/src/cvihub_registry/migrations"
+
+
+async def _registry_with_sealed_email(path: Path, ring: KeyRing) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine, REGISTRY_MIGRATIONS, None)
+    sealed = ring.seal(b"desk@mercy.example").decode()
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO partners (partner_id, name, kind, status, contact_email, sequence,"
+                " created_at, updated_at) VALUES ('p1', 'P', 'hospital', 'active', :email, 1,"
+                " :now, :now)"
+            ),
+            {"email": sealed, "now": datetime.now(UTC)},
+        )
+    await engine.dispose()
+
+
+def test_the_registry_columns_are_resealed_by_its_own_command(tmp_path: Path) -> None:
+    asyncio.run(_registry_with_sealed_email(tmp_path / "registry.db", KeyRing.parse(OLD)))
+    (tmp_path / "data.keys").write_text(f"{NEW},{OLD}")
+    runner = CliRunner()
+
+    stale = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path), "--check"])
+    assert stale.exit_code == 1, stale.output
+    assert "registry sealed values" in stale.output and "old: 1" in stale.output
+    done = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    check = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path), "--check"])
+    assert check.exit_code == 0, check.output

@@ -135,4 +135,6 @@ def period_end(end: str, start: str, *, strictly: bool = True) -> Any:
             raise ValueError(f"{end} must be {'after' if strictly else 'at or after'} {start}")
         return value
 
+    # Read by cvihub_contracts.rules, so documents state the rule beside the field.
+    check.cvihub_period = (end, start, strictly)  # type: ignore[attr-defined]
     return field_validator(end)(check)

@@ -4,6 +4,8 @@
   response stand in for FastAPI's own 422 schema, which the hub never sends.
 - Routes that need a key declare the bearer scheme, so the docs pages offer to authorise.
 - `/metrics` is Prometheus text, not JSON.
+- Rules across fields (an expiry after its start) are in the bodies' schemas: in JSON Schema
+  where it can say them, in words always (openapi_rules.py).
 - Swagger UI and ReDoc load their scripts from the hub (the pinned fastapi-offline package),
   never from a CDN, so the pages work on a closed network.
 """
@@ -22,6 +24,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute
 
 from cvihub_runtime.edges import OnRefused, install_edges, prechecks_of
+from cvihub_runtime.openapi_rules import document_rules
 from cvihub_runtime.problems import PROBLEM_JSON
 from cvihub_runtime.web import bearer_token
 
@@ -133,6 +136,7 @@ def _document(schema: dict[str, Any], routes: list[BaseRoute]) -> dict[str, Any]
                     responses[code] = {"description": description, "$ref": PROBLEM_REF}
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    document_rules(schemas)
     metrics = schema.get("paths", {}).get("/metrics", {}).get("get")
     if metrics is not None:
         metrics["responses"]["200"] = {

@@ -14,10 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, MetaData, Table, select, update
+from sqlalchemy import ColumnElement, LargeBinary, MetaData, Table, select, update
 
 from cvihub_runtime.db import SessionFactory, create_engine, key_ring_of, session_factory
-from cvihub_runtime.secretbox import KeyRing, key_id_of
+from cvihub_runtime.sealed import sealed_columns
+from cvihub_runtime.secretbox import SEALED_PREFIX, KeyRing, key_id_of
 from cvihub_runtime.settings import ServiceSettings
 from cvihub_runtime.tables import define_outbox
 
@@ -80,23 +81,104 @@ async def reencrypt_outbox(
     )
 
 
-async def reencrypt_database(
-    url: str, schema: str | None, keys: KeyRing, *, check_only: bool = False
-) -> KeyCensus:
-    """Reseal (or, check_only, count) the outbox of the service database at this URL."""
-    engine = create_engine(url, schema)
-    try:
-        return await reencrypt_outbox(
-            session_factory(engine, keys), define_outbox(MetaData()), check_only=check_only
+async def reencrypt_sealed_columns(
+    sessions: SessionFactory,
+    metadata: MetaData,
+    *,
+    check_only: bool = False,
+    plaintext_only: bool = False,
+    batch_size: int = 500,
+) -> dict[str, KeyCensus]:
+    """Reseal (or, check_only, count) every column the metadata marks sealed, the outbox's
+    included, by `table.column`. plaintext_only seals what is not sealed yet and leaves
+    values under an older key (a start-up step, cheap where nothing is left)."""
+    results: dict[str, KeyCensus] = {}
+    for table, column in sealed_columns(metadata):
+        key = table.primary_key.columns.values()[0]
+        value: ColumnElement[Any] = column
+        if plaintext_only:
+            # The outbox (bytes) was sealed from its first row: only text columns can hold
+            # values from before they were sealed.
+            if not isinstance(column.type, LargeBinary):
+                results[f"{table.name}.{column.name}"] = await _seal_plaintext(
+                    sessions, table, key, column, batch_size=batch_size
+                )
+            continue
+        results[f"{table.name}.{column.name}"] = await reseal_column(
+            sessions, table, key, value, check_only=check_only, batch_size=batch_size
         )
+    return results
+
+
+async def _seal_plaintext(
+    sessions: SessionFactory,
+    table: Table,
+    key: ColumnElement[Any],
+    column: ColumnElement[Any],
+    *,
+    batch_size: int,
+) -> KeyCensus:
+    # Only values that do not start as a sealed value does: after the first run, one query
+    # per column that finds nothing.
+    prefix = SEALED_PREFIX.decode()
+    census = KeyCensus()
+    while True:
+        async with sessions() as session, session.begin():
+            keys = key_ring_of(session)
+            rows = (
+                await session.execute(
+                    select(key, column)
+                    .where(column.is_not(None), ~column.startswith(prefix))
+                    .limit(batch_size)
+                    .with_for_update()
+                )
+            ).all()
+            for row_key, stored in rows:
+                await session.execute(
+                    update(table)
+                    .where(key == row_key, column == stored)
+                    .values({column.key: keys.seal(stored.encode()).decode()})
+                )
+                census.before[PLAINTEXT] += 1
+                census.rewritten += 1
+        if len(rows) < batch_size:
+            return census
+
+
+async def reencrypt_database(
+    url: str,
+    schema: str | None,
+    keys: KeyRing,
+    *,
+    check_only: bool = False,
+    metadata: MetaData | None = None,
+) -> KeyCensus:
+    """Reseal (or, check_only, count) the service database at this URL: every sealed column
+    of the service's metadata, or without one its outbox; one census over all of them."""
+    engine = create_engine(url, schema)
+    sessions = session_factory(engine, keys)
+    try:
+        if metadata is None:
+            return await reencrypt_outbox(
+                sessions, define_outbox(MetaData()), check_only=check_only
+            )
+        total = KeyCensus()
+        for census in (
+            await reencrypt_sealed_columns(sessions, metadata, check_only=check_only)
+        ).values():
+            total.before.update(census.before)
+            total.rewritten += census.rewritten
+        return total
     finally:
         await engine.dispose()
 
 
-def describe(service: str, census: KeyCensus, keys: KeyRing, *, check_only: bool) -> list[str]:
+def describe(
+    service: str, census: KeyCensus, keys: KeyRing, *, check_only: bool, what: str = "outbox"
+) -> list[str]:
     """What a run found and did, as lines to print (key ids and counts, never a key)."""
     before = ", ".join(f"{k}: {n}" for k, n in sorted(census.before.items())) or "no rows"
-    lines = [f"{service} outbox, rows per key before: {before}"]
+    lines = [f"{service} {what}, rows per key before: {before}"]
     if check_only:
         lines.append(f"{stale_rows(census, keys)} rows not under the current key {keys.current_id}")
     else:
@@ -109,24 +191,31 @@ def stale_rows(census: KeyCensus, keys: KeyRing) -> int:
     return sum(n for key_id, n in census.before.items() if key_id != keys.current_id)
 
 
-async def _run(service: str, check_only: bool) -> int:
+async def _run(service: str, check_only: bool, metadata: MetaData | None) -> int:
     settings = ServiceSettings(_env_prefix=f"{service.upper()}_")
     keys = settings.key_ring()
     census = await reencrypt_database(
-        settings.database_url, settings.database_schema, keys, check_only=check_only
+        settings.database_url,
+        settings.database_schema,
+        keys,
+        check_only=check_only,
+        metadata=metadata,
     )
-    for line in describe(service, census, keys, check_only=check_only):
+    what = "outbox" if metadata is None else "sealed values"
+    for line in describe(service, census, keys, check_only=check_only, what=what):
         print(line)
     return 1 if check_only and stale_rows(census, keys) else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: the service whose database to rewrite, and --check to only count."""
+def main(argv: list[str] | None = None, metadata: MetaData | None = None) -> int:
+    """Command line: the service whose database to rewrite, and --check to only count. A
+    service whose tables have sealed columns runs it with its metadata
+    (`python -m cvihub_registry.reencrypt`), so every marked column is covered."""
     parser = argparse.ArgumentParser(prog="python -m cvihub_runtime.reencrypt", description=__doc__)
     parser.add_argument("service", help="the service's name, its settings' env prefix")
     parser.add_argument("--check", action="store_true", help="count only; exit 1 if stale rows")
     args = parser.parse_args(argv)
-    return asyncio.run(_run(args.service, args.check))
+    return asyncio.run(_run(args.service, args.check, metadata))
 
 
 if __name__ == "__main__":

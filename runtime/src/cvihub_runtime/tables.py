@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from cvihub_runtime.sealed import SEALED
+
 # Named constraints keep migrations portable (SQLite batch mode needs names to drop them).
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -75,7 +77,7 @@ def define_outbox(metadata: MetaData) -> Table:
         Column("topic", String(200), nullable=False),
         Column("key", LargeBinary, nullable=False),
         Column("headers", JSON, nullable=False),
-        Column("value", LargeBinary, nullable=False),
+        Column("value", LargeBinary, nullable=False, info=SEALED),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("published_at", UtcDateTime(), nullable=True, index=True),
     )

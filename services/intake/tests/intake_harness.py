@@ -1,8 +1,8 @@
 """A running intake app and the questions integration tests ask of it."""
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from cvihub_contracts import Event, from_kafka, topics
 from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_intake import models, store
-from cvihub_testkit import eventually, produce
+from cvihub_intake.app import create_app
+from cvihub_intake.settings import IntakeSettings
+from cvihub_testkit import TestDatabase, eventually, produce, running
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,50 @@ class IntakeHarness:
 
 MakeIntake = Callable[..., AbstractAsyncContextManager[IntakeHarness]]
 """Starts intake with some settings changed (the `make_intake` fixture)."""
+
+
+@asynccontextmanager
+async def intake_with(
+    kafka_bootstrap: str, database: TestDatabase, data_keys: str
+) -> AsyncIterator[IntakeHarness]:
+    """Intake running on this database with this key ring."""
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database.url,
+        database_schema=database.schema,
+        data_keys=data_keys,  # type: ignore[arg-type]
+        log_json=False,
+    )
+    app = create_app(settings)
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield IntakeHarness(app=app, client=client, bootstrap=kafka_bootstrap)
+
+
+async def upload(
+    intake: IntakeHarness,
+    partner: TestPartner,
+    body: bytes,
+    *,
+    content_type: str = "text/csv",
+    **params: str,
+) -> dict[str, Any]:
+    """Upload a file and wait for its job to finish; the finished job."""
+    posted = await intake.client.post(
+        "/v1/uploads",
+        content=body,
+        params=params,
+        headers={**partner.auth, "Content-Type": content_type},
+    )
+    assert posted.status_code == 202, posted.text
+    location = posted.headers["Location"]
+    job: dict[str, Any] = {}
+
+    async def finished() -> bool:
+        nonlocal job
+        job = (await intake.client.get(location, headers=partner.auth)).json()
+        return job["status"] not in ("queued", "running")
+
+    await eventually(finished, timeout=30)
+    return job

@@ -11,7 +11,7 @@ from cvihub_portal.service import Person, PortalCore
 from cvihub_runtime.db import create_engine, session_factory
 from cvihub_runtime.migrations import upgrade
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key
-from cvihub_testkit import TestDatabase
+from cvihub_testkit import TestDatabase, test_key_ring
 
 WORKER = Person(
     person_id="psn_worker",
@@ -41,7 +41,7 @@ async def portal_core(
     )
     try:
         yield PortalCore(
-            sessions=session_factory(engine),
+            sessions=session_factory(engine, test_key_ring()),
             clients=clients,
             box=SecretBox(new_fernet_key()),
             session_check_seconds=15,

@@ -17,7 +17,7 @@ from cvihub_registry.app import MIGRATIONS_DIR
 from cvihub_registry.audit.chain import GENESIS_HASH, AuditHead, entry_hash
 from cvihub_registry.domain import AuditEntry
 from cvihub_runtime.db import SessionFactory, create_engine, is_sqlite, session_factory
-from cvihub_testkit import TestDatabase
+from cvihub_testkit import TestDatabase, test_key_ring
 
 
 def make_audit_entry(*, prev: AuditEntry | None = None, **overrides: Any) -> AuditEntry:
@@ -61,7 +61,7 @@ async def migrated(db: TestDatabase, revision: str = "head") -> AsyncIterator[Se
     engine = create_engine(db.url, db.schema)
     try:
         await migrate(db, revision, engine=engine)
-        yield session_factory(engine)
+        yield session_factory(engine, test_key_ring())
     finally:
         await engine.dispose()
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cvihub_registry.models import mail_outbox
 from cvihub_runtime.db import SessionFactory, create_engine, session_factory
-from cvihub_testkit import TestDatabase
+from cvihub_testkit import TestDatabase, test_key_ring
 
 MAIL_FROM = "CVI hub <hub@example.org>"
 
@@ -38,7 +38,7 @@ async def raw_database(db: TestDatabase) -> AsyncIterator[SessionFactory]:
     """Sessions straight on the registry's database, beside the running app."""
     engine = create_engine(db.url, db.schema)
     try:
-        yield session_factory(engine)
+        yield session_factory(engine, test_key_ring())
     finally:
         await engine.dispose()
 

@@ -10,6 +10,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.rules import CrossFieldRule, at_least_one, together
 from cvihub_contracts.timestamps import ClockChecked, OccurredAt, Timestamp
 
 EVENT_TYPE = "org.cvihub.incident-alert.published"
@@ -59,6 +60,18 @@ class Location(BaseModel):
     zone: str | None = classified(C.PUBLIC, "Outreach zone.", default=None, max_length=64)
     beat: str | None = classified(C.PUBLIC, "Police beat.", default=None, max_length=64)
     community_area: str | None = classified(C.PUBLIC, "Community area.", default=None)
+
+    cross_field_rules: ClassVar[tuple[CrossFieldRule, ...]] = (
+        together("latitude", "longitude"),
+        at_least_one(
+            "latitude",
+            "block_address",
+            "zone",
+            "beat",
+            "community_area",
+            text="At least one of coordinates, block_address, zone, beat or community_area.",
+        ),
+    )
 
     @model_validator(mode="after")
     def _somewhere(self) -> "Location":

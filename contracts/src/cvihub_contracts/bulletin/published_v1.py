@@ -10,6 +10,7 @@ from cvihub_contracts import topics
 from cvihub_contracts.base import EventData
 from cvihub_contracts.classification import Classification as C
 from cvihub_contracts.classification import classified
+from cvihub_contracts.rules import CrossFieldRule, required_when
 from cvihub_contracts.timestamps import Timestamp, period_end
 
 EVENT_TYPE = "org.cvihub.bulletin.published"
@@ -65,6 +66,10 @@ class BulletinSubmission(BaseModel):
     tags: list[str] = classified(C.PUBLIC, "Topics, e.g. vigil, training.", default_factory=list)
     status: BulletinStatus = classified(
         C.PUBLIC, "Active or cancelled.", default=BulletinStatus.ACTIVE
+    )
+
+    cross_field_rules: ClassVar[tuple[CrossFieldRule, ...]] = (
+        required_when("starts_at", field_name="kind", value="event"),
     )
 
     @model_validator(mode="after")

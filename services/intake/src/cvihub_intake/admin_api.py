@@ -1,11 +1,11 @@
 """Intake's admin API: replay. Guarded by the operator's admin token (INTAKE_ADMIN_TOKEN)."""
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from cvihub_contracts.timestamps import Timestamp, period_end
 from cvihub_intake import replay
 from cvihub_runtime.admin import ADMIN_PREFIX, admin_guard
 from cvihub_runtime.db import SessionFactory
@@ -20,20 +20,15 @@ class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stream: StreamName
-    since: datetime = Field(description="From this time (inclusive), with a time zone.")
-    until: datetime | None = Field(default=None, description="To this time (exclusive).")
+    since: Timestamp = Field(description="From this time (inclusive), with a time zone.")
+    until: Timestamp | None = Field(
+        default=None, description="To this time (exclusive), with a time zone."
+    )
     partner: str | None = Field(
         default=None, min_length=1, max_length=64, description="Only this partner's events."
     )
 
-    @model_validator(mode="after")
-    def _zoned_and_ordered(self) -> "ReplayRequest":
-        for moment in (self.since, self.until):
-            if moment is not None and moment.tzinfo is None:
-                raise ValueError("since and until need a time zone")
-        if self.until is not None and self.until <= self.since:
-            raise ValueError("until must be after since")
-        return self
+    _until_after_since = period_end("until", "since")
 
 
 class ReplayAccepted(BaseModel):

@@ -5,18 +5,14 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
-import httpx
 import pytest
 from intake_builders import RECIPIENT, alert_body, make_partner, referral_body
-from intake_harness import IntakeHarness
+from intake_harness import intake_with
 
 from cvihub_contracts import Stream, from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_intake.app import create_app
-from cvihub_intake.settings import IntakeSettings
 from cvihub_runtime.secretbox import new_fernet_key
 from cvihub_testkit import (
     TestDatabase,
@@ -24,7 +20,6 @@ from cvihub_testkit import (
     dump_database,
     eventually,
     plaintext_in,
-    running,
 )
 
 pytestmark = pytest.mark.integration
@@ -48,25 +43,6 @@ def pii_referral() -> dict[str, object]:
     }
     body["consent"] = {**body["consent"], "consented_by": f"guardian {GUARDIAN}"}  # type: ignore[dict-item]
     return body
-
-
-@asynccontextmanager
-async def intake_with(
-    kafka_bootstrap: str, database: TestDatabase, data_keys: str
-) -> AsyncIterator[IntakeHarness]:
-    """Intake running on this database with this key ring."""
-    settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=database.url,
-        database_schema=database.schema,
-        data_keys=data_keys,  # type: ignore[arg-type]
-        log_json=False,
-    )
-    app = create_app(settings)
-    async with running(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield IntakeHarness(app=app, client=client, bootstrap=kafka_bootstrap)
 
 
 def reencrypt(

@@ -7,11 +7,10 @@ from typing import Any
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 from intake_builders import RECIPIENT, TestPartner, make_partner
-from intake_harness import IntakeHarness
+from intake_harness import IntakeHarness, upload
 
 from cvihub_contracts import Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
-from cvihub_testkit import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -31,34 +30,6 @@ async def _publisher(intake: IntakeHarness) -> TestPartner:
     )
     await intake.announce(partner, make_partner(RECIPIENT, kind=PartnerKind.CVI_ORG))
     return partner
-
-
-async def upload(
-    intake: IntakeHarness,
-    partner: TestPartner,
-    body: bytes,
-    *,
-    content_type: str = "text/csv",
-    **params: str,
-) -> dict[str, Any]:
-    """Upload a file and wait for its job to finish; the finished job."""
-    posted = await intake.client.post(
-        "/v1/uploads",
-        content=body,
-        params=params,
-        headers={**partner.auth, "Content-Type": content_type},
-    )
-    assert posted.status_code == 202, posted.text
-    location = posted.headers["Location"]
-    job: dict[str, Any] = {}
-
-    async def finished() -> bool:
-        nonlocal job
-        job = (await intake.client.get(location, headers=partner.auth)).json()
-        return job["status"] not in ("queued", "running")
-
-    await eventually(finished, timeout=30)
-    return job
 
 
 async def test_valid_rows_are_accepted_and_the_rest_reported_by_row_and_column(

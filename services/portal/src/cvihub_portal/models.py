@@ -3,8 +3,19 @@
 Contact attempts and services delivered are the referrals service's (its /attempts and
 /services routes); the portal keeps no copy."""
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
+from cvihub_runtime.sealed import SEALED
 from cvihub_runtime.tables import UtcDateTime, define_inbox, service_metadata
 
 metadata = service_metadata()
@@ -34,7 +45,8 @@ actions = Table(
     # pending while the upstream call runs; done once its answer is stored.
     Column("state", String(16), nullable=False),
     Column("status_code", Integer, nullable=True),
-    Column("response", JSON, nullable=True),
+    # The answer as JSON text, sealed (PORTAL_DATA_KEYS): a referral's answer holds the patient.
+    Column("response", Text, nullable=True, info=SEALED),
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("partner_id", "idempotency_key", name="uq_actions_key"),
 )
@@ -46,7 +58,7 @@ alert_responses = Table(
     Column("partner_id", String(64), nullable=False),
     Column("incident_key", String(200), nullable=False),
     Column("person_id", String(64), nullable=False),
-    Column("display_name", String(200), nullable=False),
+    Column("display_name", Text, nullable=False, info=SEALED),
     Column("response", String(20), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Column("idempotency_key", String(100), nullable=False),

@@ -1,5 +1,6 @@
 """The portal's queries: the only module that reads or writes its tables."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from cvihub_portal.models import (
     partner_links,
     referral_facts,
 )
+from cvihub_runtime.sealed import open_values, seal_values
 
 
 @dataclass(frozen=True)
@@ -97,17 +99,20 @@ async def claim_action(
                 select(actions.c.state, actions.c.status_code, actions.c.response).where(*mine)
             )
         ).one()
-        return StoredAction(state=row.state, status_code=row.status_code, response=row.response)
+        stored = open_values(session, actions, {"response": row.response})["response"]
+        answer = None if stored is None else json.loads(stored)
+        return StoredAction(state=row.state, status_code=row.status_code, response=answer)
 
 
 async def finish_action(
     session: AsyncSession, *, partner_id: str, key: str, status_code: int, response: Any
 ) -> None:
     """Store an action's answer, so a repeat of the key gets it again."""
+    sealed = seal_values(session, actions, {"response": json.dumps(response)})
     await session.execute(
         update(actions)
         .where(actions.c.partner_id == partner_id, actions.c.idempotency_key == key)
-        .values(state="done", status_code=status_code, response=response)
+        .values(state="done", status_code=status_code, **sealed)
     )
 
 
@@ -124,7 +129,9 @@ async def release_action(session: AsyncSession, *, partner_id: str, key: str) ->
 
 async def add_alert_response(session: AsyncSession, **values: Any) -> None:
     """Record that someone acknowledged an alert, is on their way, or handled it."""
-    await session.execute(insert(alert_responses).values(**values))
+    await session.execute(
+        insert(alert_responses).values(seal_values(session, alert_responses, values))
+    )
 
 
 async def alert_responses_of(session: AsyncSession, partner_id: str) -> list[dict[str, Any]]:
@@ -139,7 +146,7 @@ async def alert_responses_of(session: AsyncSession, partner_id: str) -> list[dic
         .where(alert_responses.c.partner_id == partner_id)
         .order_by(alert_responses.c.id)
     )
-    return [dict(r._mapping) for r in rows]
+    return [open_values(session, alert_responses, dict(r._mapping)) for r in rows]
 
 
 async def upsert(session: AsyncSession, table: Any, key: str, values: dict[str, Any]) -> None:

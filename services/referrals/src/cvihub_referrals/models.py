@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from cvihub_registry_copy import RegistryCopy
+from cvihub_runtime.sealed import SEALED
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
 metadata = service_metadata()
@@ -28,7 +29,7 @@ referrals = Table(
     Column("status", String(32), nullable=False),
     Column("urgency", String(16), nullable=False),
     # The full ReferralSubmittedV1 data as JSON, sealed (sealing.py): it holds PII and PHI.
-    Column("payload", Text, nullable=False),
+    Column("payload", Text, nullable=False, info=SEALED),
     Column("submitted_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("submitted_event_id", String(64), nullable=False),
@@ -61,7 +62,7 @@ status_history = Table(
     Column("to_status", String(32), nullable=False),
     Column("reason", String(32), nullable=True),
     # Free text, PHI: sealed.
-    Column("note", Text, nullable=True),
+    Column("note", Text, nullable=True, info=SEALED),
     Column("by_partner_id", String(64), nullable=False),
     Column("event_id", String(64), nullable=False, unique=True),
 )
@@ -87,7 +88,7 @@ activities = Table(
     Column("service_type", String(64), nullable=True),
     Column("service_date", Date, nullable=True),
     # The recipient's case note, sealed: never in an event, never shown to the referrer.
-    Column("note", Text, nullable=True),
+    Column("note", Text, nullable=True, info=SEALED),
     # The status event that carried it to the referrer; None for a case note.
     Column("event_id", String(64), nullable=True, unique=True),
 )

@@ -1,30 +1,30 @@
-"""`python -m cvihub_referrals.reencrypt`: seal every stored referral payload and note under the
-current key of REFERRALS_DATA_KEYS.
+"""`python -m cvihub_referrals.reencrypt [--check]`: seal every stored referral payload and
+note, and the outbox, under the current key of REFERRALS_DATA_KEYS.
 
 Run after a key rotation (a new key put first in REFERRALS_DATA_KEYS, the old one kept after
-it) and after upgrading from plaintext rows; then the old key can be dropped. The outbox has
-its own: `python -m cvihub_runtime.reencrypt referrals`.
+it) and after upgrading from plaintext rows; then the old key can be dropped. With --check it
+only counts, and exits 1 while a value needs an older key or is plaintext.
 Safe to run twice and while the service runs: each row is rewritten only if it is
 not already sealed under the current key, and only if it still holds the value read.
 """
 
-import asyncio
 import sys
 from dataclasses import dataclass
 
 from sqlalchemy import Table
 
-from cvihub_referrals.models import activities, referrals, status_history
-from cvihub_referrals.settings import ReferralsSettings
-from cvihub_runtime.db import SessionFactory, create_engine, session_factory
-from cvihub_runtime.reencrypt import reseal_column
+from cvihub_referrals.models import metadata, outbox
+from cvihub_runtime.db import SessionFactory
+from cvihub_runtime.reencrypt import main, reseal_column
+from cvihub_runtime.sealed import sealed_columns
 
-SEALED_COLUMNS: tuple[tuple[Table, str, str], ...] = (
-    (referrals, "referral_id", "payload"),
-    (status_history, "id", "note"),
-    (activities, "id", "note"),
+SEALED_COLUMNS: tuple[tuple[Table, str, str], ...] = tuple(
+    (table, table.primary_key.columns.values()[0].name, column.name)
+    for table, column in sealed_columns(metadata)
+    if table is not outbox
 )
-"""Every sealed column of the service: table, primary key, column."""
+"""Every sealed column of the service but the outbox (models.py marks them): table, primary
+key, column."""
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,5 @@ async def reencrypt(sessions: SessionFactory, *, batch_size: int = 500) -> list[
     return results
 
 
-async def _main() -> int:
-    settings = ReferralsSettings()
-    engine = create_engine(settings.database_url, settings.database_schema)
-    try:
-        ring = settings.key_ring()
-        for result in await reencrypt(session_factory(engine, ring)):
-            print(f"{result.column}: {result.resealed} of {result.seen} sealed anew")
-    finally:
-        await engine.dispose()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(asyncio.run(_main()))
+    sys.exit(main(["referrals", *sys.argv[1:]], metadata))

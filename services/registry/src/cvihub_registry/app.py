@@ -33,6 +33,7 @@ from cvihub_registry.partners import api as partners_api
 from cvihub_registry.people import api as people_api
 from cvihub_registry.people.codes import email_key
 from cvihub_registry.people.signin import SignIn
+from cvihub_registry.reencrypt import seal_rows_from_before
 from cvihub_registry.settings import RegistrySettings
 from cvihub_registry.subscriptions import api as subscriptions_api
 from cvihub_runtime.egress import EgressPolicy
@@ -67,6 +68,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         sessions=hosting.sessions,
         box=SecretBox(settings.secret_key.get_secret_value()),
         wake=wake_all,
+        email_key=email_key(settings.secret_key.get_secret_value()),
         egress=EgressPolicy(allow_insecure_loopback=settings.webhook_allow_insecure_loopback),
     )
     if settings.kafka_acls:  # off by default: the embedded broker enforces no ACLs
@@ -77,6 +79,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     seed = load_seed(settings.seed_file) if settings.seed_file else None
 
     async def seed_and_snapshot() -> None:
+        # Rows from before their columns were sealed: sealed (and people made findable by
+        # their email's digest) before anything reads them; a no-op once done.
+        await seal_rows_from_before(core)
         # Before anything is appended: the head as found is the anchor to compare with.
         await audit_service.announce_head(core=core)
         if seed is not None:
@@ -111,7 +116,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         hosting.add_loop(mail_relay.run)
     signin = SignIn(
         mailer=OutboxMailer(hosting.sessions, core.box, mail_relay.wake if mail_relay else None),
-        email_key=email_key(settings.secret_key.get_secret_value()),
+        email_key=core.email_key,
     )
     for router in _routers(core, settings, signin, reveal_mail=mail_relay is None):
         app.include_router(router)

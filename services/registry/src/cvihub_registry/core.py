@@ -18,12 +18,14 @@ from cvihub_runtime.secretbox import SecretBox
 
 @dataclass(frozen=True)
 class RegistryCore:
-    """What the use cases need: the database, the hub's secret box, the relay's wake-up, and
-    where webhooks may point."""
+    """What the use cases need: the database, the hub's secret box, the relay's wake-up, the
+    key of email digests (people are found by it: people/codes.py) and where webhooks may
+    point."""
 
     sessions: SessionFactory
     box: SecretBox
     wake: Callable[[], None]
+    email_key: bytes
     egress: EgressPolicy = field(default_factory=EgressPolicy)
 
 

@@ -1,4 +1,7 @@
-"""The registry's tables: the source of truth for partners, keys, grants and subscriptions."""
+"""The registry's tables: the source of truth for partners, keys, grants and subscriptions.
+
+Columns marked `info=SEALED` hold personal data sealed under REGISTRY_DATA_KEYS (see
+cvihub_runtime.sealed); every store reads and writes them through seal_values/open_values."""
 
 from sqlalchemy import (
     JSON,
@@ -14,10 +17,20 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.types import TypeEngine
 
+from cvihub_runtime.sealed import SEALED
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
 metadata = service_metadata()
+
+
+def sealed_text(sqlite_length: int) -> TypeEngine[str]:
+    """A sealed column's type: text, a sealed value being longer than what it seals. SQLite
+    keeps the VARCHAR its column had before sealing (it stores any length in one, and changing
+    the type would copy tables that other rows point at: migration 0013)."""
+    return Text().with_variant(String(sqlite_length), "sqlite")
+
 
 # One row holding the global change counter. Bumping it takes a row lock, so changes are
 # serialised and a later commit always carries a higher sequence than an earlier one.
@@ -35,7 +48,7 @@ partners = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("contact_email", String(254), nullable=True),
+    Column("contact_email", sealed_text(254), nullable=True, info=SEALED),
     Column("description", Text, nullable=True),
     Column("sequence", BigInteger, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -156,14 +169,18 @@ outbox = define_outbox(metadata)
 # Audit events (refusals other services decided) applied once each: see handlers.py.
 inbox = define_inbox(metadata)
 
-# People inside partners (user accounts). The email is stored lower-cased and is unique.
+# People inside partners (user accounts). Name and email are sealed; the email, lower-cased,
+# is found by its keyed digest (people/codes.py email_digest, as sign-in codes), unique.
 people = Table(
     "people",
     metadata,
     Column("person_id", String(64), primary_key=True),
     Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
-    Column("display_name", String(200), nullable=False),
-    Column("email", String(254), nullable=False, unique=True),
+    Column("display_name", sealed_text(200), nullable=False, info=SEALED),
+    # Unique from before sealing; two seals of one email differ, so email_digest is the rule.
+    Column("email", sealed_text(254), nullable=False, unique=True, info=SEALED),
+    # Null only on a row from before sealing, until the registry's start fills it.
+    Column("email_digest", String(64), nullable=True, index=True, unique=True),
     Column("role", String(32), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -190,7 +207,7 @@ device_sessions = Table(
     metadata,
     Column("session_id", String(64), primary_key=True),
     Column("person_id", ForeignKey("people.person_id"), nullable=False, index=True),
-    Column("device_name", String(200), nullable=False),
+    Column("device_name", sealed_text(200), nullable=False, info=SEALED),
     Column("token_sha256", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_seen_at", UtcDateTime(), nullable=False),
@@ -205,7 +222,7 @@ mail_outbox = Table(
     "mail_outbox",
     metadata,
     Column("message_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("to_address", String(254), nullable=False),
+    Column("to_address", sealed_text(254), nullable=False, info=SEALED),
     Column("subject", String(200), nullable=False),
     Column("body", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False, index=True),
@@ -228,11 +245,11 @@ consents = Table(
     Column("custodian_partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
     Column("recipient_partner_ids", JSON, nullable=False),
     Column("scope", JSON, nullable=False),
-    Column("purpose", String(500), nullable=False),
+    Column("purpose", sealed_text(500), nullable=False, info=SEALED),
     Column("given_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=True),
     Column("withdrawn_at", UtcDateTime(), nullable=True),
-    Column("withdrawal_reason", String(500), nullable=True),
+    Column("withdrawal_reason", sealed_text(500), nullable=True, info=SEALED),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
@@ -245,8 +262,8 @@ administrators = Table(
     "administrators",
     metadata,
     Column("admin_id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(254), nullable=True),
+    Column("name", sealed_text(200), nullable=False, info=SEALED),
+    Column("email", sealed_text(254), nullable=True, info=SEALED),
     Column("role", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),

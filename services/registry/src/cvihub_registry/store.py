@@ -21,6 +21,7 @@ from cvihub_registry.models import (
     subscriptions,
 )
 from cvihub_runtime.outbox import add_to_outbox
+from cvihub_runtime.sealed import seal_values
 
 E = TypeVar("E", Partner, Credential, Grant, Subscription)
 
@@ -76,8 +77,9 @@ async def next_sequence(session: AsyncSession) -> int:
 
 async def insert(session: AsyncSession, entity: E) -> E:
     """Store a new entity."""
+    table = _TABLES[type(entity)]
     values = {name: _column_value(v) for name, v in dataclasses.asdict(entity).items()}
-    await session.execute(_TABLES[type(entity)].insert().values(values))
+    await session.execute(table.insert().values(seal_values(session, table, values)))
     return entity
 
 
@@ -89,7 +91,7 @@ async def save(session: AsyncSession, entity: E, **changes: Any) -> E:
     await session.execute(
         update(table)
         .where(key == getattr(entity, key.name))
-        .values({name: _column_value(v) for name, v in changes.items()})
+        .values(seal_values(session, table, {n: _column_value(v) for n, v in changes.items()}))
     )
     return changed
 

@@ -75,7 +75,9 @@ async def test_the_migration_chains_rows_written_before_it(make_database: Any) -
         after = await verify_log(sessions)
         async with sessions() as session:
             entries = await audit_store.audit_page(session, after_id=0, limit=10)
-        core = RegistryCore(sessions=sessions, box=SecretBox(new_fernet_key()), wake=lambda: None)
+        core = RegistryCore(
+            sessions=sessions, box=SecretBox(new_fernet_key()), wake=lambda: None, email_key=b"k"
+        )
         head = await announce_head(core=core)
     assert (before.ok, before.checked) == (True, 3)
     assert (after.ok, after.checked) == (True, 4)

@@ -4,7 +4,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_registry.administrators.domain import (
@@ -15,10 +15,11 @@ from cvihub_registry.administrators.domain import (
 )
 from cvihub_registry.models import admin_credentials, administrators
 from cvihub_registry.store import row_values
+from cvihub_runtime.sealed import open_values, seal_values
 
 
-def _administrator(row: Row[Any]) -> Administrator:
-    values = row_values(row)
+def _administrator(session: AsyncSession, row: Row[Any]) -> Administrator:
+    values = open_values(session, administrators, row_values(row))
     values["role"] = AdminRole(values["role"])
     values["status"] = AdminStatus(values["status"])
     return Administrator(**values)
@@ -33,7 +34,8 @@ def _stored(entity: Administrator | AdminCredential) -> dict[str, Any]:
 
 async def insert_administrator(session: AsyncSession, admin: Administrator) -> Administrator:
     """Insert an administrator."""
-    await session.execute(administrators.insert().values(_stored(admin)))
+    values = seal_values(session, administrators, _stored(admin))
+    await session.execute(administrators.insert().values(values))
     return admin
 
 
@@ -43,6 +45,7 @@ async def save_administrator(
     """Write changed fields of an administrator."""
     changed = dataclasses.replace(admin, **changes, updated_at=datetime.now(UTC))
     values = {name: _stored(changed)[name] for name in (*changes, "updated_at")}
+    values = seal_values(session, administrators, values)
     await session.execute(
         update(administrators).where(administrators.c.admin_id == admin.admin_id).values(values)
     )
@@ -54,13 +57,13 @@ async def get_administrator(session: AsyncSession, admin_id: str) -> Administrat
     row = (
         await session.execute(select(administrators).where(administrators.c.admin_id == admin_id))
     ).first()
-    return _administrator(row) if row else None
+    return _administrator(session, row) if row else None
 
 
 async def list_administrators(session: AsyncSession) -> list[Administrator]:
     """Every administrator, by id."""
     rows = await session.execute(select(administrators).order_by(administrators.c.admin_id))
-    return [_administrator(row) for row in rows]
+    return [_administrator(session, row) for row in rows]
 
 
 async def insert_admin_credential(session: AsyncSession, key: AdminCredential) -> AdminCredential:
@@ -116,10 +119,12 @@ async def touch_admin_credential(
 
 
 async def administrator_with_email(session: AsyncSession, email: str) -> Administrator | None:
-    """The administrator whose e-mail this is (compared lower-cased), if any."""
-    row = (
-        await session.execute(
-            select(administrators).where(func.lower(administrators.c.email) == email.lower())
-        )
-    ).first()
-    return _administrator(row) if row else None
+    """The administrator whose e-mail this is (compared lower-cased), if any.
+
+    E-mails are sealed at rest, so no query can compare them: the hub has a handful of
+    administrators, read and compared here."""
+    wanted = email.strip().lower()
+    for admin in await list_administrators(session):
+        if admin.email is not None and admin.email.strip().lower() == wanted:
+            return admin
+    return None

@@ -22,7 +22,7 @@ from cvihub_registry.keys.tokens import key_from_text
 from cvihub_registry.partners import store as partners_store
 from cvihub_registry.partners.service import new_partner
 from cvihub_registry.people import store as people_store
-from cvihub_registry.people.codes import normalise_email
+from cvihub_registry.people.codes import email_digest
 from cvihub_registry.people.service import new_person
 from cvihub_registry.subscriptions import store as subscriptions_store
 from cvihub_registry.subscriptions.service import new_subscription
@@ -147,7 +147,8 @@ async def _seed_partner(
             created[3] += 1
     for seeded_person in seeded.people:
         # People are not counted in the report: they produce no registry events.
-        if await people_store.person_with_email(session, normalise_email(seeded_person.email)):
+        digest = email_digest(seeded_person.email, core.email_key)
+        if await people_store.person_with_email(session, digest):
             continue
         await new_person(
             session,
@@ -156,6 +157,7 @@ async def _seed_partner(
             email=seeded_person.email,
             display_name=seeded_person.display_name,
             role=seeded_person.role,
+            email_key=core.email_key,
         )
     return created
 

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from cvihub_contracts.registry.consent_v1 import ConsentScope
+from cvihub_contracts.timestamps import ClockChecked, OccurredAt, Timestamp, period_end
 from cvihub_registry.domain import RevocableStatus
 from cvihub_registry.schemas import (
     MULTI_LINE,
@@ -18,8 +19,10 @@ from cvihub_registry.schemas import (
 PartnerId = Annotated[str, Field(pattern=PARTNER_ID_PATTERN)]
 
 
-class ConsentCreate(RequestBody):
-    """A patient's consent to record: no patient identity, only what may be shared with whom."""
+class ConsentCreate(RequestBody, ClockChecked):
+    """A patient's consent to record: no patient identity, only what may be shared with whom.
+    Times carry a time zone; given_at is not in the future (beyond a few minutes of clock
+    skew)."""
 
     recipient_partner_ids: list[PartnerId] = Field(
         min_length=1, max_length=50, description="Organisations the consent covers."
@@ -32,10 +35,15 @@ class ConsentCreate(RequestBody):
     purpose: Annotated[str, Field(min_length=1, max_length=500), SINGLE_LINE] = Field(
         examples=["hospital-based violence intervention referral"]
     )
-    given_at: AwareDatetime = Field(description="When the patient gave consent.")
-    expires_at: AwareDatetime | None = Field(
-        default=None, description="When it lapses; null = until withdrawn."
+    given_at: OccurredAt = Field(
+        description="When the patient gave consent, with a time zone; not in the future."
     )
+    expires_at: Timestamp | None = Field(
+        default=None,
+        description="When it lapses, with a time zone, not already past; null = until withdrawn.",
+    )
+
+    _expiry_after_consent = period_end("expires_at", "given_at")
 
 
 class ConsentWithdraw(RequestBody):

@@ -39,8 +39,9 @@ async def record_consent(
 ) -> Consent:
     """Record a consent; Forbidden unless the custodian may publish referrals now."""
     now = datetime.now(UTC)
-    if expires_at is not None and (expires_at <= given_at or expires_at <= now):
-        raise Invalid("invalid-consent-period", "expires_at must be after given_at and now")
+    # The body's schema orders expires_at after given_at; an expiry already past is refused here.
+    if expires_at is not None and expires_at <= now:
+        raise Invalid("invalid-consent-period", "expires_at is already past")
     recipients = list(dict.fromkeys(recipient_partner_ids))
     async with transaction(core.sessions) as session:
         allowed = await _may_refer(session, custodian_partner_id, now)

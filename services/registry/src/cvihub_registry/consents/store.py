@@ -11,6 +11,7 @@ from cvihub_contracts.registry.consent_v1 import ConsentScope
 from cvihub_registry.consents.domain import Consent
 from cvihub_registry.domain import RevocableStatus
 from cvihub_registry.models import consents
+from cvihub_runtime.sealed import open_values, seal_values
 
 
 def _aware(value: Any) -> Any:
@@ -20,15 +21,16 @@ def _aware(value: Any) -> Any:
     return value
 
 
-def _consent(row: Row[Any]) -> Consent:
+def _consent(session: AsyncSession, row: Row[Any]) -> Consent:
     values = {name: _aware(value) for name, value in row._mapping.items()}
+    values = open_values(session, consents, values)
     values["scope"] = [ConsentScope(word) for word in values["scope"]]
     values["status"] = RevocableStatus(values["status"])
     return Consent(**values)
 
 
-def _columns(values: dict[str, Any]) -> dict[str, Any]:
-    stored = dict(values)
+def _columns(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+    stored = seal_values(session, consents, values)
     if "scope" in stored:
         stored["scope"] = [word.value for word in stored["scope"]]
     if "status" in stored:
@@ -38,7 +40,7 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
 
 async def insert_consent(session: AsyncSession, consent: Consent) -> Consent:
     """Store a new consent record."""
-    await session.execute(consents.insert().values(_columns(dataclasses.asdict(consent))))
+    await session.execute(consents.insert().values(_columns(session, dataclasses.asdict(consent))))
     return consent
 
 
@@ -47,7 +49,7 @@ async def save_consent(session: AsyncSession, consent: Consent, **changes: Any) 
     await session.execute(
         update(consents)
         .where(consents.c.consent_id == consent.consent_id)
-        .values(_columns(changes))
+        .values(_columns(session, changes))
     )
     return dataclasses.replace(consent, **changes)
 
@@ -57,7 +59,7 @@ async def get_consent(session: AsyncSession, consent_id: str) -> Consent | None:
     row = (
         await session.execute(select(consents).where(consents.c.consent_id == consent_id))
     ).first()
-    return _consent(row) if row else None
+    return _consent(session, row) if row else None
 
 
 async def list_consents(
@@ -67,4 +69,4 @@ async def list_consents(
     query = select(consents).order_by(consents.c.created_at, consents.c.consent_id)
     if custodian_partner_id is not None:
         query = query.where(consents.c.custodian_partner_id == custodian_partner_id)
-    return [_consent(row) for row in await session.execute(query)]
+    return [_consent(session, row) for row in await session.execute(query)]

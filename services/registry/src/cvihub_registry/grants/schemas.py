@@ -6,11 +6,10 @@ from typing import Annotated, Any
 from pydantic import (
     AwareDatetime,
     Field,
-    ValidationInfo,
-    field_validator,
 )
 
 from cvihub_contracts import Classification, GrantAction, Stream
+from cvihub_contracts.timestamps import period_end
 from cvihub_registry.domain import RevocableStatus
 from cvihub_registry.schemas import (
     MULTI_LINE,
@@ -51,16 +50,11 @@ class GrantCreate(RequestBody):
         default=None, description="When the grant comes into force; none = at once."
     )
     expires_at: AwareDatetime | None = Field(
-        default=None, description="When the grant stops being in force; none = never."
+        default=None,
+        description="When the grant stops being in force; none = never.",
     )
 
-    @field_validator("expires_at")
-    @classmethod
-    def _after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        starts_at = info.data.get("starts_at")
-        if value is not None and starts_at is not None and value <= starts_at:
-            raise ValueError("expires_at must be after starts_at")
-        return value
+    _expiry_after_start = period_end("expires_at", "starts_at")
 
 
 class GrantUpdate(RequestBody):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_registry.mail.domain import MailMessage, MailStatus, StoredMail
 from cvihub_registry.models import mail_outbox
+from cvihub_runtime.sealed import open_values, seal_values
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,17 @@ def _aware(value: Any) -> Any:
     return value
 
 
+def _recipient(session: AsyncSession, stored: str) -> str:
+    return str(open_values(session, mail_outbox, {"to_address": stored})["to_address"])
+
+
 async def add_mail(
     session: AsyncSession, message: MailMessage, *, body_encrypted: str, now: datetime
 ) -> None:
     """Queue a message, due at once; the caller has encrypted the body."""
     await session.execute(
         mail_outbox.insert().values(
-            to_address=message.to,
+            to_address=seal_values(session, mail_outbox, {"to_address": message.to})["to_address"],
             subject=message.subject,
             body=body_encrypted,
             created_at=now,
@@ -90,7 +95,7 @@ async def claim(
         return None
     return ClaimedMail(
         message_id=message_id,
-        to=row.to_address,
+        to=_recipient(session, row.to_address),
         subject=row.subject,
         body_encrypted=row.body,
         attempts=int(row.attempts),
@@ -144,7 +149,7 @@ async def list_mail(session: AsyncSession, *, limit: int) -> list[StoredMail]:
     return [
         StoredMail(
             message_id=row.message_id,
-            to=row.to_address,
+            to=_recipient(session, row.to_address),
             subject=row.subject,
             body=row.body,
             created_at=_aware(row.created_at),

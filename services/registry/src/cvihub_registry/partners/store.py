@@ -11,13 +11,14 @@ from cvihub_contracts.registry.changes_v1 import PartnerKind, PartnerRateLimit
 from cvihub_registry.domain import Partner, PartnerStatus
 from cvihub_registry.models import partners
 from cvihub_registry.store import row_values
+from cvihub_runtime.sealed import open_values
 
 # Stored areas were checked before they were written: reading them back checks only structure.
 _SERVICE_AREA: TypeAdapter[Any] = TypeAdapter(ServiceArea)
 
 
-def _partner(row: Row[Any]) -> Partner:
-    values = row_values(row)
+def _partner(session: AsyncSession, row: Row[Any]) -> Partner:
+    values = open_values(session, partners, row_values(row))
     values["kind"] = PartnerKind(values["kind"])
     values["status"] = PartnerStatus(values["status"])
     if values["service_area"] is not None:
@@ -32,7 +33,7 @@ async def get_partner(session: AsyncSession, partner_id: str) -> Partner | None:
     row = (
         await session.execute(select(partners).where(partners.c.partner_id == partner_id))
     ).first()
-    return _partner(row) if row else None
+    return _partner(session, row) if row else None
 
 
 async def list_partners(
@@ -42,4 +43,4 @@ async def list_partners(
     query = select(partners).order_by(partners.c.partner_id)
     if status is not None:
         query = query.where(partners.c.status == status.value)
-    return [_partner(row) for row in await session.execute(query)]
+    return [_partner(session, row) for row in await session.execute(query)]

@@ -11,7 +11,7 @@ from cvihub_registry.audit.service import record_refusal
 from cvihub_registry.core import RegistryCore, partner_or_404
 from cvihub_registry.domain import Conflict, Invalid, NotFound
 from cvihub_registry.people import store as people_store
-from cvihub_registry.people.codes import new_person_id, normalise_email
+from cvihub_registry.people.codes import email_digest, new_person_id, normalise_email
 from cvihub_registry.people.domain import Person, PersonRole, PersonStatus
 from cvihub_runtime.db import transaction
 
@@ -38,6 +38,7 @@ async def create_person(
                 email=email,
                 display_name=display_name,
                 role=role,
+                email_key=core.email_key,
             )
     except IntegrityError as exc:
         raise Conflict("person-exists", "a person with this email exists") from exc
@@ -52,10 +53,12 @@ async def new_person(
     email: str,
     display_name: str,
     role: PersonRole,
+    email_key: bytes,
 ) -> Person:
     """Insert a person and audit it in the caller's transaction (the email stays out of it)."""
     email = normalise_email(email)
-    if await people_store.person_with_email(session, email) is not None:
+    digest = email_digest(email, email_key)
+    if await people_store.person_with_email(session, digest) is not None:
         raise Conflict("person-exists", "a person with this email exists")
     person = await people_store.insert_person(
         session,
@@ -68,6 +71,7 @@ async def new_person(
             status=PersonStatus.ACTIVE,
             created_at=datetime.now(UTC),
         ),
+        email_digest=digest,
     )
     await audit_store.add_audit(
         session,

@@ -68,7 +68,7 @@ async def request_code(*, core: RegistryCore, signin: SignIn, email: str) -> Non
             await people_store.codes_since(session, email_digest=digest, since=now - RATE_WINDOW)
             >= MAX_CODES_PER_WINDOW
         )
-        person = None if limited else await _signable(session, email)
+        person = None if limited else await _signable(session, digest)
         if not limited:
             await people_store.insert_code(
                 session,
@@ -84,7 +84,7 @@ async def request_code(*, core: RegistryCore, signin: SignIn, email: str) -> Non
                     consumed_at=None,
                 ),
             )
-            await _audit_request(session, person, digest, email)
+            await _audit_request(session, person, digest)
     if limited:
         await _refuse(core, reason="rate-limited", digest=digest, person=None)
         raise RateLimited("too-many-requests", "too many codes requested; try again later")
@@ -99,17 +99,15 @@ async def request_code(*, core: RegistryCore, signin: SignIn, email: str) -> Non
         )
 
 
-async def _signable(session: AsyncSession, email: str) -> Person | None:
-    person = await people_store.person_with_email(session, email)
+async def _signable(session: AsyncSession, digest: str) -> Person | None:
+    person = await people_store.person_with_email(session, digest)
     if person is None or person.status is not PersonStatus.ACTIVE:
         return None
     partner = await partners_store.get_partner(session, person.partner_id)
     return person if partner is not None and partner.status is PartnerStatus.ACTIVE else None
 
 
-async def _audit_request(
-    session: AsyncSession, person: Person | None, digest: str, email: str
-) -> None:
+async def _audit_request(session: AsyncSession, person: Person | None, digest: str) -> None:
     if person is not None:
         await audit_store.add_audit(
             session,
@@ -119,7 +117,7 @@ async def _audit_request(
             detail={"partner_id": person.partner_id},
         )
         return
-    known = await people_store.person_with_email(session, email)
+    known = await people_store.person_with_email(session, digest)
     detail: dict[str, Any] = {"scope": "sign-in", "reason": "unknown-email"}
     if known is None:
         detail["email_hash"] = digest[:12]
@@ -169,7 +167,7 @@ async def create_session(
     token = new_session_token()
     async with transaction(core.sessions) as session:
         person = await people_store.get_person(session, person_id)
-        usable = person is not None and await _signable(session, person.email) is not None
+        usable = person is not None and await _signable(session, digest) is not None
         if not usable or not await people_store.consume_code(session, code_id=row.code_id, at=now):
             person = None
         if person is not None:

@@ -1,6 +1,7 @@
 """Every query on people, sign-in codes and device sessions (mail: mail/store.py)."""
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from cvihub_registry.people.domain import (
     PersonStatus,
     SignInCode,
 )
+from cvihub_runtime.sealed import open_values, seal_values
 
 
 def _aware(value: Any) -> Any:
@@ -28,8 +30,9 @@ def _values(row: Row[Any]) -> dict[str, Any]:
     return {name: _aware(value) for name, value in row._mapping.items()}
 
 
-def _person(row: Row[Any]) -> Person:
-    values = _values(row)
+def _person(session: AsyncSession, row: Row[Any]) -> Person:
+    values = open_values(session, people, _values(row))
+    del values["email_digest"]
     values["role"] = PersonRole(values["role"])
     values["status"] = PersonStatus(values["status"])
     return Person(**values)
@@ -42,9 +45,10 @@ def _stored(entity: Person | DeviceSession | SignInCode) -> dict[str, Any]:
     }
 
 
-async def insert_person(session: AsyncSession, person: Person) -> Person:
-    """Store a new person."""
-    await session.execute(people.insert().values(_stored(person)))
+async def insert_person(session: AsyncSession, person: Person, *, email_digest: str) -> Person:
+    """Store a new person, found later by the keyed digest of their email."""
+    values = seal_values(session, people, _stored(person))
+    await session.execute(people.insert().values({**values, "email_digest": email_digest}))
     return person
 
 
@@ -52,6 +56,7 @@ async def save_person(session: AsyncSession, person: Person, **changes: Any) -> 
     """Store changed fields of a person and return the changed person."""
     changed = dataclasses.replace(person, **changes)
     stored = {name: value for name, value in _stored(changed).items() if name in changes}
+    stored = seal_values(session, people, stored)
     await session.execute(
         update(people).where(people.c.person_id == person.person_id).values(stored)
     )
@@ -61,13 +66,30 @@ async def save_person(session: AsyncSession, person: Person, **changes: Any) -> 
 async def get_person(session: AsyncSession, person_id: str) -> Person | None:
     """One person by id."""
     row = (await session.execute(select(people).where(people.c.person_id == person_id))).first()
-    return _person(row) if row else None
+    return _person(session, row) if row else None
 
 
-async def person_with_email(session: AsyncSession, email: str) -> Person | None:
-    """The person with this (normalised) email."""
-    row = (await session.execute(select(people).where(people.c.email == email))).first()
-    return _person(row) if row else None
+async def person_with_email(session: AsyncSession, email_digest: str) -> Person | None:
+    """The person whose (normalised) email has this keyed digest."""
+    row = (
+        await session.execute(select(people).where(people.c.email_digest == email_digest))
+    ).first()
+    return _person(session, row) if row else None
+
+
+async def fill_email_digests(session: AsyncSession, digest: Callable[[str], str]) -> int:
+    """Give rows stored before emails were sealed their digest; how many were filled."""
+    rows = await session.execute(
+        select(people.c.person_id, people.c.email).where(people.c.email_digest.is_(None))
+    )
+    filled = 0
+    for person_id, stored in rows.all():
+        email = open_values(session, people, {"email": stored})["email"]
+        await session.execute(
+            update(people).where(people.c.person_id == person_id).values(email_digest=digest(email))
+        )
+        filled += 1
+    return filled
 
 
 async def list_people(session: AsyncSession, *, partner_id: str) -> list[Person]:
@@ -77,7 +99,7 @@ async def list_people(session: AsyncSession, *, partner_id: str) -> list[Person]
         .where(people.c.partner_id == partner_id)
         .order_by(people.c.created_at, people.c.person_id)
     )
-    return [_person(row) for row in rows]
+    return [_person(session, row) for row in rows]
 
 
 async def insert_code(session: AsyncSession, code: SignInCode) -> SignInCode:
@@ -134,9 +156,14 @@ async def consume_code(session: AsyncSession, *, code_id: str, at: datetime) -> 
     return bool(getattr(result, "rowcount", 0))
 
 
+def _device(session: AsyncSession, row: Row[Any]) -> DeviceSession:
+    return DeviceSession(**open_values(session, device_sessions, _values(row)))
+
+
 async def insert_session(session: AsyncSession, device: DeviceSession) -> DeviceSession:
     """Store a new device session."""
-    await session.execute(device_sessions.insert().values(_stored(device)))
+    values = seal_values(session, device_sessions, _stored(device))
+    await session.execute(device_sessions.insert().values(values))
     return device
 
 
@@ -147,7 +174,7 @@ async def get_session(session: AsyncSession, session_id: str) -> DeviceSession |
             select(device_sessions).where(device_sessions.c.session_id == session_id)
         )
     ).first()
-    return DeviceSession(**_values(row)) if row else None
+    return _device(session, row) if row else None
 
 
 async def session_with_hash(session: AsyncSession, token_sha256: str) -> DeviceSession | None:
@@ -157,7 +184,7 @@ async def session_with_hash(session: AsyncSession, token_sha256: str) -> DeviceS
             select(device_sessions).where(device_sessions.c.token_sha256 == token_sha256)
         )
     ).first()
-    return DeviceSession(**_values(row)) if row else None
+    return _device(session, row) if row else None
 
 
 async def list_sessions(session: AsyncSession, *, person_id: str) -> list[DeviceSession]:
@@ -167,7 +194,7 @@ async def list_sessions(session: AsyncSession, *, person_id: str) -> list[Device
         .where(device_sessions.c.person_id == person_id)
         .order_by(device_sessions.c.created_at.desc(), device_sessions.c.session_id)
     )
-    return [DeviceSession(**_values(row)) for row in rows]
+    return [_device(session, row) for row in rows]
 
 
 async def revoke_session(session: AsyncSession, *, session_id: str, at: datetime) -> bool:

@@ -19,11 +19,11 @@ _COLUMNS = ("cvi_services", "languages", "age_groups")
 
 
 def upgrade() -> None:
+    # A literal default, not an SQL expression: with an expression Alembic's batch mode copies
+    # the table on SQLite, which fails once other rows point at partners.
     with op.batch_alter_table("partners", schema=None) as batch_op:
         for name in _COLUMNS:
-            batch_op.add_column(
-                sa.Column(name, sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-            )
+            batch_op.add_column(sa.Column(name, sa.JSON(), nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:
