@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_notifications.models import (
@@ -164,15 +165,24 @@ async def note_attempt(
         )
     ).first()
     if row is None:
-        await session.execute(
-            endpoint_states.insert().values(
+        # Another transaction (a second replica, the next group commit) may add it first.
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        added = await session.execute(
+            insert(endpoint_states)
+            .values(
                 subscription_id=subscription_id,
                 partner_id=partner_id,
                 failing_since=at,
                 updated_at=at,
             )
+            .on_conflict_do_nothing(index_elements=["subscription_id"])
         )
-        return at
+        if getattr(added, "rowcount", 0):
+            return at
+        return await note_attempt(
+            session, subscription_id=subscription_id, partner_id=partner_id, at=at, succeeded=False
+        )
     if row.failing_since is None:
         await session.execute(
             update(endpoint_states)

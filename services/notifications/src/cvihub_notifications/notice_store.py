@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,28 @@ async def get(session: AsyncSession, notice_id: str) -> NoticeRecord | None:
     """One notice, or None."""
     row = (await session.execute(select(*_COLUMNS).where(notices.c.notice_id == notice_id))).first()
     return None if row is None else _record(row)
+
+
+async def mailed_since(
+    session: AsyncSession, *, partner_id: str, subscription_id: str, kind: str, since: datetime
+) -> bool:
+    """Whether a notice of this kind about this endpoint since `since` is or was to be mailed."""
+    found = await session.scalar(
+        select(notices.c.notice_id)
+        .where(
+            notices.c.partner_id == partner_id,
+            notices.c.created_at >= since,
+            notices.c.subscription_id == subscription_id,
+            notices.c.kind == kind,
+            or_(
+                notices.c.next_mail_at.is_not(None),
+                notices.c.partner_mailed_at.is_not(None),
+                notices.c.admin_mailed_at.is_not(None),
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def due_mail(session: AsyncSession, *, now: datetime, limit: int) -> list[NoticeRecord]:

@@ -25,6 +25,9 @@ log = structlog.get_logger(__name__)
 
 MAIL_TRIES = 8
 """Mailing rounds before a notice's e-mail is given up (it stays listed)."""
+EXHAUSTED_MAIL_QUIET = timedelta(hours=1)
+"""After a given-up delivery's e-mail, others of the same endpoint within this time are listed
+only: a dead endpoint on a busy stream would otherwise mail once per alert."""
 
 
 class NoticeKind(StrEnum):
@@ -45,6 +48,13 @@ async def after_attempt(
 ) -> None:
     """Record the notices an attempt caused: its delivery given up, its endpoint disabled."""
     if failed:
+        mailed_lately = await notice_store.mailed_since(
+            session,
+            partner_id=claimed.partner_id,
+            subscription_id=claimed.subscription_id,
+            kind=NoticeKind.ATTEMPT_EXHAUSTED.value,
+            since=at - EXHAUSTED_MAIL_QUIET,
+        )
         await _add(
             session,
             kind=NoticeKind.ATTEMPT_EXHAUSTED,
@@ -53,6 +63,7 @@ async def after_attempt(
             claimed=claimed,
             at=at,
             reason=error or "failed",
+            mail=not mailed_lately,
         )
     if disabled is not None:
         await _add(
@@ -74,6 +85,7 @@ async def _add(
     claimed: Claimed,
     at: datetime,
     reason: str,
+    mail: bool = True,
 ) -> None:
     await notice_store.add(
         session,
@@ -88,7 +100,7 @@ async def _add(
             "event_type": claimed.event_type,
             "reason": reason[:200],
             "created_at": at,
-            "next_mail_at": at,
+            "next_mail_at": at if mail else None,
         },
     )
 
@@ -103,7 +115,10 @@ def render_notice(notice: NoticeRecord) -> EmailNotice:
     else:
         subject = f"CVI hub: a delivery to endpoint {endpoint} was given up"
         what = f"A delivery to your endpoint {endpoint} failed for good: {notice.reason}."
-        fix = f"POST /v1/deliveries/{notice.delivery_id}/resend sends it again."
+        fix = (
+            f"POST /v1/deliveries/{notice.delivery_id}/resend sends it again. Others to this "
+            "endpoint given up within the hour are listed, not mailed."
+        )
     lines = [
         what,
         "",

@@ -3,15 +3,22 @@ listed for their partner and the hub admin, and mailed to the partner's contact 
 the hub admin's, without event data, the endpoint's URL or any address but the recipient's."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from notifications_delivery import ALERTS, SUBSCRIBE, deliveries, endpoint_of, publish
 from notifications_hub import Hub, running_hub
 from notifications_receiver import WebhookReceiver
+from sqlalchemy import select
 
 from cvihub_contracts import GrantAction
 from cvihub_contracts.registry.changes_v1 import PartnerKind
+from cvihub_notifications import notices
+from cvihub_notifications.endpoint_health import Disabled
+from cvihub_notifications.models import endpoint_states
+from cvihub_notifications.queue_store import Claimed
+from cvihub_runtime.db import transaction
 from cvihub_testkit import eventually
 from cvihub_testkit.mail import SmtpTestServer
 
@@ -27,6 +34,39 @@ async def notices_of(hub: Hub, partner_id: str) -> list[dict[str, Any]]:
     answer = await hub.get("/v1/notices", partner_id)
     assert answer.status_code == 200, answer.text
     return list(answer.json()["items"])
+
+
+async def record_again(hub: Hub, dead: dict[str, Any], listed: list[dict[str, Any]]) -> None:
+    """Record the given-up delivery's notice and the disabling's once more, as a retried
+    attempt transaction would."""
+    disabling = next(n for n in listed if n["kind"] == "endpoint-disabled")
+    async with hub.app.state.hosting.sessions() as session:
+        disabled_at = await session.scalar(
+            select(endpoint_states.c.disabled_at).where(
+                endpoint_states.c.subscription_id == disabling["subscription_id"]
+            )
+        )
+    claimed = Claimed(
+        delivery_id=dead["delivery_id"],
+        event_id=dead["event_id"],
+        event_type=dead["event_type"],
+        event_time=datetime.now(UTC),
+        subscription_id=dead["subscription_id"],
+        partner_id="cvi-1",
+        url=dead["url"],
+        body_encrypted="",
+        attempts=dead["attempts"],
+    )
+    gone = Disabled(claimed.subscription_id, "cvi-1", disabled_at, disabling["reason"])
+    async with transaction(hub.app.state.hosting.sessions) as session:
+        await notices.after_attempt(
+            session,
+            claimed=claimed,
+            at=datetime.now(UTC),
+            failed=True,
+            error="HTTP 500",
+            disabled=gone,
+        )
 
 
 async def test_dead_letters_and_disablings_are_noticed_once_and_mailed(
@@ -89,14 +129,23 @@ async def test_dead_letters_and_disablings_are_noticed_once_and_mailed(
             ]
             assert await notices_of(h, "cvi-2") == []  # healthy, and not told of cvi-1's
 
-            # Mailed: each notice once to the contact and once to the hub admin.
-            await eventually(lambda: len(smtp.received) >= 6)
+            # Mailed once to the contact and once to the hub admin: the disabling, and the
+            # first delivery given up; the second, within the hour, is listed only.
+            await eventually(lambda: len(smtp.received) >= 4)
             listed = await notices_of(h, "cvi-1")
-            assert all(n["partner_mailed_at"] and n["admin_mailed_at"] for n in listed)
+            mailed = [n for n in listed if n["partner_mailed_at"] and n["admin_mailed_at"]]
+            assert sorted(n["kind"] for n in mailed) == ["attempt-exhausted", "endpoint-disabled"]
+            [quiet] = [n for n in listed if n not in mailed]
+            assert quiet["kind"] == "attempt-exhausted" and quiet["event_id"] != first
+            assert (quiet["partner_mailed_at"], quiet["admin_mailed_at"]) == (None, None)
             # Another round finds nothing due: no second e-mail of any notice.
             assert await h.app.state.notice_mailer.mail_due() == 0
             await asyncio.sleep(0.6)  # a poll of the mailing loop
-            assert len(smtp.received) == 6
+            assert len(smtp.received) == 4
+
+            # Recording the same notices again (a retried transaction) adds none.
+            await record_again(h, dead, listed)
+            assert len(await notices_of(h, "cvi-1")) == 3
 
             # The hub admin lists every partner's; a partner's key is refused there.
             admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -124,7 +173,6 @@ async def test_dead_letters_and_disablings_are_noticed_once_and_mailed(
     for subjects in by_recipient.values():
         assert sorted(subjects) == sorted(
             [
-                f"CVI hub: a delivery to endpoint {endpoint_of('cvi-1')} was given up",
                 f"CVI hub: a delivery to endpoint {endpoint_of('cvi-1')} was given up",
                 f"CVI hub: endpoint {endpoint_of('cvi-1')} disabled",
             ]
