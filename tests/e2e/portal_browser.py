@@ -12,6 +12,7 @@ from typing import TypeVar
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -101,7 +102,14 @@ def sign_in(
     page.get_by_label(email_label).fill(email)
     asked = datetime.now().astimezone() - timedelta(seconds=1)
     page.get_by_role("button", name=ask).click()
-    page.get_by_label(code_label).wait_for()
+    try:
+        page.get_by_label(code_label).wait_for()
+    except PlaywrightTimeout:
+        # Say what the person saw (the form's status line), not only that the code never came.
+        shown = page.locator("#email-form [role=status]").all_inner_texts()
+        raise AssertionError(
+            f"no code form after asking for a code; the form said {shown}"
+        ) from None
     page.get_by_label(code_label).fill(latest_code(registry, admin_token, email, asked))
     page.get_by_role("button", name=enter).click()
     page.get_by_role("button", name=leave).wait_for()

@@ -65,7 +65,7 @@ def up(
         ),
     ] = False,
 ) -> None:
-    """Start the broker and the four services on SQLite with demo partners; Ctrl-C stops all."""
+    """Start the broker and the five services on SQLite with demo partners; Ctrl-C stops all."""
     from cvihub_cli.up import run_up
 
     run_up(data_dir=data_dir, kafka=kafka, seed=seed, fresh=fresh)

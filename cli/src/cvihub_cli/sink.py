@@ -1,7 +1,7 @@
 """The demo webhook receiver: verifies Standard Webhooks signatures and keeps what arrived.
 
 It plays the demo partners' own systems; `cvihub demo` asks it what each partner received.
-Built on the standard library's HTTP server: it starts beside the four services and should
+Built on the standard library's HTTP server: it starts beside the services and should
 take none of their start-up time.
 """
 

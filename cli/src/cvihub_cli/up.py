@@ -64,7 +64,7 @@ def run_up(*, data_dir: Path, kafka: str | None, seed: Path, fresh: bool) -> Non
             raise typer.Exit(1) from None
         console.print(f"fresh start: deleted {len(deleted)} file(s) of the last run in {data_dir}")
     stack = Stack(StackConfig(data_dir=data_dir, kafka=kafka, seed_file=seed, fork_server=True))
-    with console.status("starting the broker and the four services…"):
+    with console.status("starting the broker and the five services…"):
         info = stack.start()
     _print_endpoints(info, data_dir)
     console.print(
