@@ -148,3 +148,28 @@ def received_referral(referrals: str, given_name: str) -> str | None:
         if detail.json()["payload"]["patient"]["given_name"] == given_name:
             return str(summary["referral_id"])
     return None
+
+
+MERCY_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
+"""The demo hospital's API key (deploy/seed/demo.yaml)."""
+
+
+def refer_to_safe_streets(intake: str, given_name: str, *, mechanism: str = "assault") -> None:
+    """Mercy General refers a patient to Safe Streets through intake's API, with consent."""
+    submission = {
+        "recipient_partner_id": "safe-streets",
+        "patient": {"given_name": given_name, "family_name": "Example"},
+        "injury": {"mechanism": mechanism},
+        "consent": {
+            "consented_by": "patient",
+            "consented_at": datetime.now().astimezone().isoformat(),
+            "recipient_partner_ids": ["safe-streets"],
+        },
+        "referring_contact": {"name": "A. Rivera"},
+    }
+    sent = httpx.post(
+        f"{intake}/v1/referrals",
+        json=submission,
+        headers={"Authorization": f"Bearer {MERCY_KEY}"},
+    )
+    assert sent.status_code == 202, sent.text

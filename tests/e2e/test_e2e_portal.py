@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 from portal_browser import (
+    MERCY_KEY,
     NURSE,
     SPANISH,
     WORKER,
@@ -29,7 +30,6 @@ from cvihub_cli.stack import Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
 POLICE_KEY = "cvh_de0000000002_demo-metro-police-key-not-for-production"
-MERCY_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
 SLOW_3G = {
     "offline": False,
     "latency": 400,

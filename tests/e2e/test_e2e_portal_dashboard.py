@@ -3,16 +3,15 @@ and first contact, alerts per zone and delivery health per channel, drawn as inl
 portal's own script, each chart with a table alternative; printable; in Spanish too."""
 
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from portal_browser import (
     WORKER,
     chromium,
     phone,
+    refer_to_safe_streets,
     screenshot,
     serious_accessibility_violations,
     sign_in,
@@ -23,7 +22,6 @@ from cvihub_cli.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
 
-MERCY_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
 REFERRALS = 11
 """Enough referrals for the current week's 'requested' cell to be shown (cells under 11 are
 hidden)."""
@@ -32,23 +30,7 @@ hidden)."""
 def send_referrals(intake: str) -> None:
     """Mercy General sends Safe Streets `REFERRALS` referrals through intake's API."""
     for _ in range(REFERRALS):
-        submission = {
-            "recipient_partner_id": "safe-streets",
-            "patient": {"given_name": f"Dash{uuid.uuid4().hex[:6]}", "family_name": "Example"},
-            "injury": {"mechanism": "assault"},
-            "consent": {
-                "consented_by": "patient",
-                "consented_at": datetime.now().astimezone().isoformat(),
-                "recipient_partner_ids": ["safe-streets"],
-            },
-            "referring_contact": {"name": "A. Rivera"},
-        }
-        sent = httpx.post(
-            f"{intake}/v1/referrals",
-            json=submission,
-            headers={"Authorization": f"Bearer {MERCY_KEY}"},
-        )
-        assert sent.status_code == 202, sent.text
+        refer_to_safe_streets(intake, f"Dash{uuid.uuid4().hex[:6]}")
 
 
 def dashboard_of(page: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from portal_browser import (
     chromium,
     latest_code,
     phone,
+    refer_to_safe_streets,
     screenshot,
     serious_accessibility_violations,
     sign_in,
@@ -25,8 +26,6 @@ from portal_browser import (
 from cvihub_cli.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
-
-MERCY_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
 
 
 def fetch(page: Any, path: str, method: str = "GET") -> dict[str, Any]:
@@ -170,20 +169,4 @@ def delivered_webhook(notifications: str) -> str | None:
 
 def send_referral(intake: str) -> None:
     """Mercy General refers someone to Safe Streets: a webhook delivery to Safe Streets."""
-    submission = {
-        "recipient_partner_id": "safe-streets",
-        "patient": {"given_name": f"Console{uuid.uuid4().hex[:6]}", "family_name": "Example"},
-        "injury": {"mechanism": "assault"},
-        "consent": {
-            "consented_by": "patient",
-            "consented_at": datetime.now().astimezone().isoformat(),
-            "recipient_partner_ids": ["safe-streets"],
-        },
-        "referring_contact": {"name": "A. Rivera"},
-    }
-    sent = httpx.post(
-        f"{intake}/v1/referrals",
-        json=submission,
-        headers={"Authorization": f"Bearer {MERCY_KEY}"},
-    )
-    assert sent.status_code == 202, sent.text
+    refer_to_safe_streets(intake, f"Console{uuid.uuid4().hex[:6]}")

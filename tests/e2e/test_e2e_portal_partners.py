@@ -7,13 +7,17 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from portal_browser import SAFE_STREETS_KEY, latest_code, received_referral, until
+from portal_browser import (
+    SAFE_STREETS_KEY,
+    latest_code,
+    received_referral,
+    refer_to_safe_streets,
+    until,
+)
 
 from cvihub_cli.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("shared-hub")]
-
-MERCY_KEY = "cvh_de0000000001_demo-mercy-hospital-key-not-for-production"
 
 
 def signed_in(portal: str, registry: str, admin_token: str, email: str) -> httpx.Client:
@@ -31,23 +35,7 @@ def test_another_organisation_gets_nothing_of_a_referral_through_the_portal(hub:
     assert hub.info is not None
     urls, admin = hub.info.urls, hub.info.admin_token
     patient = f"Matrix{uuid.uuid4().hex[:8]}"
-    submission = {
-        "recipient_partner_id": "safe-streets",
-        "patient": {"given_name": patient, "family_name": "Example"},
-        "injury": {"mechanism": "stabbing"},
-        "consent": {
-            "consented_by": "patient",
-            "consented_at": datetime.now().astimezone().isoformat(),
-            "recipient_partner_ids": ["safe-streets"],
-        },
-        "referring_contact": {"name": "A. Rivera"},
-    }
-    sent = httpx.post(
-        f"{urls['intake']}/v1/referrals",
-        json=submission,
-        headers={"Authorization": f"Bearer {MERCY_KEY}"},
-    )
-    assert sent.status_code == 202, sent.text
+    refer_to_safe_streets(urls["intake"], patient, mechanism="stabbing")
     referral_id = until(
         lambda: received_referral(urls["referrals"], patient), timeout=15, message="no referral"
     )
