@@ -26,6 +26,8 @@ from cvihub_registry_copy.principals import (
     principal_scopes,
 )
 from cvihub_registry_copy.tables import define_copy_tables
+from cvihub_runtime.db import key_ring_of
+from cvihub_runtime.sealed import open_text
 
 ACTIVE = EntityStatus.ACTIVE.value
 
@@ -258,11 +260,12 @@ class RegistryCopy:
         if partner_ids is not None:
             query = query.where(subscriptions.c.partner_id.in_(partner_ids))
         rows = (await session.execute(query)).all()
+        keys = key_ring_of(session)
         return [
             Subscriber(
                 subscription_id=row.subscription_id,
                 partner_id=row.partner_id,
-                url=row.url,
+                url=open_text(keys, row.url),
                 secret_encrypted=row.secret_encrypted,
                 channel=Channel(row.channel),
                 zones=frozenset(row.zones) if row.zones is not None else None,
