@@ -1,4 +1,5 @@
-"""`cvihub reencrypt` reseals the local hub's outboxes under the first key of data.keys."""
+"""`cvihub reencrypt` reseals the local hub's outboxes and sealed columns under the first key
+of data.keys."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -17,12 +18,25 @@ OLD, NEW = f"old:{new_fernet_key()}", f"new:{new_fernet_key()}"
 PAYLOAD = b'{"patient": {"family_name": "Quackenbush"}}'
 
 
+SOURCES = Path(__file__).parents[2]
+INTAKE_MIGRATIONS = SOURCES / "services/intake/src/cvihub_intake/migrations"
+COPY_MIGRATIONS = SOURCES / "registry_copy/src/cvihub_registry_copy/migrations"
+
+
 async def _outbox_with(path: Path, values: list[bytes]) -> None:
+    """An intake database with these outbox values and an endpoint its registry copy stored
+    before endpoints were sealed (intake's own command reseals the copy's columns too)."""
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    metadata = MetaData()
-    outbox = define_outbox(metadata)
+    await upgrade(engine, INTAKE_MIGRATIONS, None, shared=[COPY_MIGRATIONS])
+    outbox = define_outbox(MetaData())
     async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+        await connection.execute(
+            text(
+                "INSERT INTO replica_subscriptions (subscription_id, partner_id, stream, url,"
+                " secret_encrypted, status, sequence) VALUES ('s1', 'p1', 'incident-alerts',"
+                " 'sms:+15550000031', '', 'active', 1)"
+            )
+        )
         for n, value in enumerate(values):
             await connection.execute(
                 outbox.insert().values(
@@ -54,11 +68,11 @@ def test_reencrypt_rewrites_old_and_plaintext_rows_then_check_passes(tmp_path: P
 
     stale = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path), "--check"])
     assert stale.exit_code == 1, stale.output
-    assert "(plaintext): 1" in stale.output and "old: 1" in stale.output
+    assert "(plaintext): 2" in stale.output and "old: 1" in stale.output
 
     done = runner.invoke(app, ["reencrypt", "--data-dir", str(tmp_path)])
     assert done.exit_code == 0, done.output
-    assert "rewrote 2 rows; all now under key new" in done.output
+    assert "rewrote 3 rows; all now under key new" in done.output
     assert "registry: no database" in done.output
 
     (tmp_path / "data.keys").write_text(NEW)  # the old key dropped
@@ -69,7 +83,7 @@ def test_reencrypt_rewrites_old_and_plaintext_rows_then_check_passes(tmp_path: P
     assert [KeyRing.parse(NEW).open(v) for v in values] == [PAYLOAD, PAYLOAD]
 
 
-REGISTRY_MIGRATIONS = Path(__file__).parents[2] / "services/registry/src/cvihub_registry/migrations"
+REGISTRY_MIGRATIONS = SOURCES / "services/registry/src/cvihub_registry/migrations"
 
 
 async def _registry_with_sealed_email(path: Path, ring: KeyRing) -> None:

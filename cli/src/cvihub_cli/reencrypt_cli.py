@@ -1,7 +1,7 @@
 """`cvihub reencrypt`: reseal the local hub's sealed data under the current key of
-var/data.keys: every outbox, and the sealed columns of the registry, referrals and the portal
-(names, emails, payloads, notes, stored answers) through their own
-`python -m cvihub_<service>.reencrypt`, run as a process."""
+var/data.keys: every outbox, and the sealed columns of the registry, referrals, the portal,
+intake and notifications (names, emails, payloads, notes, stored answers, subscription
+endpoints) through their own `python -m cvihub_<service>.reencrypt`, run as a process."""
 
 import asyncio
 import os
@@ -21,6 +21,8 @@ OWN_COMMAND = {
     "registry": "cvihub_registry.reencrypt",
     "referrals": "cvihub_referrals.reencrypt",
     "portal": "cvihub_portal.reencrypt",
+    "intake": "cvihub_intake.reencrypt",
+    "notifications": "cvihub_notifications.reencrypt",
 }
 
 
@@ -36,8 +38,8 @@ def reencrypt(
     """Rewrite every service's sealed data under the first key of data.keys, so older keys can go.
 
     Rotate: put a new id:key first in data.keys (comma-separated), restart, run this, then
-    drop the old key. For a deployment: python -m cvihub_runtime.reencrypt <service>, or for
-    the registry, referrals and the portal python -m cvihub_<service>.reencrypt."""
+    drop the old key. For a deployment: python -m cvihub_<service>.reencrypt for a service in
+    OWN_COMMAND, else python -m cvihub_runtime.reencrypt <service>."""
     # Imported here: the database stack would slow every other command's start (the sink's too).
     from cvihub_runtime.reencrypt import describe, reencrypt_database, stale_rows
 

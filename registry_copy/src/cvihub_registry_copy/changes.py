@@ -16,6 +16,7 @@ from cvihub_contracts.registry.changes_v1 import (
 from cvihub_contracts.registry.consent_v1 import ConsentChangedV1
 from cvihub_contracts.registry.directory_v1 import DirectoryChangedV1
 from cvihub_registry_copy.tables import CopyTables
+from cvihub_runtime.sealed import seal_values
 from cvihub_runtime.tables import as_utc
 
 REGISTRY_EVENT_TYPES: tuple[type[EventData], ...] = (
@@ -108,6 +109,7 @@ async def apply_change(session: AsyncSession, tables: CopyTables, event: Event[A
     # The registry writes UTC; a time without a zone in an event is read as UTC, not refused,
     # so one odd record cannot block the registry stream for this service.
     values = {name: as_utc(v) if isinstance(v, datetime) else v for name, v in values.items()}
+    values = seal_values(session, table, values)
     sequence = event.data.sequence
     key = table.c[id_column]
     current = await session.scalar(select(table.c.sequence).where(key == entity_id))

@@ -26,6 +26,7 @@ from cvihub_registry_copy.principals import (
     principal_scopes,
 )
 from cvihub_registry_copy.tables import define_copy_tables
+from cvihub_runtime.sealed import open_values
 
 ACTIVE = EntityStatus.ACTIVE.value
 
@@ -258,15 +259,18 @@ class RegistryCopy:
         if partner_ids is not None:
             query = query.where(subscriptions.c.partner_id.in_(partner_ids))
         rows = (await session.execute(query)).all()
+        opened = [open_values(session, subscriptions, dict(row._mapping)) for row in rows]
         return [
             Subscriber(
-                subscription_id=row.subscription_id,
-                partner_id=row.partner_id,
-                url=row.url,
-                secret_encrypted=row.secret_encrypted,
-                channel=Channel(row.channel),
-                zones=frozenset(row.zones) if row.zones is not None else None,
-                event_types=frozenset(row.event_types) if row.event_types is not None else None,
+                subscription_id=row["subscription_id"],
+                partner_id=row["partner_id"],
+                url=row["url"],
+                secret_encrypted=row["secret_encrypted"],
+                channel=Channel(row["channel"]),
+                zones=frozenset(row["zones"]) if row["zones"] is not None else None,
+                event_types=(
+                    frozenset(row["event_types"]) if row["event_types"] is not None else None
+                ),
             )
-            for row in rows
+            for row in opened
         ]

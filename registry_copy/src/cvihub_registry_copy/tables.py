@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, true
 
 from cvihub_contracts.registry.changes_v1 import Channel
+from cvihub_runtime.sealed import SEALED
 from cvihub_runtime.tables import UtcDateTime
 
 
@@ -86,7 +87,9 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             Column("subscription_id", String(64), primary_key=True),
             Column("partner_id", String(64), nullable=False, index=True),
             Column("stream", String(64), nullable=False),
-            Column("url", Text, nullable=False),
+            # Sealed under the service's data key ring: an sms: endpoint is a phone number,
+            # a mailto: one an address.
+            Column("url", Text, nullable=False, info=SEALED),
             Column("secret_encrypted", Text, nullable=False),
             Column("status", String(16), nullable=False),
             Column("sequence", Integer, nullable=False),

@@ -16,7 +16,7 @@ from cvihub_contracts.registry.changes_v1 import (
 )
 from cvihub_registry_copy import RegistryCopy, hash_api_key
 from cvihub_runtime.db import create_engine, session_factory, transaction
-from cvihub_testkit import TestDatabase
+from cvihub_testkit import TestDatabase, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
             await connection.execute(text(f'CREATE SCHEMA "{db.schema}"'))
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-    yield session_factory(engine)
+    yield session_factory(engine, test_key_ring())
     await engine.dispose()
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 
 from cvihub_contracts import Classification, GrantAction, Stream, new_event, service_source
 from cvihub_contracts.registry.changes_v1 import (
@@ -17,7 +17,8 @@ from cvihub_contracts.registry.changes_v1 import (
 )
 from cvihub_registry_copy import GrantTerms, RegistryCopy
 from cvihub_runtime.db import create_engine, session_factory, transaction
-from cvihub_testkit import TestDatabase
+from cvihub_runtime.secretbox import SEALED_PREFIX
+from cvihub_testkit import TestDatabase, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ async def sessions(make_database: Callable[[str], TestDatabase]) -> AsyncIterato
             await connection.execute(text(f'CREATE SCHEMA "{db.schema}"'))
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-    yield session_factory(engine)
+    yield session_factory(engine, test_key_ring())
     await engine.dispose()
 
 
@@ -69,7 +70,7 @@ async def _partner(sessions: Any, partner_id: str) -> None:
             subscription_id=f"sub-{partner_id}",
             partner_id=partner_id,
             stream=Stream.INCIDENT_ALERTS,
-            url="http://127.0.0.1:1/hook",
+            url=f"sms:+1555010{len(partner_id):04d}",
             secret_encrypted="x",
             **CHANGED,
         ),
@@ -100,6 +101,19 @@ async def test_grants_outside_their_period_are_not_in_force(sessions: Any) -> No
     assert granted == {"current": True, "future": False, "expired": False}
     assert [s.partner_id for s in subscribers] == ["current"]
     assert terms is None
+
+
+async def test_an_endpoint_is_sealed_in_the_copy_and_read_as_given(sessions: Any) -> None:
+    await _partner(sessions, "current")
+    await _apply(sessions, _grant("g-current", "current", 3))
+
+    async with sessions() as session:
+        stored = await session.scalar(select(registry_copy.subscriptions.c.url))
+        subscribers = await registry_copy.subscribers(session, Stream.INCIDENT_ALERTS)
+
+    assert stored is not None and "+1555" not in stored
+    assert stored.startswith(SEALED_PREFIX.decode())
+    assert [s.url for s in subscribers] == ["sms:+15550100007"]
 
 
 async def test_terms_are_kept_and_a_newer_change_replaces_them(sessions: Any) -> None:

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from sqlalchemy import ColumnElement, LargeBinary, MetaData, Table, select, update
 
 from cvihub_runtime.db import SessionFactory, create_engine, key_ring_of, session_factory
@@ -23,6 +24,8 @@ from cvihub_runtime.settings import ServiceSettings
 from cvihub_runtime.tables import define_outbox
 
 PLAINTEXT = "(plaintext)"
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -108,6 +111,16 @@ async def reencrypt_sealed_columns(
             sessions, table, key, value, check_only=check_only, batch_size=batch_size
         )
     return results
+
+
+async def seal_rows_from_before(sessions: SessionFactory, metadata: MetaData) -> None:
+    """A start-up step: seal what a marked column still holds in plaintext (rows stored before
+    the column was sealed, e.g. the registry copy's endpoints); one query per column when none
+    are left. Values under an older key wait for the re-encrypt command."""
+    results = await reencrypt_sealed_columns(sessions, metadata, plaintext_only=True)
+    sealed = {column: census.rewritten for column, census in results.items() if census.rewritten}
+    if sealed:
+        log.info("sealed rows from before", columns=sealed)
 
 
 async def _seal_plaintext(

@@ -46,23 +46,30 @@ def open_text(keys: KeyRing, stored: str) -> str:
     return keys.open(raw).decode() if key_id_of(raw) is not None else stored
 
 
-def seal_values(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The values to write, each text of a sealed column of the table sealed."""
-    keys = key_ring_of(session)
-    return {
-        name: seal_text(keys, value)
-        if isinstance(value, str) and name in table.c and is_sealed_column(table.c[name])
-        else value
+def _sealed_texts(table: Table, values: Mapping[str, Any]) -> list[str]:
+    return [
+        name
         for name, value in values.items()
-    }
+        if isinstance(value, str) and name in table.c and is_sealed_column(table.c[name])
+    ]
+
+
+def seal_values(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values to write, each text of a sealed column of the table sealed (the session's
+    key ring is only needed when there is one)."""
+    sealed = dict(values)
+    names = _sealed_texts(table, values)
+    if names:
+        keys = key_ring_of(session)
+        sealed.update({name: seal_text(keys, values[name]) for name in names})
+    return sealed
 
 
 def open_values(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
     """The values read, each text of a sealed column of the table opened."""
-    keys = key_ring_of(session)
-    return {
-        name: open_text(keys, value)
-        if isinstance(value, str) and name in table.c and is_sealed_column(table.c[name])
-        else value
-        for name, value in values.items()
-    }
+    opened = dict(values)
+    names = _sealed_texts(table, values)
+    if names:
+        keys = key_ring_of(session)
+        opened.update({name: open_text(keys, values[name]) for name in names})
+    return opened

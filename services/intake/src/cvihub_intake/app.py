@@ -34,6 +34,7 @@ from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.openapi import install_http_surface
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.reencrypt import seal_rows_from_before
 from cvihub_runtime.web import install_ops_routes
 
 SERVICE_NAME = "intake"
@@ -51,6 +52,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         migrations_dir=MIGRATIONS_DIR,
         shared_migrations=[registry_copy_migrations],
     )
+    # Endpoints the registry copy stored before they were sealed (and any other marked column).
+    hosting.on_start(functools.partial(seal_rows_from_before, hosting.sessions, models.metadata))
 
     relay = OutboxRelay(
         hosting.sessions, models.outbox, functools.partial(publish_records, hosting.broker)

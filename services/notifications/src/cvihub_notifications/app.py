@@ -35,6 +35,7 @@ from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.openapi import install_http_surface
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.reencrypt import seal_rows_from_before
 from cvihub_runtime.secretbox import SecretBox
 from cvihub_runtime.web import install_ops_routes
 
@@ -53,6 +54,8 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         migrations_dir=MIGRATIONS_DIR,
         shared_migrations=[registry_copy_migrations],
     )
+    # Endpoints the registry copy stored before they were sealed (and any other marked column).
+    hosting.on_start(functools.partial(seal_rows_from_before, hosting.sessions, models.metadata))
     box = SecretBox(settings.secret_key)
     mailer = settings.mailer()
     if mailer is None:

@@ -17,6 +17,8 @@ from cvihub_notifications.models import (
     previous_secrets,
     registry_copy,
 )
+from cvihub_runtime.db import key_ring_of
+from cvihub_runtime.sealed import open_text
 
 FAILED = DeliveryStatus.FAILED.value
 PENDING = DeliveryStatus.PENDING.value
@@ -68,7 +70,7 @@ async def endpoint(
         subscription_id=row.subscription_id,
         partner_id=row.partner_id,
         channel=row.channel,
-        url=row.url,
+        url=open_text(key_ring_of(session), row.url),
         disabled_at=state.disabled_at if state is not None else None,
         disabled_reason=state.disabled_reason if state is not None else None,
         failing_since=state.failing_since if state is not None else None,

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from cvihub_registry_copy import RegistryCopy
+from cvihub_runtime.sealed import SEALED
 from cvihub_runtime.tables import UtcDateTime, define_inbox, define_outbox, service_metadata
 
 metadata = service_metadata()
@@ -43,7 +44,9 @@ deliveries = Table(
     Column("event_time", UtcDateTime(), nullable=False),
     Column("subscription_id", String(64), nullable=False),
     Column("partner_id", String(64), nullable=False, index=True),
-    Column("url", Text, nullable=False),
+    # The endpoint, sealed under NOTIFICATIONS_DATA_KEYS: an sms: one is a phone number, a
+    # mailto: one an address.
+    Column("url", Text, nullable=False, info=SEALED),
     # The exact bytes to POST, Fernet-encrypted: the body may hold PII or PHI.
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),

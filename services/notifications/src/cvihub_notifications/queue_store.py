@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cvihub_notifications.models import DeliveryStatus, deliveries, delivery_attempts
+from cvihub_runtime.db import key_ring_of
+from cvihub_runtime.sealed import open_text
 
 PENDING = DeliveryStatus.PENDING.value
 ERROR_LENGTH = 200
@@ -105,6 +107,7 @@ async def claim_due(
         .where(deliveries.c.delivery_id.in_([row.delivery_id for row in chosen]))
         .values(next_attempt_at=lease_until)
     )
+    keys = key_ring_of(session)
     return [
         Claimed(
             delivery_id=row.delivery_id,
@@ -113,7 +116,7 @@ async def claim_due(
             event_time=row.event_time,
             subscription_id=row.subscription_id,
             partner_id=row.partner_id,
-            url=row.url,
+            url=open_text(keys, row.url),
             body_encrypted=row.body,
             attempts=row.attempts,
             channel=row.channel,

@@ -15,6 +15,7 @@ from cvihub_notifications.models import (
     delivery_attempts,
     registry_copy,
 )
+from cvihub_runtime.sealed import open_values, seal_values
 
 PENDING = DeliveryStatus.PENDING.value
 
@@ -81,7 +82,12 @@ async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
     for start in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
         result = await session.execute(
             insert(deliveries)
-            .values(list(rows[start : start + INSERT_ROWS_PER_STATEMENT]))
+            .values(
+                [
+                    seal_values(session, deliveries, row)
+                    for row in rows[start : start + INSERT_ROWS_PER_STATEMENT]
+                ]
+            )
             .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
         )
         added += max(0, int(getattr(result, "rowcount", 0) or 0))
@@ -105,8 +111,9 @@ async def subscription_state(
     return SubscriptionState(status=row.status, secret_encrypted=row.secret_encrypted)
 
 
-def _record(row: Any) -> DeliveryRecord:
+def _record(session: AsyncSession, row: Any) -> DeliveryRecord:
     values = {f.name: getattr(row, f.name) for f in fields(DeliveryRecord)}
+    values = open_values(session, deliveries, values)
     if row.status != PENDING:
         values["next_attempt_at"] = None  # a lease's end is no attempt time
     return DeliveryRecord(**values)
@@ -134,7 +141,7 @@ async def list_deliveries(
         query = query.where(deliveries.c.status == status)
     query = query.order_by(deliveries.c.created_at.desc(), deliveries.c.delivery_id.desc())
     rows = (await session.execute(query.limit(limit))).all()
-    return [_record(row) for row in rows]
+    return [_record(session, row) for row in rows]
 
 
 async def get_delivery(
@@ -148,7 +155,7 @@ async def get_delivery(
             )
         )
     ).first()
-    return None if row is None else _record(row)
+    return None if row is None else _record(session, row)
 
 
 async def delivery_exists(session: AsyncSession, delivery_id: str) -> bool:

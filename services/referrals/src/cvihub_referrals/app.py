@@ -15,7 +15,7 @@ from cvihub_referrals.aggregates_api import aggregates_router
 from cvihub_referrals.api import referrals_router
 from cvihub_referrals.deps import build_deps
 from cvihub_referrals.lists_api import lists_router
-from cvihub_referrals.models import inbox, outbox, registry_copy
+from cvihub_referrals.models import inbox, metadata, outbox, registry_copy
 from cvihub_referrals.settings import ReferralsSettings
 from cvihub_referrals.timers import TimerWorker
 from cvihub_registry_copy import MIGRATIONS as registry_copy_migrations
@@ -28,6 +28,7 @@ from cvihub_runtime.kafka import publish_records
 from cvihub_runtime.openapi import install_http_surface
 from cvihub_runtime.outbox import OutboxRelay
 from cvihub_runtime.problems import install_problem_handlers
+from cvihub_runtime.reencrypt import seal_rows_from_before
 from cvihub_runtime.web import install_ops_routes
 
 NAME = "referrals"
@@ -43,6 +44,8 @@ def create_app(settings: ReferralsSettings | None = None) -> FastAPI:
         migrations_dir=MIGRATIONS_DIR,
         shared_migrations=[registry_copy_migrations],
     )
+    # Endpoints the registry copy stored before they were sealed (and any other marked column).
+    hosting.on_start(functools.partial(seal_rows_from_before, hosting.sessions, metadata))
 
     skew = timedelta(seconds=settings.max_clock_skew_seconds)
     relay = OutboxRelay(

@@ -1,5 +1,5 @@
-"""`python -m cvihub_referrals.reencrypt [--check]`: seal every stored referral payload and
-note, and the outbox, under the current key of REFERRALS_DATA_KEYS.
+"""`python -m cvihub_referrals.reencrypt [--check]`: seal every stored referral payload, note
+and registry-copy endpoint, and the outbox, under the current key of REFERRALS_DATA_KEYS.
 
 Run after a key rotation (a new key put first in REFERRALS_DATA_KEYS, the old one kept after
 it) and after upgrading from plaintext rows; then the old key can be dropped. With --check it

@@ -126,7 +126,8 @@ subscriptions = Table(
     Column("subscription_id", String(64), primary_key=True),
     Column("partner_id", ForeignKey("partners.partner_id"), nullable=False, index=True),
     Column("stream", String(64), nullable=False),
-    Column("url", Text, nullable=False),
+    # The endpoint URI: an sms: one is a phone number, a mailto: one an address.
+    Column("url", Text, nullable=False, info=SEALED),
     Column("secret_encrypted", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),

@@ -1,5 +1,6 @@
 """The registry's personal data is sealed at rest: a raw dump of its database holds none of the
-names, emails, device names or consent texts the test puts through the API, which still
+names, emails, device names, consent texts or subscription endpoints (an sms: one is a worker's
+phone number, a mailto: one an address) the test puts through the API, which still
 answers with them; rows from before sealing are sealed at start; a rotated ring reseals all."""
 
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,8 @@ BIRTH, PHONE, ADDRESS = "1998-07-14", "773-555-0187", "4417 W Augusta Blvd"
 PURPOSE = f"referral of a patient born {BIRTH}, reachable on {PHONE}"
 REASON = f"moved to {ADDRESS}"
 PII = [PERSON, PERSON_EMAIL, ADMIN_NAME, ADMIN_EMAIL, CONTACT_EMAIL, DEVICE, BIRTH, PHONE]
-PII += [ADDRESS]
+WORKER_PHONE, WORKER_EMAIL = "+17735550166", "night.shift.lead@safestreets.example"
+PII += [ADDRESS, WORKER_PHONE, WORKER_EMAIL]
 
 
 async def _key(client: httpx.AsyncClient, partner_id: str) -> str:
@@ -79,6 +81,24 @@ async def _fill(client: httpx.AsyncClient) -> None:
     assert withdrawn.json()["purpose"] == PURPOSE
     profile = await client.get("/v1/partners/me", headers=bearer(key))
     assert profile.json()["contact_email"] == CONTACT_EMAIL
+    await _subscribe(client)
+
+
+async def _subscribe(client: httpx.AsyncClient) -> None:
+    """An sms: and a mailto: endpoint of safe-streets; the same one twice is still refused."""
+    grant = {"partner_id": "safe-streets", "stream": "incident-alerts", "action": "subscribe"}
+    assert (await client.post("/v1/admin/grants", json=grant, headers=admin())).is_success
+    key = await _key(client, "safe-streets")
+    mine = "/v1/partners/me/subscriptions"
+    sms = {"stream": "incident-alerts", "channel": "sms", "phone": WORKER_PHONE}
+    mail = {"stream": "incident-alerts", "channel": "email", "email": WORKER_EMAIL}
+    for body in (sms, mail):
+        made = await client.post(mine, json=body, headers=bearer(key))
+        assert made.status_code == 201, made.text
+    again = await client.post(mine, json=sms, headers=bearer(key))
+    assert again.status_code == 409, again.text
+    listed = (await client.get(mine, headers=bearer(key))).json()
+    assert sorted(s["url"] for s in listed) == [f"mailto:{WORKER_EMAIL}", f"sms:{WORKER_PHONE}"]
 
 
 async def test_a_raw_dump_holds_no_plaintext_personal_data(
@@ -99,11 +119,15 @@ async def test_rows_from_before_are_sealed_at_start_and_sign_in_still_finds_them
 ) -> None:
     db = make_database("registry")
     await _old_rows(db)
-    assert set(plaintext_in(await dump_database(db), PII)) == {PERSON, PERSON_EMAIL}
+    before = {PERSON, PERSON_EMAIL, WORKER_PHONE}
+    assert set(plaintext_in(await dump_database(db), PII)) == before
     async with registry(kafka_bootstrap, db) as client:
         session = await sign_in(client, PERSON_EMAIL.upper(), device=DEVICE)
         me = await client.get("/v1/me", headers=bearer(session["session_token"]))
         assert PERSON in me.text
+        path = "/v1/admin/subscriptions?partner_id=safe-streets"
+        listed = await client.get(path, headers=admin())
+        assert [s["url"] for s in listed.json()] == [f"sms:{WORKER_PHONE}"], listed.text
     assert plaintext_in(await dump_database(db), PII) == []
 
 
@@ -128,7 +152,8 @@ async def test_a_rotated_ring_reseals_every_column(
 
 
 async def _old_rows(db: TestDatabase) -> None:
-    """A database at the revision before sealing, with a partner and a person in plaintext."""
+    """A database at the revision before sealing, with a partner, a person and an SMS
+    endpoint in plaintext."""
     now = datetime.now(UTC)
     async with (
         migrated(db, "0012_partner_service_polygon") as sessions,
@@ -149,4 +174,13 @@ async def _old_rows(db: TestDatabase) -> None:
                 " :name, :email, 'outreach_worker', 'active', :now)"
             ),
             {"name": PERSON, "email": PERSON_EMAIL, "now": now},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO subscriptions (subscription_id, partner_id, stream, url,"
+                " secret_encrypted, status, created_at, updated_at, sequence, channel)"
+                " VALUES ('sub_old', 'safe-streets', 'incident-alerts', :url, '', 'active',"
+                " :now, :now, 2, 'sms')"
+            ),
+            {"url": f"sms:{WORKER_PHONE}", "now": now},
         )

@@ -13,7 +13,7 @@ from cvihub_contracts import Stream, from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import Channel, SubscriptionChangedV1
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.db import create_engine, session_factory, transaction
-from cvihub_testkit import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +115,7 @@ async def test_each_channel_is_created_with_its_filters_and_announced(
                 await connection.execute(text(f'CREATE SCHEMA "{db.schema}"'))
         async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
-        sessions = session_factory(engine)
+        sessions = session_factory(engine, test_key_ring())
         wanted = {"org-a"}
         everything = await consume_until(
             kafka_bootstrap,

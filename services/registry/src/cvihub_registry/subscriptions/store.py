@@ -10,10 +10,11 @@ from cvihub_contracts.registry.changes_v1 import Channel
 from cvihub_registry.domain import RevocableStatus, Subscription
 from cvihub_registry.models import subscriptions
 from cvihub_registry.store import row_values
+from cvihub_runtime.sealed import open_values
 
 
-def _subscription(row: Row[Any]) -> Subscription:
-    values = row_values(row)
+def _subscription(session: AsyncSession, row: Row[Any]) -> Subscription:
+    values = open_values(session, subscriptions, row_values(row))
     values["stream"] = Stream(values["stream"])
     values["status"] = RevocableStatus(values["status"])
     values["channel"] = Channel(values["channel"])
@@ -27,24 +28,25 @@ async def get_subscription(session: AsyncSession, subscription_id: str) -> Subsc
             select(subscriptions).where(subscriptions.c.subscription_id == subscription_id)
         )
     ).first()
-    return _subscription(row) if row else None
+    return _subscription(session, row) if row else None
 
 
 async def active_subscription(
     session: AsyncSession, *, partner_id: str, stream: Stream, url: str
 ) -> Subscription | None:
-    """The partner's active subscription for a stream and URL, if any."""
-    row = (
-        await session.execute(
-            select(subscriptions).where(
-                subscriptions.c.partner_id == partner_id,
-                subscriptions.c.stream == stream.value,
-                subscriptions.c.url == url,
-                subscriptions.c.status == RevocableStatus.ACTIVE.value,
-            )
+    """The partner's active subscription for a stream and URL, if any (the URL is sealed, so
+    the partner's few active subscriptions of the stream are compared once opened)."""
+    rows = await session.execute(
+        select(subscriptions)
+        .where(
+            subscriptions.c.partner_id == partner_id,
+            subscriptions.c.stream == stream.value,
+            subscriptions.c.status == RevocableStatus.ACTIVE.value,
         )
-    ).first()
-    return _subscription(row) if row else None
+        .order_by(subscriptions.c.created_at, subscriptions.c.subscription_id)
+    )
+    found = (_subscription(session, row) for row in rows)
+    return next((subscription for subscription in found if subscription.url == url), None)
 
 
 async def list_subscriptions(
@@ -56,4 +58,4 @@ async def list_subscriptions(
     )
     if partner_id is not None:
         query = query.where(subscriptions.c.partner_id == partner_id)
-    return [_subscription(row) for row in await session.execute(query)]
+    return [_subscription(session, row) for row in await session.execute(query)]
