@@ -169,7 +169,9 @@ class RegistryCopy:
         found = await session.scalar(
             select(self.partners.c.contact_email).where(self.partners.c.partner_id == partner_id)
         )
-        return str(found) if found else None
+        if not found:
+            return None
+        return str(open_values(session, self.partners, {"contact_email": found})["contact_email"])
 
     async def is_granted(
         self, session: AsyncSession, partner_id: str, stream: Stream, action: GrantAction

@@ -49,7 +49,7 @@ def define_copy_tables(metadata: MetaData) -> CopyTables:
             # The zones it serves (null = not stated): network referrals match on them.
             Column("zones", JSON, nullable=True),
             # Where operational notices to the partner go (PartnerChangedV1 revision 3).
-            Column("contact_email", String(254), nullable=True),
+            Column("contact_email", Text, nullable=True, info=SEALED),
             # Its own request limit at intake {"per_minute", "burst"}; null = the default
             # (PartnerChangedV1 revision 4).
             Column("rate_limit", JSON, nullable=True),

@@ -133,3 +133,26 @@ async def test_terms_are_kept_and_a_newer_change_replaces_them(sessions: Any) ->
 
     assert first == GrantTerms(zones=frozenset({"north"}), field_view=frozenset(view))
     assert second == GrantTerms(zones=frozenset({"north", "east"}), field_view=None)
+
+
+async def test_a_partners_contact_address_is_sealed_in_the_copy_and_read_as_given(
+    sessions: Any,
+) -> None:
+    await _apply(
+        sessions,
+        PartnerChangedV1(
+            sequence=1,
+            partner_id="cvi-1",
+            name="cvi-1",
+            kind=PartnerKind.CVI_ORG,
+            contact_email="director.lopez@cvi-1.example",
+            **CHANGED,
+        ),
+    )
+    async with sessions() as session:
+        stored = await session.scalar(select(registry_copy.partners.c.contact_email))
+        address = await registry_copy.contact_email(session, "cvi-1")
+
+    assert stored is not None and "lopez" not in stored
+    assert stored.startswith(SEALED_PREFIX.decode())
+    assert address == "director.lopez@cvi-1.example"

@@ -19,7 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table("replica_partners", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("contact_email", sa.String(length=254), nullable=True))
+        # Text: the address is sealed at rest (cvihub_runtime.sealed), longer than it was.
+        batch_op.add_column(sa.Column("contact_email", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
