@@ -11,7 +11,7 @@ from cvihub_contracts import ALL_SCOPES, Scope, from_kafka, topics
 from cvihub_contracts.registry.changes_v1 import CredentialChangedV1, PartnerChangedV1
 from cvihub_registry_copy import RegistryCopy
 from cvihub_runtime.db import create_engine, session_factory, transaction
-from cvihub_testkit import TestDatabase, consume_until
+from cvihub_testkit import TestDatabase, consume_until, test_key_ring
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,7 @@ async def test_a_key_issued_with_scopes_carries_them_to_a_service_copy(
                 await connection.execute(text(f'CREATE SCHEMA "{db.schema}"'))
         async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
-        sessions = session_factory(engine)
+        sessions = session_factory(engine, test_key_ring())  # the copy seals what it must
         partner_event = from_kafka(
             dict(partner_record.headers), partner_record.key, partner_record.value
         )
