@@ -10,8 +10,9 @@ import pytest
 # --import-mode=importlib keeps test dirs off sys.path; the helper modules have unique names.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from notifications_receiver import WebhookReceiver
 from notifications_twilio import TwilioTestGateway
+
+from cvihub_testkit.webhooks import WebhookReceiver
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from notifications_builders import make_alert
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 
 from cvihub_contracts import GrantAction, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_testkit import TestDatabase, produce
+from cvihub_testkit.webhooks import WebhookReceiver
 
 ALERTS = Stream.INCIDENT_ALERTS
 SUBSCRIBE = (ALERTS, GrantAction.SUBSCRIBE)

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from notifications_builders import credential, grant, partner, subscription
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import func, select
 
 from cvihub_contracts import GrantAction, KafkaRecord, Stream
@@ -18,6 +17,7 @@ from cvihub_notifications.models import deliveries, inbox
 from cvihub_notifications.settings import NotificationsSettings
 from cvihub_runtime.secretbox import SecretBox, new_fernet_key, new_webhook_secret
 from cvihub_testkit import TestDatabase, eventually, produce, running
+from cvihub_testkit.webhooks import WebhookReceiver
 
 
 @dataclass

@@ -11,7 +11,6 @@ import pytest
 from notifications_builders import make_alert, make_consent, make_referral, record
 from notifications_builders import subscription as subscription_record
 from notifications_hub import running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import select, update
 
 from cvihub_contracts import GrantAction, Stream
@@ -20,6 +19,7 @@ from cvihub_contracts.referral.submitted_v1 import Patient
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import DeliveryStatus, deliveries, registry_copy
 from cvihub_testkit import dump_database, eventually, plaintext_in
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,6 @@ from notifications_builders import (
     subscription,
 )
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
@@ -31,6 +30,7 @@ from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import deliveries
 from cvihub_testkit import eventually, produce
 from cvihub_testkit.mail import SmtpTestServer
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from notifications_builders import consent_record, make_consent, make_referral, record
 from notifications_hub import running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
@@ -16,6 +15,7 @@ from cvihub_contracts import GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
 from cvihub_notifications.models import deliveries
 from cvihub_testkit import eventually
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,6 @@ import httpx
 import pytest
 from notifications_builders import make_alert, subscription
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import select
 
 from cvihub_contracts import (
@@ -40,6 +39,7 @@ from cvihub_testkit import (
     produce,
 )
 from cvihub_testkit.route_matrix import assert_hidden, is_admin, served_routes, takes_an_id
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from notifications_builders import grant, make_alert
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import GrantAction, KafkaRecord, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import EntityStatus, PartnerKind
 from cvihub_testkit import TestDatabase, eventually, produce
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -17,11 +17,11 @@ from notifications_delivery import (
     post,
     publish,
 )
-from notifications_receiver import WebhookReceiver
 from standardwebhooks.webhooks import Webhook
 
 from cvihub_runtime.secretbox import new_webhook_secret
 from cvihub_testkit import eventually
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,6 @@ import pytest
 from notifications_builders import grant
 from notifications_delivery import ALERTS, SUBSCRIBE, deliveries, endpoint_of, post
 from notifications_hub import Hub, running_hub
-from notifications_receiver import Received, WebhookReceiver
 from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import Classification, GrantAction
@@ -29,6 +28,7 @@ from cvihub_notifications.retries import RetryPolicy
 from cvihub_notifications.settings import SVIX_SCHEDULE
 from cvihub_testkit import TestDatabase, eventually, running
 from cvihub_testkit.mail import SmtpTestServer
+from cvihub_testkit.webhooks import Received, WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

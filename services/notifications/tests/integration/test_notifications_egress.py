@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 from notifications_builders import make_alert, subscription
 from notifications_hub import running_hub
-from notifications_receiver import WebhookReceiver
 
 from cvihub_contracts import GrantAction, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_runtime.secretbox import new_webhook_secret
 from cvihub_testkit import eventually, produce
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

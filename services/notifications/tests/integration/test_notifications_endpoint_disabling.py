@@ -11,9 +11,9 @@ from notifications_delivery import (
     post,
     publish,
 )
-from notifications_receiver import WebhookReceiver
 
 from cvihub_testkit import eventually
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from notifications_delivery import ALERTS, SUBSCRIBE, deliveries, endpoint_of, publish
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import select
 
 from cvihub_contracts import GrantAction
@@ -21,6 +20,7 @@ from cvihub_notifications.queue_store import Claimed
 from cvihub_runtime.db import transaction
 from cvihub_testkit import eventually
 from cvihub_testkit.mail import SmtpTestServer
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

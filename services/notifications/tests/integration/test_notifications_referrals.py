@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from notifications_builders import make_consent, make_referral, make_status_change, record
 from notifications_hub import running_hub
-from notifications_receiver import WebhookReceiver
 from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import GrantAction, Stream
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_testkit import eventually
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from notifications_builders import make_alert, make_consent, make_referral, record
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import func, select
 
 from cvihub_contracts import GrantAction, Stream, from_kafka, topics
@@ -15,6 +14,7 @@ from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_notifications.models import outbox
 from cvihub_testkit import eventually, produce
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -6,12 +6,12 @@ import httpx
 import pytest
 from notifications_builders import credential, make_alert
 from notifications_hub import running_hub
-from notifications_receiver import WebhookReceiver
 
 from cvihub_contracts import GrantAction, Scope, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_runtime.problems import PROBLEM_JSON
 from cvihub_testkit import eventually, produce
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,6 @@ import pytest
 import structlog
 from notifications_builders import grant, make_alert, make_bulletin, record, subscription
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from notifications_twilio import AUTH_TOKEN, SENDER, TwilioTestGateway
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.channels.sms import SEGMENT, gsm7_septets
 from cvihub_notifications.models import deliveries
 from cvihub_testkit import eventually
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

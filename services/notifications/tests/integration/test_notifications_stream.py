@@ -11,7 +11,6 @@ import httpx
 import pytest
 from notifications_builders import make_alert, subscription
 from notifications_hub import Hub, running_hub
-from notifications_receiver import WebhookReceiver
 from sqlalchemy import select
 
 from cvihub_contracts import (
@@ -27,6 +26,7 @@ from cvihub_contracts.audit.access_refused_v1 import AccessRefusedV1
 from cvihub_contracts.registry.changes_v1 import Channel, PartnerKind
 from cvihub_notifications.models import outbox
 from cvihub_testkit import TestDatabase, eventually, produce, test_key_ring
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -6,13 +6,13 @@ from typing import Any
 import pytest
 from notifications_builders import grant, make_alert
 from notifications_hub import running_hub
-from notifications_receiver import WebhookReceiver
 from standardwebhooks.webhooks import Webhook
 
 from cvihub_contracts import GrantAction, Stream, new_event, partner_source, to_kafka
 from cvihub_contracts.alert.incident_alert_v1 import Location
 from cvihub_contracts.registry.changes_v1 import PartnerKind
 from cvihub_testkit import eventually, produce
+from cvihub_testkit.webhooks import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
