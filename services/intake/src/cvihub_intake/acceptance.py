@@ -35,7 +35,7 @@ class Gate:
     recorder: RefusalRecorder
     wake_relay: Callable[[], None]
     policy: service.Policy
-    commits: GroupCommit | None = None
+    commits: GroupCommit
     """Shares one transaction among submissions accepted at the same moment."""
 
     async def accept(

@@ -110,11 +110,11 @@ async def accept(
     principal: Principal,
     items: Sequence[Item],
     policy: Policy,
-    commits: GroupCommit | None = None,
+    commits: GroupCommit,
 ) -> list[Accepted]:
     """Accept every item or none, in one transaction; raise the Refusal of the first at fault.
 
-    `commits`: the transaction is shared with other requests accepted at the same moment (a
+    The transaction is shared (`commits`) with other requests accepted at the same moment (a
     burst costs a few commits, not one per post); a refusal or conflict stays this request's."""
     for attempt in range(_ATTEMPTS):
         now = datetime.now(UTC)
@@ -131,11 +131,7 @@ async def accept(
             granted=granted,
         )
         try:
-            if commits is not None:
-                results = await commits.run(work)
-            else:
-                async with transaction(sessions) as session:
-                    results = await work(session)
+            results = await commits.run(work)
         except IntegrityError:
             # Another attempt with the same key committed first: answer as it was answered.
             if attempt == _ATTEMPTS - 1:
