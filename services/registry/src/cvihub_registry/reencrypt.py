@@ -15,7 +15,8 @@ from cvihub_registry.models import metadata
 from cvihub_registry.people import store as people_store
 from cvihub_registry.people.codes import email_digest
 from cvihub_runtime.db import transaction
-from cvihub_runtime.reencrypt import main, reencrypt_sealed_columns
+from cvihub_runtime.reencrypt import main
+from cvihub_runtime.reencrypt import seal_rows_from_before as seal_plaintext_rows
 
 log = structlog.get_logger(__name__)
 
@@ -23,14 +24,13 @@ log = structlog.get_logger(__name__)
 async def seal_rows_from_before(core: RegistryCore) -> None:
     """Seal values stored in plaintext before their column was sealed, and give people
     stored before then the digest they are found by; cheap when there are none."""
-    results = await reencrypt_sealed_columns(core.sessions, metadata, plaintext_only=True)
+    await seal_plaintext_rows(core.sessions, metadata)
     async with transaction(core.sessions) as session:
         digests = await people_store.fill_email_digests(
             session, lambda email: email_digest(email, core.email_key)
         )
-    sealed = {column: census.rewritten for column, census in results.items() if census.rewritten}
-    if sealed or digests:
-        log.info("sealed rows from before", columns=sealed, email_digests=digests)
+    if digests:
+        log.info("email digests filled for people from before", email_digests=digests)
 
 
 if __name__ == "__main__":
